@@ -1,0 +1,198 @@
+// Package config loads techmatch's one Config: defaults in code, a YAML file, then TECHMATCH_* variables.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is every setting of the service.
+type Config struct {
+	HTTP    HTTP   `yaml:"http"`
+	DataDir string `yaml:"data_dir"`
+	Redis   Redis  `yaml:"redis"`
+	Cache   Cache  `yaml:"cache"`
+	Jieba   Jieba  `yaml:"jieba"`
+	Auth    Auth   `yaml:"auth"`
+	Index   Index  `yaml:"index"`
+	Log     Log    `yaml:"log"`
+}
+
+// HTTP configures the server and its limits.
+type HTTP struct {
+	Addr            string        `yaml:"addr"`
+	ReadTimeout     time.Duration `yaml:"read_timeout"`
+	WriteTimeout    time.Duration `yaml:"write_timeout"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	MaxBodyBytes    int64         `yaml:"max_body_bytes"`
+	MaxImportBytes  int64         `yaml:"max_import_bytes"`
+	MaxQueryLen     int           `yaml:"max_query_len"`
+	MaxPageSize     int           `yaml:"max_page_size"`
+}
+
+// Redis configures the shared cache; an empty URL means the in-process cache.
+type Redis struct {
+	URL     string        `yaml:"url"`
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// Cache configures cached match and search answers.
+type Cache struct {
+	TTL     time.Duration `yaml:"ttl"`
+	MaxSize int           `yaml:"max_entries"`
+}
+
+// Jieba configures the segmenter; empty DictDir means gojieba's own dictionaries.
+type Jieba struct {
+	DictDir  string `yaml:"dict_dir"`
+	UserDict string `yaml:"user_dict"`
+}
+
+// Auth holds the bootstrap admin key.
+type Auth struct {
+	AdminKey string `yaml:"admin_key"`
+}
+
+// Index configures how the outbox is applied to bleve.
+type Index struct {
+	BatchSize     int           `yaml:"batch_size"`
+	FlushInterval time.Duration `yaml:"flush_interval"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// Default returns the configuration used when nothing overrides it.
+func Default() Config {
+	return Config{
+		HTTP: HTTP{
+			Addr:            ":8080",
+			ReadTimeout:     15 * time.Second,
+			WriteTimeout:    60 * time.Second,
+			ShutdownTimeout: 20 * time.Second,
+			MaxBodyBytes:    1 << 20,
+			MaxImportBytes:  64 << 20,
+			MaxQueryLen:     500,
+			MaxPageSize:     100,
+		},
+		DataDir: "./data",
+		Redis:   Redis{Timeout: 500 * time.Millisecond},
+		Cache:   Cache{TTL: 10 * time.Minute, MaxSize: 10000},
+		Index:   Index{BatchSize: 500, FlushInterval: 200 * time.Millisecond},
+		Log:     Log{Level: "info", Format: "text"},
+	}
+}
+
+// Load builds the configuration: defaults, then the YAML file at path (if path is not empty), then env.
+// getenv is os.Getenv in production; tests pass their own.
+func Load(path string, getenv func(string) string) (Config, error) {
+	c := Default()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+			return c, fmt.Errorf("config: %s: %w", path, err)
+		}
+	}
+	if err := c.applyEnv(getenv); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+func (c *Config) applyEnv(getenv func(string) string) error {
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	dur := func(name string, dst *time.Duration) error {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("config: %s=%q: %w", name, v, err)
+			}
+			*dst = d
+		}
+		return nil
+	}
+	num := func(name string, dst *int) error {
+		if v := getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("config: %s=%q: want an integer", name, v)
+			}
+			*dst = n
+		}
+		return nil
+	}
+	str("TECHMATCH_HTTP_ADDR", &c.HTTP.Addr)
+	str("TECHMATCH_DATA_DIR", &c.DataDir)
+	str("TECHMATCH_REDIS_URL", &c.Redis.URL)
+	str("TECHMATCH_JIEBA_DICT_DIR", &c.Jieba.DictDir)
+	str("TECHMATCH_JIEBA_USER_DICT", &c.Jieba.UserDict)
+	str("TECHMATCH_ADMIN_KEY", &c.Auth.AdminKey)
+	str("TECHMATCH_LOG_LEVEL", &c.Log.Level)
+	str("TECHMATCH_LOG_FORMAT", &c.Log.Format)
+	for _, err := range []error{
+		dur("TECHMATCH_CACHE_TTL", &c.Cache.TTL),
+		dur("TECHMATCH_REDIS_TIMEOUT", &c.Redis.Timeout),
+		num("TECHMATCH_INDEX_BATCH_SIZE", &c.Index.BatchSize),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Validate checks the configuration at start-up so that a typo fails loudly.
+func (c *Config) Validate() error {
+	switch {
+	case c.HTTP.Addr == "":
+		return errors.New("config: http.addr is empty")
+	case c.DataDir == "":
+		return errors.New("config: data_dir is empty")
+	case c.Cache.TTL <= 0:
+		return errors.New("config: cache.ttl must be positive")
+	case c.HTTP.MaxBodyBytes <= 0 || c.HTTP.MaxImportBytes <= 0:
+		return errors.New("config: http.max_body_bytes and http.max_import_bytes must be positive")
+	case c.HTTP.MaxPageSize <= 0 || c.HTTP.MaxQueryLen <= 0:
+		return errors.New("config: http.max_page_size and http.max_query_len must be positive")
+	case c.Index.BatchSize <= 0 || c.Index.FlushInterval <= 0:
+		return errors.New("config: index.batch_size and index.flush_interval must be positive")
+	}
+	if c.Redis.URL != "" {
+		u, err := url.Parse(c.Redis.URL)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+			return fmt.Errorf("config: redis.url %q: want redis://host:port/db", c.Redis.URL)
+		}
+	}
+	if c.Jieba.DictDir != "" {
+		if st, err := os.Stat(c.Jieba.DictDir); err != nil || !st.IsDir() {
+			return fmt.Errorf("config: jieba.dict_dir %q is not a directory", c.Jieba.DictDir)
+		}
+	}
+	switch strings.ToLower(c.Log.Level) {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config: log.level %q: want debug, info, warn or error", c.Log.Level)
+	}
+	return nil
+}

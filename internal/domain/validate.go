@@ -1,0 +1,326 @@
+package domain
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits on record size; generous for real abstracts, small enough to keep one record cheap.
+const (
+	MaxTitleLen   = 500
+	MaxTextLen    = 20000
+	MaxListItems  = 100
+	MaxItemLen    = 200
+	MaxRecordSize = 256 << 10
+)
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+var regionPattern = regexp.MustCompile(`^[1-9][0-9]{5}$`)
+
+// ValidID reports whether id is an acceptable caller id.
+func ValidID(id string) bool { return idPattern.MatchString(id) }
+
+// DecodeRecord strictly decodes one JSON record of kind k and validates it:
+// invalid UTF-8, unknown fields, wrong types, truncated JSON and trailing data are rejected.
+func DecodeRecord(k Kind, data []byte) (Record, error) {
+	r, err := NewRecord(k)
+	if err != nil {
+		return nil, err
+	}
+	if err := DecodeJSON(data, r); err != nil {
+		return nil, err
+	}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// DecodeJSON decodes exactly one JSON value into v, rejecting unknown fields,
+// and turns decoder errors into invalid_argument errors that name the field.
+func DecodeJSON(data []byte, v any) error {
+	if len(data) > MaxRecordSize {
+		return &Error{Code: CodeTooLarge, Message: fmt.Sprintf("record is %d bytes, more than %d", len(data), MaxRecordSize)}
+	}
+	if !utf8.Valid(data) {
+		return Invalid("", "body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Invalid("", "unexpected data after the JSON value")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		return Invalid(typeErr.Field, "wrong type: got JSON %s, want %s", typeErr.Value, goTypeName(typeErr.Type.String()))
+	case errors.As(err, &syntaxErr):
+		return Invalid("", "malformed JSON at byte %d: %v", syntaxErr.Offset, syntaxErr)
+	case errors.Is(err, io.EOF):
+		return Invalid("", "empty body: want a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return Invalid("", "truncated JSON")
+	}
+	msg := err.Error()
+	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		f = strings.Trim(f, `"`)
+		return Invalid(f, "unknown field %q", f)
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return Invalid("", "invalid JSON: %s", strings.TrimPrefix(msg, "json: "))
+}
+
+func goTypeName(t string) string {
+	switch {
+	case strings.HasPrefix(t, "[]"):
+		return "an array"
+	case t == "string":
+		return "a string"
+	case strings.HasPrefix(t, "int") || strings.HasPrefix(t, "float") || strings.HasPrefix(t, "*float"):
+		return "a number"
+	case t == "bool":
+		return "a boolean"
+	}
+	return "an object"
+}
+
+// validator collects the first problem found; fields are checked in a fixed order.
+type validator struct{ err *Error }
+
+func (v *validator) fail(field, format string, args ...any) {
+	if v.err == nil {
+		v.err = Invalid(field, format, args...)
+	}
+}
+
+func (v *validator) result() error {
+	if v.err == nil {
+		return nil
+	}
+	return v.err
+}
+
+// text trims s, checks its length and rejects control characters other than newline and tab.
+func (v *validator) text(field string, s *string, max int, required bool) {
+	*s = strings.TrimSpace(*s)
+	if *s == "" {
+		if required {
+			v.fail(field, "%s is required", field)
+		}
+		return
+	}
+	if n := utf8.RuneCountInString(*s); n > max {
+		v.fail(field, "%s is %d characters, at most %d", field, n, max)
+		return
+	}
+	for _, r := range *s {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' {
+			v.fail(field, "%s contains control character %U", field, r)
+			return
+		}
+	}
+}
+
+func (v *validator) list(field string, l *[]string, allowed []string) {
+	if len(*l) > MaxListItems {
+		v.fail(field, "%s has %d items, at most %d", field, len(*l), MaxListItems)
+		return
+	}
+	out := (*l)[:0]
+	for i, s := range *l {
+		name := fmt.Sprintf("%s[%d]", field, i)
+		v.text(name, &s, MaxItemLen, false)
+		if s == "" {
+			continue
+		}
+		if allowed != nil && !slices.Contains(allowed, s) {
+			v.fail(name, "unknown value %q: want one of %s", s, strings.Join(allowed, ", "))
+			return
+		}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		out = nil
+	}
+	*l = out
+}
+
+func (v *validator) enum(field string, s *string, allowed []string, def string) {
+	*s = strings.TrimSpace(*s)
+	if *s == "" {
+		*s = def
+		return
+	}
+	if !slices.Contains(allowed, *s) {
+		v.fail(field, "unknown value %q: want one of %s", *s, strings.Join(allowed, ", "))
+	}
+}
+
+func (v *validator) id(m *Meta) {
+	m.ID = strings.TrimSpace(m.ID)
+	if m.ID != "" && !ValidID(m.ID) {
+		v.fail("id", "id must be 1–128 characters of A-Z a-z 0-9 . _ : -")
+	}
+}
+
+func (v *validator) region(field string, s *string) {
+	*s = strings.TrimSpace(*s)
+	if *s != "" && !regionPattern.MatchString(*s) {
+		v.fail(field, "region must be a 6-digit administrative division code such as 320100, got %q", *s)
+	}
+}
+
+func (v *validator) rng(field string, r *Range) {
+	if r == nil {
+		return
+	}
+	if r.Min != nil && *r.Min < 0 {
+		v.fail(field+".min", "%s.min must be ≥ 0", field)
+	}
+	if r.Max != nil && *r.Max < 0 {
+		v.fail(field+".max", "%s.max must be ≥ 0", field)
+	}
+	if r.Min != nil && r.Max != nil && *r.Min > *r.Max {
+		v.fail(field, "%s.min %.6g is greater than %s.max %.6g", field, *r.Min, field, *r.Max)
+	}
+}
+
+func (v *validator) trl(field string, t int) {
+	if t != 0 && (t < 1 || t > 9) {
+		v.fail(field, "%s must be 1–9, got %d", field, t)
+	}
+}
+
+func (v *validator) date(field string, s *string) {
+	*s = strings.TrimSpace(*s)
+	if *s == "" {
+		return
+	}
+	if _, err := time.Parse(time.DateOnly, *s); err != nil {
+		v.fail(field, "%s must be a date YYYY-MM-DD, got %q", field, *s)
+	}
+}
+
+func (v *validator) supply(s *Supply) {
+	v.id(&s.Meta)
+	v.text("title", &s.Title, MaxTitleLen, true)
+	v.text("summary", &s.Summary, MaxTextLen, false)
+	v.list("keywords", &s.Keywords, nil)
+	v.list("fields", &s.Fields, nil)
+	v.region("region", &s.Region)
+	v.text("org", &s.Org, MaxItemLen, false)
+	v.enum("org_type", &s.OrgType, OrgTypes, "")
+	v.trl("trl", s.TRL)
+	if s.Stage = strings.TrimSpace(s.Stage); s.Stage != "" {
+		t, ok := Stages[s.Stage]
+		switch {
+		case !ok:
+			v.fail("stage", "unknown stage %q: want 实验室, 小试, 中试, 样机 or 产业化", s.Stage)
+		case s.TRL == 0:
+			s.TRL = t
+		}
+	}
+	v.list("transfer_modes", &s.TransferModes, TransferModes)
+	v.rng("price", s.Price)
+	if s.Market != nil && (s.Market.InvestorInterest < 0 || s.Market.Deals < 0) {
+		v.fail("market", "market counts must be ≥ 0")
+	}
+	v.enum("status", &s.Status, SupplyStatuses, defaultSupplyState)
+	v.contact(s.Contact)
+}
+
+func (v *validator) contact(c *Contact) {
+	if c == nil {
+		return
+	}
+	v.text("contact.name", &c.Name, MaxItemLen, false)
+	v.text("contact.phone", &c.Phone, 32, false)
+	v.text("contact.email", &c.Email, MaxItemLen, false)
+	if c.Email != "" && !strings.Contains(c.Email, "@") {
+		v.fail("contact.email", "contact.email %q is not an email address", c.Email)
+	}
+}
+
+// Validate implements Record.
+func (a *Achievement) Validate() error {
+	var v validator
+	v.supply(&a.Supply)
+	return v.result()
+}
+
+// Validate implements Record.
+func (p *Patent) Validate() error {
+	var v validator
+	v.supply(&p.Supply)
+	v.text("patent_no", &p.PatentNo, 64, false)
+	v.enum("patent_type", &p.PatentType, PatentTypes, "")
+	v.enum("legal_status", &p.LegalStatus, LegalStatuses, "")
+	v.list("ipc", &p.IPC, nil)
+	v.list("applicants", &p.Applicants, nil)
+	v.list("inventors", &p.Inventors, nil)
+	v.date("filed_at", &p.FiledAt)
+	v.date("granted_at", &p.GrantedAt)
+	if p.LicenseFee != nil && *p.LicenseFee < 0 {
+		v.fail("license_fee", "license_fee must be ≥ 0")
+	}
+	return v.result()
+}
+
+// Validate implements Record.
+func (e *Expert) Validate() error {
+	var v validator
+	v.supply(&e.Supply)
+	v.list("titles", &e.Titles, nil)
+	v.list("research_areas", &e.ResearchAreas, nil)
+	v.list("available_for", &e.AvailableFor, AvailableFor)
+	v.list("achievement_ids", &e.AchievementIDs, nil)
+	v.list("patent_ids", &e.PatentIDs, nil)
+	return v.result()
+}
+
+// Validate implements Record.
+func (d *Demand) Validate() error {
+	var v validator
+	v.id(&d.Meta)
+	v.text("title", &d.Title, MaxTitleLen, true)
+	v.text("description", &d.Description, MaxTextLen, false)
+	v.list("keywords", &d.Keywords, nil)
+	v.list("fields", &d.Fields, nil)
+	v.region("region", &d.Region)
+	v.text("enterprise", &d.Enterprise, MaxItemLen, false)
+	v.rng("budget", d.Budget)
+	v.trl("min_trl", d.MinTRL)
+	v.list("accept_modes", &d.AcceptModes, TransferModes)
+	v.date("deadline", &d.Deadline)
+	if d.Challenge != nil {
+		if d.Challenge.Bounty != nil && *d.Challenge.Bounty < 0 {
+			v.fail("challenge.bounty", "challenge.bounty must be ≥ 0")
+		}
+		v.date("challenge.deadline", &d.Challenge.Deadline)
+	}
+	v.enum("status", &d.Status, DemandStatuses, defaultDemandState)
+	v.contact(d.Contact)
+	return v.result()
+}
