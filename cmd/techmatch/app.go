@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/techmatch/techmatch/configs"
+	"github.com/techmatch/techmatch/index"
+	"github.com/techmatch/techmatch/internal/config"
+	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/match"
+	"github.com/techmatch/techmatch/internal/store"
+	"github.com/techmatch/techmatch/internal/taxonomy"
+)
+
+var (
+	segOnce sync.Once
+	seg     *index.Segmenter
+	segErr  error
+)
+
+// segmenter loads the one process-wide jieba; it is never freed while bleve may use it.
+func segmenter(cfg config.Config) (*index.Segmenter, error) {
+	segOnce.Do(func() {
+		userDict := cfg.Jieba.UserDict
+		if userDict == "" {
+			userDict, segErr = writeEmbedded(cfg.DataDir, "dict/techmatch_user.dict")
+			if segErr != nil {
+				return
+			}
+		}
+		seg, segErr = index.NewSegmenter(cfg.Jieba.DictDir, userDict)
+	})
+	return seg, segErr
+}
+
+// writeEmbedded copies an embedded file under dataDir so that C code (gojieba) can open it by path.
+func writeEmbedded(dataDir, name string) (string, error) {
+	data, err := fs.ReadFile(configs.FS, name)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dataDir, filepath.FromSlash(name))
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		return path, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return "", err
+	}
+	return path, os.Rename(tmp, path)
+}
+
+// loadTaxonomy reads the built-in field taxonomy and region codes.
+func loadTaxonomy() (*taxonomy.Taxonomy, error) {
+	t, err := fs.ReadFile(configs.FS, "taxonomy.yaml")
+	if err != nil {
+		return nil, err
+	}
+	r, err := fs.ReadFile(configs.FS, "regions.yaml")
+	if err != nil {
+		return nil, err
+	}
+	return taxonomy.Load(t, r)
+}
+
+// demandNoise is the list of demand-talk words that carry no technical meaning.
+func demandNoise() []string {
+	data, _ := fs.ReadFile(configs.FS, "dict/demand_noise.txt")
+	var words []string
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		if w := strings.TrimSpace(sc.Text()); w != "" && !strings.HasPrefix(w, "#") {
+			words = append(words, w)
+		}
+	}
+	return words
+}
+
+// newMatcher builds the matching service over an index and a record source.
+func newMatcher(ix match.Searcher, recs match.Records) (*match.Service, error) {
+	tax, err := loadTaxonomy()
+	if err != nil {
+		return nil, fmt.Errorf("taxonomy: %w", err)
+	}
+	return match.New(ix, recs, tax, demandNoise()), nil
+}
+
+// seedProfiles stores the default profile from weights.yaml when the store has none.
+func seedProfiles(ctx context.Context, st *store.Store, log *slog.Logger) error {
+	if _, err := st.Profile(ctx, "default"); err == nil || !errors.Is(err, domain.ErrNotFound) {
+		return err
+	}
+	data, err := fs.ReadFile(configs.FS, "weights.yaml")
+	if err != nil {
+		return err
+	}
+	p, err := parseProfileYAML(data)
+	if err != nil {
+		return fmt.Errorf("configs/weights.yaml: %w", err)
+	}
+	p.Author = "system"
+	if err := st.PutProfile(ctx, p); err != nil {
+		return err
+	}
+	log.Info("seeded weight profile", "name", p.Name, "version", p.Version)
+	return nil
+}
+
+func parseProfileYAML(data []byte) (*domain.Profile, error) {
+	var raw struct {
+		Name    string             `yaml:"name"`
+		Note    string             `yaml:"note"`
+		Weights map[string]float64 `yaml:"weights"`
+		Params  struct {
+			Recall                *int               `yaml:"recall"`
+			ListThreshold         *float64           `yaml:"list_threshold"`
+			FreshnessHalfLifeDays *float64           `yaml:"freshness_half_life_days"`
+			RegionScores          *domain.RegionScores `yaml:"region_scores"`
+			PartnerRegions        [][]string         `yaml:"partner_regions"`
+			HardFilters           []string           `yaml:"hard_filters"`
+			TRLFloorGap           *int               `yaml:"trl_floor_gap"`
+			MaturityStep          *float64           `yaml:"maturity_step"`
+		} `yaml:"params"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&raw); err != nil {
+		return nil, err
+	}
+	p := &domain.Profile{Name: raw.Name, Note: raw.Note, Weights: raw.Weights, Params: domain.DefaultParams()}
+	q := raw.Params
+	setIf(&p.Params.Recall, q.Recall)
+	setIf(&p.Params.ListThreshold, q.ListThreshold)
+	setIf(&p.Params.FreshnessHalfLifeDays, q.FreshnessHalfLifeDays)
+	setIf(&p.Params.RegionScores, q.RegionScores)
+	setIf(&p.Params.TRLFloorGap, q.TRLFloorGap)
+	setIf(&p.Params.MaturityStep, q.MaturityStep)
+	if q.PartnerRegions != nil {
+		p.Params.PartnerRegions = q.PartnerRegions
+	}
+	if q.HardFilters != nil {
+		p.Params.HardFilters = q.HardFilters
+	}
+	return p, p.Validate()
+}
+
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// loadDemo stores the built-in demo data when the store holds no records at all.
+func loadDemo(ctx context.Context, st *store.Store, log *slog.Logger) error {
+	for _, k := range domain.AllKinds {
+		n, err := st.Count(ctx, k)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			log.Info("store is not empty; demo data not loaded")
+			return nil
+		}
+	}
+	for _, k := range domain.AllKinds {
+		data, err := fs.ReadFile(configs.FS, "demo/"+string(k)+".ndjson")
+		if err != nil {
+			return err
+		}
+		var recs []domain.Record
+		for i, line := range bytes.Split(data, []byte("\n")) {
+			if len(bytes.TrimSpace(line)) == 0 {
+				continue
+			}
+			r, err := domain.DecodeRecord(k, line)
+			if err != nil {
+				return fmt.Errorf("demo %s line %d: %w", k, i+1, err)
+			}
+			recs = append(recs, r)
+		}
+		if err := st.PutMany(ctx, recs); err != nil {
+			return fmt.Errorf("demo %s: %w", k, err)
+		}
+		log.Info("loaded demo data", "kind", k, "records", len(recs))
+	}
+	return nil
+}

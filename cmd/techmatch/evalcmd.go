@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/eval"
+)
+
+func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := newFlags("eval", stderr)
+	corpus := fs.String("corpus", "", "NDJSON records to index (required)")
+	kindName := fs.String("kind", "achievements", "kind of the corpus records")
+	queriesPath := fs.String("queries", "", "queries file: {id, text, relevant, demand?} per line (required)")
+	profileName := fs.String("profile", "default", "weight profile: default, text-only, or a profile from --profiles")
+	k := fs.Int("k", 10, "cut-off rank")
+	baselines := fs.String("baseline", "", "also score plain bleve with these analyzers: cjk, jieba (comma-separated)")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	cfgPath := fs.String("config", "", "configuration file (jieba dictionaries)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if *corpus == "" || *queriesPath == "" {
+		fmt.Fprintln(stderr, "eval: --corpus and --queries are required")
+		return errUsage
+	}
+	if *k < 1 || *k > 100 {
+		return fmt.Errorf("eval: --k must be 1–100")
+	}
+	kind, err := domain.ParseKind(*kindName)
+	if err != nil || !kind.IsSupply() {
+		return fmt.Errorf("eval: --kind must be achievements, patents or experts")
+	}
+	tmp, err := os.MkdirTemp("", "techmatch-eval-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	cfg, err := loadConfig(*cfgPath, getenv)
+	if err != nil {
+		return err
+	}
+	cfg.DataDir = tmp
+	log := newLogger(cfg, io.Discard)
+
+	recs, queries, err := readEvalInputs(*corpus, kind, *queriesPath)
+	if err != nil {
+		return err
+	}
+	b, err := openBackend(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	if err := seedProfiles(ctx, b.store, log); err != nil {
+		return err
+	}
+	matcher, err := newMatcher(b.index, b.store)
+	if err != nil {
+		return err
+	}
+	env := eval.Env{Store: b.store, Indexer: b.indexer, Matcher: matcher}
+	if err := eval.Load(ctx, env, recs); err != nil {
+		return err
+	}
+	var p *domain.Profile
+	if *profileName == "text-only" {
+		p = domain.TextOnlyProfile()
+	} else if p, err = b.store.Profile(ctx, *profileName); err != nil {
+		return fmt.Errorf("eval: profile %q: %w", *profileName, err)
+	}
+	rep, err := eval.Run(ctx, env, kind, queries, p, *k)
+	if err != nil {
+		return err
+	}
+	rep.Docs = len(recs)
+	for _, name := range strings.Split(*baselines, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		analyzer, err := baselineAnalyzer(name)
+		if err != nil {
+			return err
+		}
+		s, err := eval.Baseline(ctx, analyzer, recs, queries, *k)
+		if err != nil {
+			return err
+		}
+		if rep.Baselines == nil {
+			rep.Baselines = map[string]eval.Scores{}
+		}
+		rep.Baselines[name] = s
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(rep)
+	}
+	fmt.Fprintf(stdout, "corpus %s: %d %s; queries %s: %d; profile %s@%d; k=%d\n", filepath.Base(*corpus), len(recs), kind, filepath.Base(*queriesPath), len(queries), p.Name, p.Version, *k)
+	fmt.Fprintf(stdout, "%-22s %8s %10s %8s\n", "", fmt.Sprintf("MRR@%d", *k), fmt.Sprintf("Recall@%d", *k), fmt.Sprintf("NDCG@%d", *k))
+	fmt.Fprintf(stdout, "%-22s %8.3f %10.3f %8.3f\n", "techmatch", rep.MRR, rep.Recall, rep.NDCG)
+	for name, s := range rep.Baselines {
+		fmt.Fprintf(stdout, "%-22s %8.3f %10.3f %8.3f\n", "bleve BM25 "+name, s.MRR, s.Recall, s.NDCG)
+	}
+	fmt.Fprintf(stdout, "latency ms: p50 %.2f  p95 %.2f  p99 %.2f\n", rep.Latency["p50"], rep.Latency["p95"], rep.Latency["p99"])
+	return nil
+}
+
+func readEvalInputs(corpusPath string, kind domain.Kind, queriesPath string) ([]domain.Record, []eval.Query, error) {
+	cf, err := os.Open(corpusPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer cf.Close()
+	recs, err := eval.ReadCorpus(cf, kind)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", corpusPath, err)
+	}
+	qf, err := os.Open(queriesPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer qf.Close()
+	queries, err := eval.ReadQueries(qf)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", queriesPath, err)
+	}
+	return recs, queries, nil
+}

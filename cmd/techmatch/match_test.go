@@ -1,0 +1,251 @@
+package main_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/techmatch/techmatch/internal/testredis"
+)
+
+const acceptanceDemand = "需要高安全性锂离子电池电解质技术，预算200万元，南京，希望许可"
+
+type matchList struct {
+	DemandID string `json:"demand_id"`
+	SupplyID string `json:"supply_id"`
+	Profile  struct {
+		Name    string
+		Version int
+	}
+	Matches []struct {
+		Kind       string
+		ID         string
+		Title      string
+		Score      float64
+		Components map[string]float64
+		Reasons    []string
+		Highlights map[string][]string
+	}
+	Excluded struct {
+		Count    int
+		ByReason map[string]int `json:"by_reason"`
+	}
+	Inferred []string
+}
+
+func TestMatchWithRedis(t *testing.T) {
+	rs := testredis.Start(t)
+	s := startServer(t, "", []string{"--demo"}, "TECHMATCH_REDIS_URL="+rs.URL())
+
+	post := func() (matchList, string) {
+		r := s.do("POST", "/v1/match?limit=10", map[string]any{"title": acceptanceDemand}, "")
+		if r.Status != 200 {
+			t.Fatalf("match: %d %s", r.Status, r.Body)
+		}
+		var ml matchList
+		r.decode(t, &ml)
+		return ml, r.Header.Get("X-Cache")
+	}
+	ml, xc := post()
+	if xc != "miss" {
+		t.Errorf("first call X-Cache %q, want miss", xc)
+	}
+	if len(ml.Matches) < 3 {
+		t.Fatalf("only %d matches", len(ml.Matches))
+	}
+	for i, m := range ml.Matches[:3] {
+		text := m.Title + strings.Join(m.Reasons, "")
+		if !strings.Contains(text, "电解") && !strings.Contains(text, "电池") {
+			t.Errorf("top %d %s %q is not about battery electrolytes: %v", i+1, m.ID, m.Title, m.Reasons)
+		}
+		if len(m.Reasons) == 0 || len(m.Components) != 8 {
+			t.Errorf("match %s lacks reasons or components: %+v", m.ID, m)
+		}
+		if m.Score < 0 || m.Score > 1 {
+			t.Errorf("score %v out of [0,1]", m.Score)
+		}
+	}
+	if len(ml.Inferred) == 0 {
+		t.Errorf("nothing inferred from the sentence demand")
+	}
+	t.Logf("top: %s %q %.3f %v", ml.Matches[0].ID, ml.Matches[0].Title, ml.Matches[0].Score, ml.Matches[0].Reasons)
+	if _, xc := post(); xc != "hit" {
+		t.Errorf("second call X-Cache %q, want hit", xc)
+	}
+
+	// A new profile version moves the ranking and misses the cache.
+	r := s.do("PUT", "/v1/profiles/default", map[string]any{"weights": map[string]float64{"region": 0.6, "text": 0.2}, "note": "test: region heavy"}, adminKey)
+	if r.Status != 200 {
+		t.Fatalf("put profile: %d %s", r.Status, r.Body)
+	}
+	ml2, xc := post()
+	if xc != "miss" {
+		t.Errorf("after profile change X-Cache %q, want miss", xc)
+	}
+	if ml2.Profile.Version != ml.Profile.Version+1 {
+		t.Errorf("profile version %d, want %d", ml2.Profile.Version, ml.Profile.Version+1)
+	}
+	if sameScores(ml, ml2) {
+		t.Errorf("ranking did not move after the profile change")
+	}
+
+	t.Run("stored demand invalidation", func(t *testing.T) {
+		var demands struct{ Items []map[string]any }
+		s.do("GET", "/v1/demands?size=100", nil, adminKey).decode(t, &demands)
+		d := demands.Items[0]
+		id := d["id"].(string)
+		path := "/v1/demands/" + id + "/matches"
+		expect := func(step, want string) {
+			t.Helper()
+			if got := s.do("GET", path, nil, adminKey).Header.Get("X-Cache"); got != want {
+				t.Errorf("%s: X-Cache %q, want %q", step, got, want)
+			}
+		}
+		expect("first", "miss")
+		expect("second", "hit")
+		s.do("POST", "/v1/patents", map[string]any{"id": "pat-new", "title": "新专利：一种储氢合金"}, adminKey)
+		eventually(t, "supply write misses", func() bool { return s.do("GET", path, nil, adminKey).Header.Get("X-Cache") == "miss" })
+		expect("after supply write, again", "hit")
+		d["title"] = d["title"].(string) + "（更新）"
+		delete(d, "rev")
+		if r := s.do("PUT", "/v1/demands/"+id, d, adminKey); r.Status != 200 {
+			t.Fatalf("update demand: %d %s", r.Status, r.Body)
+		}
+		expect("after demand update", "miss")
+		s.do("PUT", "/v1/profiles/default", map[string]any{"weights": map[string]float64{"text": 0.5}}, adminKey)
+		expect("after profile change", "miss")
+	})
+
+	t.Run("redis outage", func(t *testing.T) {
+		q := "/v1/search?q=" + url.QueryEscape("疫苗")
+		s.do("GET", q, nil, "")
+		rs.Stop()
+		for i := 0; i < 3; i++ {
+			r := s.do("GET", q, nil, "")
+			if r.Status != 200 || r.Header.Get("X-Cache") != "bypass" {
+				t.Fatalf("with Redis down: %d X-Cache %q", r.Status, r.Header.Get("X-Cache"))
+			}
+		}
+		if r := s.do("GET", "/readyz", nil, ""); r.Status != 200 || !strings.Contains(string(r.Body), `"up":false`) {
+			t.Errorf("readyz with Redis down: %d %s", r.Status, r.Body)
+		}
+		if n := strings.Count(s.logs.String(), "cache unavailable"); n != 1 {
+			t.Errorf("outage logged %d times, want once", n)
+		}
+		rs.Restart()
+		eventually(t, "hits after Redis restarts", func() bool {
+			return s.do("GET", q, nil, "").Header.Get("X-Cache") == "hit"
+		})
+	})
+}
+
+func sameScores(a, b matchList) bool {
+	if len(a.Matches) != len(b.Matches) {
+		return false
+	}
+	for i := range a.Matches {
+		if a.Matches[i].ID != b.Matches[i].ID || a.Matches[i].Score != b.Matches[i].Score {
+			return false
+		}
+	}
+	return true
+}
+
+func TestReverseMatchAndProfiles(t *testing.T) {
+	s := startServer(t, "", []string{"--demo"})
+	var achs struct{ Items []map[string]any }
+	s.do("GET", "/v1/achievements?size=100", nil, "").decode(t, &achs)
+	found := false
+	for _, a := range achs.Items {
+		r := s.do("GET", "/v1/achievements/"+a["id"].(string)+"/demands?limit=5", nil, "")
+		if r.Status != 200 {
+			t.Fatalf("reverse: %d %s", r.Status, r.Body)
+		}
+		var ml matchList
+		r.decode(t, &ml)
+		if len(ml.Matches) > 0 {
+			found = true
+			if ml.Matches[0].Kind != "demands" || ml.SupplyID != a["id"] || len(ml.Matches[0].Reasons) == 0 {
+				t.Errorf("reverse answer malformed: %s", r.Body)
+			}
+			break
+		}
+	}
+	if !found {
+		t.Errorf("no achievement of the demo finds any demand")
+	}
+	if r := s.do("GET", "/v1/achievements/nope/demands", nil, ""); r.Status != 404 {
+		t.Errorf("reverse for missing item: %d", r.Status)
+	}
+
+	bad := []struct {
+		body  string
+		field string
+	}{
+		{`{"weights":{"colour":1}}`, "weights.colour"},
+		{`{"weights":{"text":-1}}`, "weights.text"},
+		{`{"weights":{"text":0,"field":0,"region":0,"maturity":0,"budget":0,"mode":0,"freshness":0,"quality":0}}`, "weights"},
+		{`{"params":{"recall":0}}`, "params.recall"},
+		{`{"params":{"list_threshold":2}}`, "params.list_threshold"},
+		{`{"params":{"hard_filters":["nope"]}}`, "params.hard_filters[0]"},
+		{`{"params":{"bogus":1}}`, "params.bogus"},
+	}
+	for _, b := range bad {
+		r := s.do("PUT", "/v1/profiles/default", b.body, adminKey)
+		if _, f := r.errorField(t); r.Status != 400 || f != b.field {
+			t.Errorf("%s: %d field %q, want 400 %q", b.body, r.Status, f, b.field)
+		}
+	}
+	if r := s.do("PUT", "/v1/profiles/default", `{"weights":{"text":0.9}}`, ""); r.Status != 401 {
+		t.Errorf("anonymous profile change: %d", r.Status)
+	}
+	if r := s.do("PUT", "/v1/profiles/text-only", `{"weights":{"text":0.9}}`, adminKey); r.Status != 409 {
+		t.Errorf("changing the built-in profile: %d", r.Status)
+	}
+	r := s.do("PUT", "/v1/profiles/default", `{"weights":{"text":0.9},"params":{"recall":150},"note":"more text"}`, adminKey)
+	var p struct {
+		Version int
+		Weights map[string]float64
+		Params  map[string]any
+		Note    string
+		Author  string
+	}
+	r.decode(t, &p)
+	if r.Status != 200 || p.Version != 2 || p.Weights["text"] != 0.9 || p.Weights["field"] != 0.15 || p.Params["recall"] != 150.0 || p.Params["list_threshold"] != 0.5 || p.Author == "" {
+		t.Fatalf("put: %d %s", r.Status, r.Body)
+	}
+	var vs struct{ Versions []struct{ Version int } }
+	s.do("GET", "/v1/profiles/default/versions", nil, "").decode(t, &vs)
+	if len(vs.Versions) != 2 || vs.Versions[0].Version != 2 {
+		t.Errorf("versions: %+v", vs)
+	}
+	r = s.do("POST", "/v1/profiles/default/rollback?version=1", nil, adminKey)
+	r.decode(t, &p)
+	if r.Status != 200 || p.Version != 3 || p.Weights["text"] != 0.45 || p.Params["recall"] != 200.0 {
+		t.Fatalf("rollback: %d %s", r.Status, r.Body)
+	}
+	if r := s.do("POST", "/v1/profiles/default/rollback?version=99", nil, adminKey); r.Status != 404 {
+		t.Errorf("rollback to missing version: %d", r.Status)
+	}
+
+	r = s.do("POST", "/v1/profiles/preview", `{"profile":"default","candidate":{"weights":{"region":1,"text":0.05}},"sample":5}`, adminKey)
+	var prev struct {
+		Demands []struct {
+			DemandID  string `json:"demand_id"`
+			Current   []map[string]any
+			Candidate []map[string]any
+		}
+		OverlapAt10   *float64 `json:"overlap_at_10"`
+		MeanRankShift *float64 `json:"mean_rank_shift"`
+	}
+	r.decode(t, &prev)
+	if r.Status != 200 || len(prev.Demands) != 5 || prev.OverlapAt10 == nil || prev.MeanRankShift == nil {
+		t.Fatalf("preview: %d %s", r.Status, r.Body)
+	}
+	if *prev.OverlapAt10 >= 1 {
+		t.Errorf("a region-only candidate left the top 10 unchanged (overlap %v)", *prev.OverlapAt10)
+	}
+	if r := s.do("POST", "/v1/profiles/preview", `{"candidate":{"weights":{"text":1}},"demand_ids":["nope"]}`, adminKey); r.Status != 400 {
+		t.Errorf("preview with unknown demand: %d", r.Status)
+	}
+}

@@ -1,0 +1,266 @@
+package main_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+type searchAnswer struct {
+	Total  int
+	Hits   []searchHit
+	Facets map[string][]struct {
+		Value string
+		Count int
+	}
+}
+
+type searchHit struct {
+	Kind       string
+	ID         string
+	Title      string
+	Score      float64
+	Highlights map[string][]string
+	Item       map[string]any
+}
+
+func search(t *testing.T, s *server, query string) searchAnswer {
+	t.Helper()
+	r := s.do("GET", "/v1/search?"+query, nil, "")
+	if r.Status != 200 {
+		t.Fatalf("search %s: %d %s", query, r.Status, r.Body)
+	}
+	var a searchAnswer
+	r.decode(t, &a)
+	return a
+}
+
+func TestDemoSearch(t *testing.T) {
+	s := startServer(t, "", []string{"--demo"})
+	a := search(t, s, "q="+url.QueryEscape("锂电池"))
+	if a.Total == 0 || len(a.Hits) == 0 {
+		t.Fatalf("no hits for 锂电池")
+	}
+	marked := false
+	for _, h := range a.Hits {
+		for _, frags := range h.Highlights {
+			for _, f := range frags {
+				if strings.Contains(f, "<mark>") {
+					marked = true
+				}
+			}
+		}
+		if h.Item == nil || h.Title == "" {
+			t.Errorf("hit without item or title: %+v", h)
+		}
+		if c, ok := h.Item["contact"].(map[string]any); ok {
+			if p, _ := c["phone"].(string); p != "" && !strings.Contains(p, "****") {
+				t.Errorf("anonymous search shows phone %q", p)
+			}
+		}
+	}
+	if !marked {
+		t.Errorf("no <mark> highlight in %+v", a.Hits)
+	}
+	for _, f := range []string{"kind", "field", "region", "trl"} {
+		if len(a.Facets[f]) == 0 {
+			t.Errorf("facet %s missing: %+v", f, a.Facets)
+		}
+	}
+
+	t.Run("filters", func(t *testing.T) {
+		for _, h := range search(t, s, "q=电池&kind=patents&size=50").Hits {
+			if h.Kind != "patents" {
+				t.Errorf("kind filter let %s through", h.Kind)
+			}
+		}
+		for _, h := range search(t, s, "q=技术&region=320100&size=50").Hits {
+			if r, _ := h.Item["region"].(string); !strings.HasPrefix(r, "3201") {
+				t.Errorf("region filter let %s through", r)
+			}
+		}
+		for _, h := range search(t, s, "q=技术&region=32&size=50").Hits {
+			if r, _ := h.Item["region"].(string); !strings.HasPrefix(r, "32") {
+				t.Errorf("province filter let %s through", r)
+			}
+		}
+		for _, h := range search(t, s, "q=技术&trl_min=7&size=50").Hits {
+			if trl, _ := h.Item["trl"].(float64); trl < 7 {
+				t.Errorf("trl_min let %v through", trl)
+			}
+		}
+		for _, h := range search(t, s, "q=技术&mode=license&size=50").Hits {
+			modes, _ := json.Marshal(h.Item["transfer_modes"])
+			if !strings.Contains(string(modes), "license") {
+				t.Errorf("mode filter let %s through", modes)
+			}
+		}
+		for _, h := range search(t, s, "field="+url.QueryEscape("新材料")+"&size=50").Hits {
+			fields, _ := json.Marshal(h.Item["fields"])
+			if !strings.Contains(string(fields), "新材料") {
+				t.Errorf("field filter let %s through", fields)
+			}
+		}
+	})
+	t.Run("pages", func(t *testing.T) {
+		all := search(t, s, "q=技术&size=10")
+		p2 := search(t, s, "q=技术&size=5&page=2")
+		if all.Total < 10 || len(p2.Hits) != 5 {
+			t.Fatalf("total %d, page 2 has %d", all.Total, len(p2.Hits))
+		}
+		for i, h := range p2.Hits {
+			if h.ID != all.Hits[5+i].ID {
+				t.Errorf("page 2 item %d = %s, want %s", i, h.ID, all.Hits[5+i].ID)
+			}
+		}
+	})
+	t.Run("cache", func(t *testing.T) {
+		q := "/v1/search?q=" + url.QueryEscape("氢燃料电池")
+		first := s.do("GET", q, nil, "")
+		second := s.do("GET", q, nil, "")
+		if first.Header.Get("X-Cache") != "miss" || second.Header.Get("X-Cache") != "hit" {
+			t.Errorf("X-Cache %q then %q", first.Header.Get("X-Cache"), second.Header.Get("X-Cache"))
+		}
+	})
+	t.Run("write visible", func(t *testing.T) {
+		s.do("POST", "/v1/achievements", achievement("new-1", "钙钛矿叠层光伏组件封装工艺"), adminKey)
+		eventually(t, "new record found", func() bool {
+			for _, h := range search(t, s, "q="+url.QueryEscape("钙钛矿叠层")).Hits {
+				if h.ID == "new-1" {
+					return true
+				}
+			}
+			return false
+		})
+		s.do("DELETE", "/v1/achievements/new-1", nil, adminKey)
+		eventually(t, "deleted record gone", func() bool {
+			for _, h := range search(t, s, "q="+url.QueryEscape("钙钛矿叠层")).Hits {
+				if h.ID == "new-1" {
+					return false
+				}
+			}
+			return true
+		})
+	})
+	t.Run("health", func(t *testing.T) {
+		for _, p := range []string{"/healthz", "/readyz", "/metrics", "/openapi.json"} {
+			if r := s.do("GET", p, nil, ""); r.Status != 200 {
+				t.Errorf("%s: %d", p, r.Status)
+			}
+		}
+		r := s.do("GET", "/metrics", nil, "")
+		if !strings.Contains(string(r.Body), "techmatch_http_requests_total") {
+			t.Errorf("metrics lack request counter")
+		}
+		var doc struct{ Paths map[string]map[string]any }
+		s.do("GET", "/openapi.json", nil, "").decode(t, &doc)
+		for _, p := range []string{"/v1/search", "/v1/match", "/v1/demands/{id}/matches", "/v1/patents/{id}/demands", "/v1/profiles/{name}/rollback", "/v1/experts/import"} {
+			if doc.Paths[p] == nil {
+				t.Errorf("openapi lacks %s", p)
+			}
+		}
+	})
+}
+
+func TestRestartKeepsData(t *testing.T) {
+	s := startServer(t, "", nil)
+	s.do("POST", "/v1/achievements", achievement("keep-1", "海水淡化反渗透膜"), adminKey)
+	s.restart()
+	if r := s.do("GET", "/v1/achievements/keep-1", nil, ""); r.Status != 200 {
+		t.Fatalf("after restart: %d", r.Status)
+	}
+	eventually(t, "searchable after restart", func() bool {
+		return search(t, s, "q="+url.QueryEscape("反渗透膜")).Total == 1
+	})
+	s.stop()
+	if out, err := runCLI(t, s.DataDir, "check"); err != nil || !strings.Contains(out, "ok") {
+		t.Fatalf("check: %v\n%s", err, out)
+	}
+	// A deleted index is rebuilt from the store at start-up.
+	if err := os.RemoveAll(filepath.Join(s.DataDir, "index")); err != nil {
+		t.Fatal(err)
+	}
+	s.start()
+	eventually(t, "searchable after rebuild", func() bool {
+		return search(t, s, "q="+url.QueryEscape("反渗透膜")).Total == 1
+	})
+	s.stop()
+	if out, err := runCLI(t, s.DataDir, "reindex"); err != nil {
+		t.Fatalf("reindex: %v\n%s", err, out)
+	}
+	if out, err := runCLI(t, s.DataDir, "check"); err != nil {
+		t.Fatalf("check after reindex: %v\n%s", err, out)
+	}
+}
+
+// csl returns the CSL data folder, skipping (or failing in CI) when it is not there.
+func csl(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("TECHMATCH_CSL_DIR")
+	if dir == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("TECHMATCH_CSL_DIR is not set; CI must run on the real CSL data")
+		}
+		t.Skip("TECHMATCH_CSL_DIR not set")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "eval", "corpus.jsonl")); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CSL data missing: %v", err)
+		}
+		t.Skipf("CSL data missing: %v", err)
+	}
+	return dir
+}
+
+func TestCSLSearchThroughAPI(t *testing.T) {
+	dir := csl(t)
+	s := startServer(t, "", nil)
+	corpus, err := os.ReadFile(filepath.Join(dir, "eval", "corpus.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := s.do("POST", "/v1/achievements/import", corpus, adminKey)
+	var rep struct{ Accepted int }
+	r.decode(t, &rep)
+	if r.Status != 200 || rep.Accepted != 2000 {
+		t.Fatalf("import: %d %s", r.Status, r.Body[:min(len(r.Body), 500)])
+	}
+	eventually(t, "corpus indexed", func() bool {
+		r := s.do("GET", "/v1/search?size=1", nil, "")
+		var a searchAnswer
+		r.decode(t, &a)
+		return a.Total == 2000
+	})
+	f, err := os.Open(filepath.Join(dir, "eval", "queries_dev_kw2.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	n, found := 0, 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var q struct {
+			Text     string
+			Relevant map[string]int
+		}
+		if err := json.Unmarshal(sc.Bytes(), &q); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		for _, h := range search(t, s, "kind=achievements&size=10&q="+url.QueryEscape(q.Text)).Hits {
+			if q.Relevant[h.ID] > 0 {
+				found++
+				break
+			}
+		}
+	}
+	recall := float64(found) / float64(n)
+	t.Logf("CSL dev kw2 through /v1/search: Recall@10 = %.3f over %d queries (cjk baseline 0.955)", recall, n)
+	if recall < 0.955 {
+		t.Errorf("Recall@10 %.3f is below the cjk baseline 0.955", recall)
+	}
+}

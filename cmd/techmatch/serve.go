@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/techmatch/techmatch/index"
+	"github.com/techmatch/techmatch/internal/cache"
+	"github.com/techmatch/techmatch/internal/config"
+	"github.com/techmatch/techmatch/internal/httpapi"
+	"github.com/techmatch/techmatch/internal/indexer"
+	"github.com/techmatch/techmatch/internal/store"
+)
+
+// backend is the store, index and indexer that serve, reindex and check share.
+type backend struct {
+	store   *store.Store
+	index   *index.Index
+	indexer *indexer.Indexer
+	rebuilt bool
+}
+
+func openBackend(ctx context.Context, cfg config.Config, log *slog.Logger) (*backend, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	seg, err := segmenter(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("jieba: %w", err)
+	}
+	st, err := store.Open(ctx, filepath.Join(cfg.DataDir, "techmatch.db"))
+	if err != nil {
+		return nil, err
+	}
+	ix, rebuilt, err := index.Open(filepath.Join(cfg.DataDir, "index"), seg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	b := &backend{store: st, index: ix, rebuilt: rebuilt}
+	b.indexer = indexer.New(st, ix, indexer.Options{BatchSize: cfg.Index.BatchSize, Interval: cfg.Index.FlushInterval, Log: log})
+	return b, nil
+}
+
+// needsRebuild: a new, outdated or corrupt index, or one that never recorded a position
+// while the store has writes (a rebuild that crashed half-way).
+func (b *backend) needsRebuild(ctx context.Context) (bool, error) {
+	if b.rebuilt {
+		return true, nil
+	}
+	head, err := b.store.OutboxHead(ctx)
+	return b.index.Position() == 0 && head > 0, err
+}
+
+func (b *backend) close() error {
+	return errors.Join(b.index.Close(), b.store.Close())
+}
+
+// readiness is what /readyz reports for the index: nil once it is caught up after start.
+type readiness struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (r *readiness) set(err error) { r.mu.Lock(); r.err = err; r.mu.Unlock() }
+func (r *readiness) get() error    { r.mu.Lock(); defer r.mu.Unlock(); return r.err }
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := newFlags("serve", stderr)
+	cfgPath := fs.String("config", "", "configuration file (default: built-in configs/techmatch.yaml)")
+	demo := fs.Bool("demo", false, "load the demo data when the store is empty")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	cfg, err := loadConfig(*cfgPath, getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	return serve(ctx, cfg, *demo, stdout, log)
+}
+
+func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, log *slog.Logger) error {
+	b, err := openBackend(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := b.close(); err != nil {
+			log.Error("close", "err", err)
+		}
+	}()
+	if err := seedProfiles(ctx, b.store, log); err != nil {
+		return fmt.Errorf("profiles: %w", err)
+	}
+	if demo {
+		if err := loadDemo(ctx, b.store, log); err != nil {
+			return err
+		}
+	}
+	matcher, err := newMatcher(b.index, b.store)
+	if err != nil {
+		return err
+	}
+	var backendCache cache.Cache
+	if cfg.Redis.URL != "" {
+		r, err := cache.NewRedis(cfg.Redis.URL, cfg.Redis.Timeout, log)
+		if err != nil {
+			return err
+		}
+		backendCache = r
+	} else {
+		backendCache = cache.NewMemory(cfg.Cache.MaxSize)
+	}
+	defer backendCache.Close()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	loader := cache.NewLoader(backendCache, cfg.Cache.TTL, log)
+	reg.MustRegister(loader.Collectors()...)
+
+	ready := &readiness{err: errors.New("starting: replaying the outbox")}
+	bgCtx, stopBg := context.WithCancel(context.WithoutCancel(ctx))
+	var bg sync.WaitGroup
+	bg.Go(func() {
+		catchUp(bgCtx, b, ready, log)
+		b.indexer.Run(bgCtx)
+	})
+
+	srv := httpapi.New(httpapi.Deps{
+		Store: b.store, Index: b.index, Matcher: matcher, Indexer: b.indexer, Cache: loader,
+		Config: cfg, Log: log, Registry: reg,
+		Ready: func(context.Context) error {
+			if err := ready.get(); err != nil {
+				return err
+			}
+			return b.indexer.Err()
+		},
+	})
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		stopBg()
+		bg.Wait()
+		return fmt.Errorf("listen %s: %w", cfg.HTTP.Addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "techmatch listening on http://%s\n", ln.Addr())
+	log.Info("listening", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "cache", cacheName(cfg))
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		log.Info("shutting down: finishing requests in flight")
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
+		err = hs.Shutdown(sctx)
+		cancel()
+	}
+	stopBg()
+	bg.Wait()
+	// Flush: whatever was accepted goes into the index before it closes.
+	fctx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	if derr := b.indexer.Drain(fctx); derr != nil {
+		log.Error("final index flush failed; the outbox replays it on next start", "err", derr)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	log.Info("stopped")
+	return err
+}
+
+// catchUp rebuilds the index when it needs it, then replays the outbox; the service is not
+// ready until both are done.
+func catchUp(ctx context.Context, b *backend, ready *readiness, log *slog.Logger) {
+	for ctx.Err() == nil {
+		err := func() error {
+			rebuild, err := b.needsRebuild(ctx)
+			if err != nil {
+				return err
+			}
+			if rebuild {
+				ready.set(errors.New("rebuilding the index from the store"))
+				start := time.Now()
+				n, err := b.indexer.Rebuild(ctx)
+				if err != nil {
+					return err
+				}
+				b.rebuilt = false
+				log.Info("index rebuilt from the store", "records", n, "took", time.Since(start).Round(time.Millisecond))
+			}
+			return b.indexer.Drain(ctx)
+		}()
+		if err == nil {
+			ready.set(nil)
+			return
+		}
+		ready.set(fmt.Errorf("index catching up: %w", err))
+		log.Error("index catch-up failed; retrying", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+func cacheName(cfg config.Config) string {
+	if cfg.Redis.URL != "" {
+		return "redis"
+	}
+	return "memory"
+}

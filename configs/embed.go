@@ -1,0 +1,10 @@
+// Package configs embeds the default configuration, weight profile, taxonomy, regions,
+// dictionaries and demo data, so that one binary runs anywhere without the source tree.
+package configs
+
+import "embed"
+
+// FS holds the files of this folder.
+//
+//go:embed techmatch.yaml weights.yaml taxonomy.yaml regions.yaml dict demo
+var FS embed.FS

@@ -1,0 +1,118 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/techmatch/techmatch/internal/domain"
+)
+
+// route describes one operation for the OpenAPI document.
+type route struct {
+	method, path, summary string
+	params                []string // query parameters
+	body                  string   // request body kind: "", "record", "ndjson", "json"
+	admin                 bool
+}
+
+func apiRoutes() []route {
+	rs := []route{
+		{method: "GET", path: "/healthz", summary: "Liveness"},
+		{method: "GET", path: "/readyz", summary: "Readiness: store and index; Redis reported, not required"},
+		{method: "GET", path: "/metrics", summary: "Prometheus metrics"},
+		{method: "GET", path: "/openapi.json", summary: "This document"},
+		{method: "GET", path: "/v1/search", summary: "Full-text search of supply with filters, facets and highlights", params: []string{"q", "kind", "field", "region", "trl_min", "mode", "page", "size"}},
+		{method: "POST", path: "/v1/match", summary: "Rank supply for a demand given in the body (not stored)", params: []string{"kind", "limit", "profile"}, body: "json"},
+		{method: "GET", path: "/v1/demands/{id}/matches", summary: "Rank supply for a stored demand", params: []string{"kind", "limit", "profile"}},
+		{method: "GET", path: "/v1/profiles", summary: "Weight profiles, current versions"},
+		{method: "POST", path: "/v1/profiles/preview", summary: "Compare a candidate profile with the current one on given or sampled demands", body: "json", admin: true},
+		{method: "GET", path: "/v1/profiles/{name}", summary: "A profile's current version"},
+		{method: "PUT", path: "/v1/profiles/{name}", summary: "Publish a new version of a profile", body: "json", admin: true},
+		{method: "GET", path: "/v1/profiles/{name}/versions", summary: "A profile's history"},
+		{method: "POST", path: "/v1/profiles/{name}/rollback", summary: "Publish a new version equal to an old one", params: []string{"version"}, admin: true},
+	}
+	for _, k := range domain.AllKinds {
+		p := "/v1/" + string(k)
+		rs = append(rs,
+			route{method: "POST", path: p, summary: "Create or replace a record of " + string(k), body: "record", admin: true},
+			route{method: "GET", path: p, summary: "List " + string(k), params: []string{"page", "size"}},
+			route{method: "POST", path: p + "/import", summary: "Bulk import NDJSON, one record per line; per-line report", body: "ndjson", admin: true},
+			route{method: "GET", path: p + "/{id}", summary: "Read one record"},
+			route{method: "PUT", path: p + "/{id}", summary: "Replace one record", body: "record", admin: true},
+			route{method: "DELETE", path: p + "/{id}", summary: "Delete one record", admin: true},
+		)
+		if k.IsSupply() {
+			rs = append(rs, route{method: "GET", path: p + "/{id}/demands", summary: "Open demands ranked for this item (reverse matching)", params: []string{"limit", "profile"}})
+		}
+	}
+	return rs
+}
+
+// OpenAPIPath turns a gin path (/v1/x/:id) into an OpenAPI one (/v1/x/{id}).
+func OpenAPIPath(ginPath string) string {
+	parts := strings.Split(ginPath, "/")
+	for i, p := range parts {
+		if strings.HasPrefix(p, ":") {
+			parts[i] = "{" + p[1:] + "}"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+func (s *Server) openapi(c *gin.Context) {
+	writeJSON(c, http.StatusOK, OpenAPIDocument())
+}
+
+// OpenAPIDocument describes every route of the API.
+func OpenAPIDocument() map[string]any {
+	errResp := map[string]any{"description": "Error", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}
+	paths := map[string]any{}
+	for _, r := range apiRoutes() {
+		op := map[string]any{
+			"summary": r.summary,
+			"responses": map[string]any{
+				"200":     map[string]any{"description": "OK", "content": map[string]any{"application/json": map[string]any{}}},
+				"default": errResp,
+			},
+		}
+		var params []any
+		for _, seg := range strings.Split(r.path, "/") {
+			if strings.HasPrefix(seg, "{") {
+				params = append(params, map[string]any{"name": strings.Trim(seg, "{}"), "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+			}
+		}
+		for _, q := range r.params {
+			params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
+		}
+		if params != nil {
+			op["parameters"] = params
+		}
+		switch r.body {
+		case "record", "json":
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}}
+		case "ndjson":
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/x-ndjson": map[string]any{"schema": map[string]any{"type": "string"}}}}
+		}
+		if r.admin {
+			op["security"] = []any{map[string]any{"bearer": []any{}}}
+		}
+		item, _ := paths[r.path].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[r.path] = item
+		}
+		item[strings.ToLower(r.method)] = op
+	}
+	return map[string]any{
+		"openapi": "3.0.3",
+		"info":    map[string]any{"title": "techmatch", "version": "1", "description": "Matches R&D supply (achievements, patents, experts) with enterprise technical demands."},
+		"paths":   paths,
+		"components": map[string]any{
+			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
+			"schemas": map[string]any{"Error": map[string]any{"type": "object", "properties": map[string]any{"error": map[string]any{"type": "object", "properties": map[string]any{
+				"code": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}, "field": map[string]any{"type": "string"}}}}}},
+		},
+	}
+}

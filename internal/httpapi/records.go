@@ -1,0 +1,265 @@
+package httpapi
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/techmatch/techmatch/internal/domain"
+)
+
+// readBody reads the request body up to limit bytes; more is a too_large error.
+func readBody(c *gin.Context, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	if err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return nil, domain.Errorf(domain.CodeTooLarge, "request body is larger than %d bytes", limit)
+		}
+		return nil, domain.Invalid("", "reading the request body: %v", err)
+	}
+	return body, nil
+}
+
+// present prepares a record for a caller: contacts masked unless the caller may see them.
+func present(p Principal, r domain.Record) domain.Record {
+	if !p.SeesContacts() {
+		domain.MaskContact(r)
+	}
+	return r
+}
+
+func (s *Server) create(k domain.Kind) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		s.write(c, k, "")
+	}
+}
+
+func (s *Server) replace(k domain.Kind) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		s.write(c, k, c.Param("id"))
+	}
+}
+
+// write creates or replaces one record; pathID, when set, must agree with the body's id.
+func (s *Server) write(c *gin.Context, k domain.Kind, pathID string) {
+	if pathID != "" && !domain.ValidID(pathID) {
+		s.fail(c, domain.Invalid("id", "id must be 1–128 characters of A-Z a-z 0-9 . _ : -"))
+		return
+	}
+	body, err := readBody(c, s.cfg.MaxBodyBytes)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	rec, err := domain.DecodeRecord(k, body)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	meta := rec.GetMeta()
+	switch {
+	case pathID != "" && meta.ID == "":
+		meta.ID = pathID
+	case pathID != "" && meta.ID != pathID:
+		s.fail(c, domain.Invalid("id", "body id %q differs from the path id %q", meta.ID, pathID))
+		return
+	}
+	created, err := s.Store.Put(c, rec)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.Indexer.Notify()
+	action := "replace"
+	status := http.StatusOK
+	if created {
+		action, status = "create", http.StatusCreated
+	}
+	s.audit(c, action, k, meta.ID, "")
+	writeJSON(c, status, present(principal(c), rec))
+}
+
+func (s *Server) audit(c *gin.Context, action string, k domain.Kind, id, detail string) {
+	if err := s.Store.Audit(c, principal(c).Name(), action, k, id, detail); err != nil {
+		s.log.WarnContext(c, "audit log write failed", "err", err, "request_id", requestID(c))
+	}
+}
+
+func (s *Server) get(k domain.Kind) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		rec, err := s.Store.Get(c, k, c.Param("id"))
+		if err != nil {
+			s.fail(c, notFound(err, k, c.Param("id")))
+			return
+		}
+		writeJSON(c, http.StatusOK, present(principal(c), rec))
+	}
+}
+
+// notFound gives a store's not-found error a message that names the record.
+func notFound(err error, k domain.Kind, id string) error {
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.Errorf(domain.CodeNotFound, "%s %q not found", k, id)
+	}
+	return err
+}
+
+func (s *Server) delete(k domain.Kind) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.Param("id")
+		if err := s.Store.Delete(c, k, id); err != nil {
+			s.fail(c, notFound(err, k, id))
+			return
+		}
+		s.Indexer.Notify()
+		s.audit(c, "delete", k, id, "")
+		c.Status(http.StatusNoContent)
+	}
+}
+
+type listAnswer struct {
+	Total int             `json:"total"`
+	Page  int             `json:"page"`
+	Size  int             `json:"size"`
+	Items []domain.Record `json:"items"`
+}
+
+func (s *Server) list(k domain.Kind) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		page, size, err := s.page(c)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		items, total, err := s.Store.List(c, k, (page-1)*size, size)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		p := principal(c)
+		for _, r := range items {
+			present(p, r)
+		}
+		if items == nil {
+			items = []domain.Record{}
+		}
+		writeJSON(c, http.StatusOK, listAnswer{Total: total, Page: page, Size: size, Items: items})
+	}
+}
+
+// Rejected is one import line that was not accepted.
+type Rejected struct {
+	Line  int    `json:"line"`
+	ID    string `json:"id,omitempty"`
+	Error string `json:"error"`
+}
+
+// ImportReport answers a bulk import.
+type ImportReport struct {
+	Accepted int        `json:"accepted"`
+	Rejected []Rejected `json:"rejected"`
+}
+
+const importBatch = 500
+
+type pendingLine struct {
+	line int
+	id   string
+	rec  domain.Record
+}
+
+// importRecords takes NDJSON: one record per line; a bad line is reported and never stops the good ones.
+func (s *Server) importRecords(k domain.Kind) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		r := bufio.NewReaderSize(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxImportBytes), 64<<10)
+		rep := ImportReport{Rejected: []Rejected{}}
+		var batch []pendingLine
+		flush := func() {
+			if len(batch) == 0 {
+				return
+			}
+			recs := make([]domain.Record, len(batch))
+			for i, p := range batch {
+				recs[i] = p.rec
+			}
+			if err := s.Store.PutMany(c, recs); err != nil {
+				s.log.WarnContext(c, "import batch failed", "err", err, "lines", len(batch), "request_id", requestID(c))
+				for _, p := range batch {
+					rep.Rejected = append(rep.Rejected, Rejected{Line: p.line, ID: p.id, Error: "not stored: " + storageMessage(err)})
+				}
+			} else {
+				rep.Accepted += len(batch)
+				s.Indexer.Notify()
+			}
+			batch = batch[:0]
+		}
+		for line := 1; ; line++ {
+			data, err := r.ReadBytes('\n')
+			if len(bytes.TrimSpace(data)) > 0 {
+				rec, derr := domain.DecodeRecord(k, bytes.TrimSpace(data))
+				if derr != nil {
+					rep.Rejected = append(rep.Rejected, Rejected{Line: line, ID: guessID(data), Error: errorText(derr)})
+				} else {
+					batch = append(batch, pendingLine{line: line, id: rec.GetMeta().ID, rec: rec})
+					if len(batch) >= importBatch {
+						flush()
+					}
+				}
+			}
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				flush()
+				var mb *http.MaxBytesError
+				if errors.As(err, &mb) {
+					rep.Rejected = append(rep.Rejected, Rejected{Line: line, Error: fmt.Sprintf("import stopped: body larger than %d bytes; lines before this one were processed", mb.Limit)})
+				} else {
+					rep.Rejected = append(rep.Rejected, Rejected{Line: line, Error: "import stopped: " + err.Error()})
+				}
+				break
+			}
+		}
+		flush()
+		s.audit(c, "import", k, "", fmt.Sprintf("accepted %d, rejected %d", rep.Accepted, len(rep.Rejected)))
+		writeJSON(c, http.StatusOK, rep)
+	}
+}
+
+func storageMessage(err error) string {
+	if isUnavailable(err) {
+		return "storage unavailable (" + err.Error() + ")"
+	}
+	return err.Error()
+}
+
+// errorText renders a validation error for an import report: field and message.
+func errorText(err error) string {
+	if e, ok := domain.AsError(err); ok {
+		if e.Field != "" {
+			return e.Field + ": " + e.Message
+		}
+		return e.Message
+	}
+	return err.Error()
+}
+
+// guessID pulls the id out of a rejected line, when it has one, so the report can name it.
+func guessID(line []byte) string {
+	var v struct {
+		ID any `json:"id"`
+	}
+	if json.Unmarshal(line, &v) == nil {
+		if s, ok := v.ID.(string); ok && len(s) <= 128 {
+			return s
+		}
+	}
+	return ""
+}

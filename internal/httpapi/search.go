@@ -1,0 +1,167 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/techmatch/techmatch/index"
+	"github.com/techmatch/techmatch/internal/cache"
+	"github.com/techmatch/techmatch/internal/domain"
+)
+
+// SearchHit is one result of GET /v1/search.
+type SearchHit struct {
+	Kind       domain.Kind         `json:"kind"`
+	ID         string              `json:"id"`
+	Title      string              `json:"title"`
+	Score      float64             `json:"score"`
+	Highlights map[string][]string `json:"highlights"`
+	Item       domain.Record       `json:"item"`
+}
+
+// SearchAnswer is the body of GET /v1/search.
+type SearchAnswer struct {
+	Total  uint64                        `json:"total"`
+	Page   int                           `json:"page"`
+	Size   int                           `json:"size"`
+	Hits   []SearchHit                   `json:"hits"`
+	Facets map[string][]index.FacetCount `json:"facets"`
+}
+
+var regionPrefixPattern = regexp.MustCompile(`^[0-9]{2,6}$`)
+
+func (s *Server) searchRequest(c *gin.Context) (index.SearchRequest, int, error) {
+	var r index.SearchRequest
+	q := strings.TrimSpace(c.Query("q"))
+	if !utf8.ValidString(q) {
+		return r, 0, domain.Invalid("q", "q is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(q); n > s.cfg.MaxQueryLen {
+		return r, 0, domain.Invalid("q", "q is %d characters, at most %d", n, s.cfg.MaxQueryLen)
+	}
+	r.Query = q
+	kinds, err := supplyKinds(c)
+	if err != nil {
+		return r, 0, err
+	}
+	r.Kinds = kinds
+	r.Field = strings.TrimSpace(c.Query("field"))
+	if utf8.RuneCountInString(r.Field) > domain.MaxItemLen {
+		return r, 0, domain.Invalid("field", "field is longer than %d characters", domain.MaxItemLen)
+	}
+	if reg := strings.TrimSpace(c.Query("region")); reg != "" {
+		if !regionPrefixPattern.MatchString(reg) {
+			return r, 0, domain.Invalid("region", "region must be a division code or its prefix (2–6 digits), got %q", reg)
+		}
+		r.RegionPrefix = strings.TrimRight(reg, "0")
+		if len(r.RegionPrefix) < 2 {
+			r.RegionPrefix = reg[:2]
+		}
+		if len(r.RegionPrefix)%2 == 1 {
+			r.RegionPrefix += "0"
+		}
+	}
+	if r.TRLMin, err = intParam(c, "trl_min", 0, 1, 9); err != nil {
+		return r, 0, err
+	}
+	for _, v := range c.QueryArray("mode") {
+		for _, m := range strings.Split(v, ",") {
+			if m = strings.TrimSpace(m); m == "" {
+				continue
+			}
+			if !slices.Contains(domain.TransferModes, m) {
+				return r, 0, domain.Invalid("mode", "unknown transfer mode %q: want one of %s", m, strings.Join(domain.TransferModes, ", "))
+			}
+			r.Modes = append(r.Modes, m)
+		}
+	}
+	page, size, err := s.page(c)
+	if err != nil {
+		return r, 0, err
+	}
+	r.From, r.Size = (page-1)*size, size
+	return r, page, nil
+}
+
+func (s *Server) search(c *gin.Context) {
+	req, page, err := s.searchRequest(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := principal(c)
+	key := cache.Key("search", s.generations(req.Kinds), req.Query, kindsString(req.Kinds), req.Field, req.RegionPrefix,
+		itoa(req.TRLMin), strings.Join(req.Modes, ","), itoa(req.From), itoa(req.Size), boolKey(p.SeesContacts()))
+	body, status, err := s.Cache.Get(c, key, func(ctx context.Context) ([]byte, error) {
+		ans, err := s.runSearch(ctx, req, page, p)
+		if err != nil {
+			return nil, err
+		}
+		return encodeJSON(ans)
+	})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("X-Cache", string(status))
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+}
+
+func (s *Server) runSearch(ctx context.Context, req index.SearchRequest, page int, p Principal) (*SearchAnswer, error) {
+	res, err := s.Index.Search(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	items, err := s.load(ctx, res.Hits)
+	if err != nil {
+		return nil, err
+	}
+	ans := &SearchAnswer{Total: res.Total, Page: page, Size: req.Size, Hits: []SearchHit{}, Facets: res.Facets}
+	for _, h := range res.Hits {
+		rec, ok := items[index.DocKey{Kind: h.Kind, ID: h.ID}]
+		if !ok {
+			continue // deleted since it was indexed; the next drain removes it
+		}
+		hl := h.Highlights
+		if hl == nil {
+			hl = map[string][]string{}
+		}
+		ans.Hits = append(ans.Hits, SearchHit{Kind: h.Kind, ID: h.ID, Title: titleOf(rec), Score: round(h.Score), Highlights: hl, Item: present(p, rec)})
+	}
+	return ans, nil
+}
+
+// load fetches the records behind index hits, one query per kind.
+func (s *Server) load(ctx context.Context, hits []index.Hit) (map[index.DocKey]domain.Record, error) {
+	byKind := map[domain.Kind][]string{}
+	for _, h := range hits {
+		byKind[h.Kind] = append(byKind[h.Kind], h.ID)
+	}
+	out := make(map[index.DocKey]domain.Record, len(hits))
+	for k, ids := range byKind {
+		recs, err := s.Store.GetMany(ctx, k, ids)
+		if err != nil {
+			return nil, err
+		}
+		for id, r := range recs {
+			out[index.DocKey{Kind: k, ID: id}] = r
+		}
+	}
+	return out, nil
+}
+
+func titleOf(r domain.Record) string {
+	switch v := r.(type) {
+	case domain.SupplyRecord:
+		return v.Common().Title
+	case *domain.Demand:
+		return v.Title
+	}
+	return ""
+}
