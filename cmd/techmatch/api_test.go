@@ -14,7 +14,7 @@ func achievement(id, title string) map[string]any {
 		"keywords": []string{"固态电解质", "锂离子电池"}, "fields": []string{"新材料/电池材料"},
 		"region": "320100", "org": "测试大学", "org_type": "university", "stage": "中试",
 		"transfer_modes": []string{"license", "transfer"}, "price": map[string]any{"min": 50, "max": 80},
-		"market": map[string]any{"investor_interest": 2, "deals": 1},
+		"market":  map[string]any{"investor_interest": 2, "deals": 1},
 		"contact": map[string]any{"name": "王工", "phone": "13812345678", "email": "wang@example.com"},
 	}
 }
@@ -180,7 +180,7 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("%s: %d %s", q, r.Status, r.Body)
 			}
 		}
-		for _, q := range []string{`q=%22%2B%2D%3A%28%29%2A%3F%7E%5E`, "q=title:x AND y", "q=%5B%5D%7B%7D%5C%2F"} {
+		for _, q := range []string{`q=%22%2B%2D%3A%28%29%2A%3F%7E%5E`, "q=title%3Ax+AND+y", "q=%5B%5D%7B%7D%5C%2F"} {
 			if r := s.do("GET", "/v1/search?"+q, nil, ""); r.Status != 200 {
 				t.Errorf("query syntax characters %s: %d %s", q, r.Status, r.Body)
 			}

@@ -127,14 +127,14 @@ func parseProfileYAML(data []byte) (*domain.Profile, error) {
 		Note    string             `yaml:"note"`
 		Weights map[string]float64 `yaml:"weights"`
 		Params  struct {
-			Recall                *int               `yaml:"recall"`
-			ListThreshold         *float64           `yaml:"list_threshold"`
-			FreshnessHalfLifeDays *float64           `yaml:"freshness_half_life_days"`
+			Recall                *int                 `yaml:"recall"`
+			ListThreshold         *float64             `yaml:"list_threshold"`
+			FreshnessHalfLifeDays *float64             `yaml:"freshness_half_life_days"`
 			RegionScores          *domain.RegionScores `yaml:"region_scores"`
-			PartnerRegions        [][]string         `yaml:"partner_regions"`
-			HardFilters           []string           `yaml:"hard_filters"`
-			TRLFloorGap           *int               `yaml:"trl_floor_gap"`
-			MaturityStep          *float64           `yaml:"maturity_step"`
+			PartnerRegions        [][]string           `yaml:"partner_regions"`
+			HardFilters           []string             `yaml:"hard_filters"`
+			TRLFloorGap           *int                 `yaml:"trl_floor_gap"`
+			MaturityStep          *float64             `yaml:"maturity_step"`
 		} `yaml:"params"`
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))

@@ -9,6 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/blevesearch/bleve/v2/mapping"
+
+	"github.com/techmatch/techmatch/index"
+	"github.com/techmatch/techmatch/internal/config"
 	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/eval"
 )
@@ -84,11 +88,11 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		if name = strings.TrimSpace(name); name == "" {
 			continue
 		}
-		analyzer, err := baselineAnalyzer(name)
+		analyzer, prepare, err := baselineAnalyzer(cfg, name)
 		if err != nil {
 			return err
 		}
-		s, err := eval.Baseline(ctx, analyzer, recs, queries, *k)
+		s, err := eval.Baseline(ctx, analyzer, prepare, recs, queries, *k)
 		if err != nil {
 			return err
 		}
@@ -132,4 +136,20 @@ func readEvalInputs(corpusPath string, kind domain.Kind, queriesPath string) ([]
 		return nil, nil, fmt.Errorf("%s: %w", queriesPath, err)
 	}
 	return recs, queries, nil
+}
+
+// baselineAnalyzer names the analyzer of a plain-bleve baseline: bleve's cjk bigrams, or
+// naive jieba (search mode, lower-cased) over the process's segmenter.
+func baselineAnalyzer(cfg config.Config, name string) (string, func(*mapping.IndexMappingImpl) error, error) {
+	switch name {
+	case "cjk":
+		return "cjk", nil, nil
+	case "jieba":
+		seg, err := segmenter(cfg)
+		if err != nil {
+			return "", nil, err
+		}
+		return index.AnalyzerSearch, seg.AddAnalyzers, nil
+	}
+	return "", nil, fmt.Errorf("eval: unknown baseline %q: want cjk or jieba", name)
 }

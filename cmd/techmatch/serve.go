@@ -19,8 +19,10 @@ import (
 	"github.com/techmatch/techmatch/index"
 	"github.com/techmatch/techmatch/internal/cache"
 	"github.com/techmatch/techmatch/internal/config"
+	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/httpapi"
 	"github.com/techmatch/techmatch/internal/indexer"
+	"github.com/techmatch/techmatch/internal/match"
 	"github.com/techmatch/techmatch/internal/store"
 )
 
@@ -44,7 +46,7 @@ func openBackend(ctx context.Context, cfg config.Config, log *slog.Logger) (*bac
 	if err != nil {
 		return nil, err
 	}
-	ix, rebuilt, err := index.Open(filepath.Join(cfg.DataDir, "index"), seg)
+	ix, rebuilt, err := index.Open(filepath.Join(cfg.DataDir, "index"), seg, index.WithEnricher(expertLinks(st, log)))
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -52,6 +54,22 @@ func openBackend(ctx context.Context, cfg config.Config, log *slog.Logger) (*bac
 	b := &backend{store: st, index: ix, rebuilt: rebuilt}
 	b.indexer = indexer.New(st, ix, indexer.Options{BatchSize: cfg.Index.BatchSize, Interval: cfg.Index.FlushInterval, Log: log})
 	return b, nil
+}
+
+// expertLinks adds the titles of an expert's linked achievements and patents to the expert's
+// searchable text: what they made says more about them than their bio.
+func expertLinks(st *store.Store, log *slog.Logger) index.Enricher {
+	return func(ctx context.Context, r domain.Record) string {
+		e, ok := r.(*domain.Expert)
+		if !ok {
+			return ""
+		}
+		text, err := match.ExpertExtraText(ctx, st, e)
+		if err != nil {
+			log.Warn("expert links not indexed", "expert", e.ID, "err", err)
+		}
+		return text
+	}
 }
 
 // needsRebuild: a new, outdated or corrupt index, or one that never recorded a position

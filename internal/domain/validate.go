@@ -70,7 +70,7 @@ func jsonError(err error) error {
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr):
-		return Invalid(typeErr.Field, "wrong type: got JSON %s, want %s", typeErr.Value, goTypeName(typeErr.Type.String()))
+		return Invalid(jsonPath(typeErr.Field), "wrong type: got JSON %s, want %s", typeErr.Value, goTypeName(typeErr.Type.String()))
 	case errors.As(err, &syntaxErr):
 		return Invalid("", "malformed JSON at byte %d: %v", syntaxErr.Offset, syntaxErr)
 	case errors.Is(err, io.EOF):
@@ -88,6 +88,18 @@ func jsonError(err error) error {
 		return e
 	}
 	return Invalid("", "invalid JSON: %s", strings.TrimPrefix(msg, "json: "))
+}
+
+// jsonPath drops the Go names of embedded structs (Supply.trl → trl) from a decoder's field path.
+func jsonPath(field string) string {
+	parts := strings.Split(field, ".")
+	out := parts[:0]
+	for _, p := range parts {
+		if p != "" && !unicode.IsUpper([]rune(p)[0]) {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ".")
 }
 
 func goTypeName(t string) string {

@@ -147,8 +147,14 @@ func Run(ctx context.Context, env Env, k domain.Kind, queries []Query, p *domain
 
 // Baseline scores plain bleve: BM25, one text field of title + summary analysed by analyzer,
 // a MatchQuery of the query text, top k. It is the obvious alternative techmatch must beat.
-func Baseline(ctx context.Context, analyzer string, recs []domain.Record, queries []Query, topK int) (Scores, error) {
+// prepare, when not nil, defines the analyzer in the mapping (custom analyzers such as jieba's).
+func Baseline(ctx context.Context, analyzer string, prepare func(*mapping.IndexMappingImpl) error, recs []domain.Record, queries []Query, topK int) (Scores, error) {
 	m := bleve.NewIndexMapping()
+	if prepare != nil {
+		if err := prepare(m); err != nil {
+			return Scores{}, err
+		}
+	}
 	m.ScoringModel = "bm25"
 	doc := bleve.NewDocumentStaticMapping()
 	f := mapping.NewTextFieldMapping()

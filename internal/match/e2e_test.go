@@ -1,0 +1,218 @@
+package match_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/techmatch/techmatch/index"
+	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/match"
+	"github.com/techmatch/techmatch/internal/taxonomy"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// records is a map-backed Records over the demo data.
+type records map[domain.Kind]map[string]domain.Record
+
+func (r records) GetMany(_ context.Context, k domain.Kind, ids []string) (map[string]domain.Record, error) {
+	out := make(map[string]domain.Record, len(ids))
+	for _, id := range ids {
+		if rec, ok := r[k][id]; ok {
+			out[id] = rec
+		}
+	}
+	return out, nil
+}
+
+var _ match.Searcher = (*index.Index)(nil)
+
+type demo struct {
+	svc  *match.Service
+	recs records
+}
+
+var (
+	demoOnce sync.Once
+	demoEnv  demo
+	demoErr  error
+)
+
+// loadDemo indexes configs/demo in memory once for all tests: jieba costs ~0.5 s to load.
+func loadDemo(t testing.TB) demo {
+	t.Helper()
+	demoOnce.Do(func() { demoEnv, demoErr = buildDemo(loadTaxonomy(t)) })
+	if demoErr != nil {
+		t.Fatal(demoErr)
+	}
+	return demoEnv
+}
+
+func buildDemo(tax *taxonomy.Taxonomy) (demo, error) {
+	recs := records{}
+	var all []domain.Record
+	for _, k := range domain.AllKinds {
+		data, err := os.ReadFile(filepath.Join("../../configs/demo", string(k)+".ndjson"))
+		if err != nil {
+			return demo{}, err
+		}
+		recs[k] = map[string]domain.Record{}
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		sc.Buffer(nil, 1<<20)
+		for n := 1; sc.Scan(); n++ {
+			if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+				continue
+			}
+			rec, err := domain.DecodeRecord(k, sc.Bytes())
+			if err != nil {
+				return demo{}, fmt.Errorf("%s line %d: %w", k, n, err)
+			}
+			// The store sets updated_at; a fixed age keeps freshness, and so the golden files, stable.
+			rec.GetMeta().UpdatedAt = clock.AddDate(0, -3, 0)
+			recs[k][rec.GetMeta().ID] = rec
+			all = append(all, rec)
+		}
+	}
+	seg, err := index.NewSegmenter("", "")
+	if err != nil {
+		return demo{}, err
+	}
+	enrich := func(ctx context.Context, r domain.Record) string {
+		e, ok := r.(*domain.Expert)
+		if !ok {
+			return ""
+		}
+		text, _ := match.ExpertExtraText(ctx, recs, e)
+		return text
+	}
+	ix, err := index.OpenMem(seg, index.WithEnricher(enrich))
+	if err != nil {
+		return demo{}, err
+	}
+	if err := ix.Apply(context.Background(), all, nil, 1); err != nil {
+		return demo{}, err
+	}
+	svc := match.New(ix, recs, tax, demoNoise()).WithClock(func() time.Time { return clock })
+	return demo{svc: svc, recs: recs}, nil
+}
+
+// demoNoise reads the configured demand-noise words when that file exists.
+func demoNoise() []string {
+	data, err := os.ReadFile("../../configs/dict/demand_noise.txt")
+	if err != nil {
+		return nil
+	}
+	var words []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if w := strings.TrimSpace(l); w != "" && !strings.HasPrefix(w, "#") {
+			words = append(words, w)
+		}
+	}
+	return words
+}
+
+// goldenMatch is what the golden files pin: the order and what an agent reads. Scores, the
+// matched keywords and exclusion counts are left out: they follow the index's text relevance,
+// which is tuned separately, and a golden diff should mean the ranking or a reason changed.
+type goldenMatch struct {
+	Kind    domain.Kind `json:"kind"`
+	ID      string      `json:"id"`
+	Title   string      `json:"title"`
+	Reasons []string    `json:"reasons"`
+}
+
+type goldenList struct {
+	Query    string        `json:"query"`
+	Inferred []string      `json:"inferred,omitempty"`
+	Top      []goldenMatch `json:"top"`
+}
+
+func golden(query string, l *domain.MatchList, n int) goldenList {
+	g := goldenList{Query: query, Inferred: l.Inferred, Top: []goldenMatch{}}
+	for _, m := range l.Matches[:min(n, len(l.Matches))] {
+		var reasons []string
+		for _, r := range m.Reasons {
+			if !strings.HasPrefix(r, "匹配关键词：") {
+				reasons = append(reasons, r)
+			}
+		}
+		g.Top = append(g.Top, goldenMatch{m.Kind, m.ID, m.Title, reasons})
+	}
+	return g
+}
+
+func checkGolden(t *testing.T, name string, got any) {
+	t.Helper()
+	data, err := json.MarshalIndent(got, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = append(data, '\n')
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(data, want) {
+		t.Errorf("%s differs from the golden file; run go test -update and review the diff:\n%s", path, data)
+	}
+}
+
+// goldenDemands are demo demands a technology-transfer agent would recognise: structured ones,
+// plain sentences (dem-001, dem-010, dem-023) and different fields.
+var goldenDemands = []string{"dem-001", "dem-004", "dem-010", "dem-011", "dem-017", "dem-023", "dem-026", "dem-036"}
+
+func TestGoldenDemandMatches(t *testing.T) {
+	env := loadDemo(t)
+	var got []goldenList
+	for _, id := range goldenDemands {
+		d := env.recs[domain.Demands][id].(*domain.Demand)
+		l, err := env.svc.MatchDemand(context.Background(), d, nil, 5, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.DemandID != id || len(l.Matches) == 0 {
+			t.Fatalf("%s: demand_id %q, %d matches", id, l.DemandID, len(l.Matches))
+		}
+		got = append(got, golden(id+" "+d.Title, l, 3))
+	}
+	checkGolden(t, "demand_matches.golden.json", got)
+}
+
+func TestGoldenSupplyMatches(t *testing.T) {
+	env := loadDemo(t)
+	var got []goldenList
+	for _, key := range []index.DocKey{{Kind: domain.Achievements, ID: "ach-001"}, {Kind: domain.Patents, ID: "pat-001"}, {Kind: domain.Experts, ID: "exp-001"}} {
+		rec := env.recs[key.Kind][key.ID].(domain.SupplyRecord)
+		l, err := env.svc.MatchSupply(context.Background(), rec, 5, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.SupplyID != key.ID || l.DemandID != "" {
+			t.Fatalf("%s: supply_id %q demand_id %q", key.ID, l.SupplyID, l.DemandID)
+		}
+		for _, m := range l.Matches {
+			if m.Kind != domain.Demands {
+				t.Fatalf("%s: reverse match lists a %s", key.ID, m.Kind)
+			}
+		}
+		got = append(got, golden(key.ID+" "+rec.Common().Title, l, 3))
+	}
+	checkGolden(t, "supply_matches.golden.json", got)
+}

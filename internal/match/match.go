@@ -1,0 +1,182 @@
+// Package match ranks supply for a demand, and open demands for a supply item, and says why in Chinese.
+package match
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/techmatch/techmatch/index"
+	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/taxonomy"
+)
+
+// Searcher recalls candidates by text.
+type Searcher interface {
+	Recall(ctx context.Context, r index.RecallRequest) ([]index.Hit, error)
+}
+
+// Records loads the recalled records.
+type Records interface {
+	GetMany(ctx context.Context, k domain.Kind, ids []string) (map[string]domain.Record, error)
+}
+
+// List sizes: a match list has DefaultLimit entries unless asked, never more than MaxLimit.
+const (
+	DefaultLimit = 10
+	MaxLimit     = 100
+)
+
+// Service runs the matching pipeline: recall, hard filters, features, weighted score, reasons.
+type Service struct {
+	search  Searcher
+	records Records
+	tax     *taxonomy.Taxonomy
+	noise   []string
+	now     func() time.Time
+}
+
+// New builds the service. noise are demand-talk words (configs/dict/demand_noise.txt) cut from
+// a demand's recall text.
+func New(s Searcher, r Records, tax *taxonomy.Taxonomy, noise []string) *Service {
+	return &Service{search: s, records: r, tax: tax, noise: slices.Clone(noise), now: time.Now}
+}
+
+// WithClock sets the clock freshness is measured against, so golden tests stay stable; it
+// returns the service.
+func (s *Service) WithClock(now func() time.Time) *Service {
+	s.now = now
+	return s
+}
+
+// DefaultProfile is used when a caller passes no profile; its weights are configs/weights.yaml's.
+func DefaultProfile() *domain.Profile {
+	return &domain.Profile{
+		Name: "default", Version: 0,
+		Weights: map[string]float64{"text": 0.45, "field": 0.15, "region": 0.10, "maturity": 0.10,
+			"budget": 0.08, "mode": 0.05, "freshness": 0.02, "quality": 0.05},
+		Params: domain.DefaultParams(),
+	}
+}
+
+// effective fills what a profile leaves unset with the defaults, without changing the caller's.
+func effective(p *domain.Profile) *domain.Profile {
+	if p == nil {
+		return DefaultProfile()
+	}
+	q := *p
+	q.Weights = maps.Clone(p.Weights)
+	if q.Weights == nil {
+		q.Weights = DefaultProfile().Weights
+	}
+	def := domain.DefaultParams()
+	if q.Params.Recall <= 0 {
+		q.Params.Recall = def.Recall
+	}
+	if q.Params.FreshnessHalfLifeDays <= 0 {
+		q.Params.FreshnessHalfLifeDays = def.FreshnessHalfLifeDays
+	}
+	if q.Params.RegionScores == (domain.RegionScores{}) {
+		q.Params.RegionScores = def.RegionScores
+	}
+	return &q
+}
+
+func clampLimit(limit int) int {
+	switch {
+	case limit <= 0:
+		return DefaultLimit
+	case limit > MaxLimit:
+		return MaxLimit
+	}
+	return limit
+}
+
+// MatchDemand ranks supply of the given kinds (all supply kinds when empty) for a demand,
+// stored or ad hoc, under profile p (DefaultProfile when nil).
+func (s *Service) MatchDemand(ctx context.Context, d *domain.Demand, kinds []domain.Kind, limit int, p *domain.Profile) (*domain.MatchList, error) {
+	p = effective(p)
+	cands, err := s.recallSupply(ctx, d, kinds, p.Params.Recall)
+	if err != nil {
+		return nil, err
+	}
+	list := s.Rank(d, cands, p)
+	list.Matches = list.Matches[:min(len(list.Matches), clampLimit(limit))]
+	return list, nil
+}
+
+// recallSupply recalls supply for a demand and loads the records.
+func (s *Service) recallSupply(ctx context.Context, d *domain.Demand, kinds []domain.Kind, size int) ([]Candidate, error) {
+	if len(kinds) == 0 {
+		kinds = domain.SupplyKinds
+	}
+	for _, k := range kinds {
+		if !k.IsSupply() {
+			return nil, domain.Invalid("kind", "kind %q is not a supply kind", k)
+		}
+	}
+	filled, _ := inferDemand(d, s.tax, s.noise)
+	req := index.RecallRequest{
+		Title: filled.Title, Keywords: filled.Keywords, Body: filled.Description,
+		Kinds: kinds, Size: size, Highlight: true,
+	}
+	return s.recall(ctx, req, "demand "+d.ID)
+}
+
+// MatchSupply ranks open demands for one supply item: reverse matching, the same answer shape
+// with demands in Matches.
+func (s *Service) MatchSupply(ctx context.Context, rec domain.SupplyRecord, limit int, p *domain.Profile) (*domain.MatchList, error) {
+	p = effective(p)
+	sup := rec.Common()
+	keywords := slices.Clone(sup.Keywords)
+	if e, ok := rec.(*domain.Expert); ok {
+		keywords = append(keywords, e.ResearchAreas...)
+	}
+	req := index.RecallRequest{
+		Title: sup.Title, Keywords: keywords, Body: sup.Summary,
+		Kinds: []domain.Kind{domain.Demands}, Size: p.Params.Recall, OnlyOpen: true, Highlight: true,
+	}
+	if _, ok := rec.(*domain.Expert); ok {
+		// An expert's title is a person's name: it says nothing about what a demand needs.
+		req.Title = ""
+	}
+	cands, err := s.recall(ctx, req, string(rec.RecordKind())+" "+sup.ID)
+	if err != nil {
+		return nil, err
+	}
+	list := s.RankDemands(rec, cands, p)
+	list.Matches = list.Matches[:min(len(list.Matches), clampLimit(limit))]
+	return list, nil
+}
+
+// recall runs one recall and loads the hits' records, kind by kind, keeping the hit order.
+// A hit whose record is gone yields a Candidate with a nil Record, counted as missing.
+func (s *Service) recall(ctx context.Context, req index.RecallRequest, what string) ([]Candidate, error) {
+	if strings.TrimSpace(req.Title+req.Body) == "" && len(req.Keywords) == 0 {
+		return nil, nil
+	}
+	hits, err := s.search.Recall(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("match: recall for %s: %w", what, err)
+	}
+	ids := map[domain.Kind][]string{}
+	for _, h := range hits {
+		ids[h.Kind] = append(ids[h.Kind], h.ID)
+	}
+	recs := map[domain.Kind]map[string]domain.Record{}
+	for _, k := range slices.Sorted(maps.Keys(ids)) {
+		m, err := s.records.GetMany(ctx, k, ids[k])
+		if err != nil {
+			return nil, fmt.Errorf("match: load %s for %s: %w", k, what, err)
+		}
+		recs[k] = m
+	}
+	cands := make([]Candidate, len(hits))
+	for i, h := range hits {
+		cands[i] = Candidate{Record: recs[h.Kind][h.ID], Hit: h}
+	}
+	return cands, nil
+}

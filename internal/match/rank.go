@@ -1,0 +1,241 @@
+package match
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/techmatch/techmatch/index"
+	"github.com/techmatch/techmatch/internal/domain"
+)
+
+// TextFloor is the text relevance below which a recalled candidate is dropped as off-topic
+// (counted under ReasonLowText): a stray common word is no match, however well the rest fits.
+const TextFloor = 0.05
+
+// Exclusion reasons besides the profile's hard filters (domain.HardFilters).
+const (
+	ReasonLowText = "low_text_relevance"
+	// ReasonMissing counts hits whose record left the store between recall and scoring.
+	ReasonMissing = "missing_record"
+)
+
+// Candidate is one recalled record and its hit.
+type Candidate struct {
+	Record domain.Record
+	Hit    index.Hit
+}
+
+// Rank filters, scores and orders supply candidates for a demand, without a limit.
+// It is the pure half of MatchDemand: no I/O.
+func (s *Service) Rank(d *domain.Demand, cands []Candidate, p *domain.Profile) *domain.MatchList {
+	p = effective(p)
+	filled, inferred := inferDemand(d, s.tax, s.noise)
+	pr := newPairing(s.tax, p.Params, s.now(), d, filled)
+	list := newList(p)
+	list.DemandID, list.Inferred = d.ID, inferred
+	for _, c := range cands {
+		rec, ok := c.Record.(domain.SupplyRecord)
+		if !ok {
+			list.exclude(ReasonMissing)
+			continue
+		}
+		if why := pr.exclusion(rec, rec, c.Hit); why != "" {
+			list.exclude(why)
+			continue
+		}
+		list.Matches = append(list.Matches, pr.score(p, rec, rec, rec, c.Hit))
+	}
+	sortMatches(list.Matches)
+	return list.MatchList
+}
+
+// RankDemands filters, scores and orders demand candidates for one supply item: the same
+// filters and features with the roles swapped, freshness and quality judged on the demand.
+func (s *Service) RankDemands(rec domain.SupplyRecord, cands []Candidate, p *domain.Profile) *domain.MatchList {
+	p = effective(p)
+	list := newList(p)
+	list.SupplyID = rec.GetMeta().ID
+	now := s.now()
+	for _, c := range cands {
+		d, ok := c.Record.(*domain.Demand)
+		if !ok {
+			list.exclude(ReasonMissing)
+			continue
+		}
+		filled, _ := inferDemand(d, s.tax, s.noise)
+		pr := newPairing(s.tax, p.Params, now, d, filled)
+		pr.reverse = true
+		if why := pr.exclusion(rec, d, c.Hit); why != "" {
+			list.exclude(why)
+			continue
+		}
+		list.Matches = append(list.Matches, pr.score(p, rec, d, demandCandidate{filled}, c.Hit))
+	}
+	sortMatches(list.Matches)
+	return list.MatchList
+}
+
+// demandCandidate lets a demand, with its inferred fields, be judged for freshness and quality
+// in reverse matching.
+type demandCandidate struct{ d *domain.Demand }
+
+type listBuilder struct{ *domain.MatchList }
+
+func newList(p *domain.Profile) listBuilder {
+	return listBuilder{&domain.MatchList{Profile: p.Ref(), Matches: []domain.Match{}, Excluded: domain.Excluded{ByReason: map[string]int{}}}}
+}
+
+func (l listBuilder) exclude(reason string) {
+	l.Excluded.Count++
+	l.Excluded.ByReason[reason]++
+}
+
+// exclusion names the first hard filter that drops the pair, or "". The candidate is what is
+// being listed: the supply item in forward matching, the demand in reverse. Only stated demand
+// fields are filtered on; a value read from prose may be misread, so it only moves the score.
+// Experts are never dropped for their modes: consulting or a secondment comes on top of however
+// the technology itself is taken up.
+func (pr *pairing) exclusion(rec domain.SupplyRecord, candidate domain.Record, h index.Hit) string {
+	if clamp01(h.Text) < TextFloor {
+		return ReasonLowText
+	}
+	on := func(f string) bool { return slices.Contains(pr.params.HardFilters, f) }
+	sup, d := rec.Common(), pr.stated
+	if on("closed") && closed(candidate) {
+		return "closed"
+	}
+	if p, ok := candidate.(*domain.Patent); ok && on("patent_invalid") && (p.LegalStatus == "invalid" || p.LegalStatus == "expired") {
+		return "patent_invalid"
+	}
+	if on("conflict_of_interest") && conflict(d.Enterprise, rec) {
+		return "conflict_of_interest"
+	}
+	if _, isExpert := rec.(*domain.Expert); on("mode_mismatch") && !isExpert && len(d.AcceptModes) > 0 {
+		if offered := offeredModes(rec); len(offered) > 0 && len(commonModes(d.AcceptModes, offered)) == 0 {
+			return "mode_mismatch"
+		}
+	}
+	if on("trl_floor") && d.MinTRL > 0 && sup.TRL > 0 && sup.TRL < d.MinTRL-pr.params.TRLFloorGap {
+		return "trl_floor"
+	}
+	return ""
+}
+
+// closed reports whether a candidate can no longer be taken up: a closed supply item, or a
+// demand that is matched or closed.
+func closed(r domain.Record) bool {
+	switch v := r.(type) {
+	case *domain.Demand:
+		return v.Status != "" && v.Status != "open"
+	case domain.SupplyRecord:
+		return v.Common().Status == "closed"
+	}
+	return false
+}
+
+// conflict reports whether the supply belongs to the demanding enterprise: its org, or for a
+// patent one of its applicants. An enterprise matched to itself is no transfer.
+func conflict(enterprise string, rec domain.SupplyRecord) bool {
+	e := normOrg(enterprise)
+	if e == "" {
+		return false
+	}
+	if normOrg(rec.Common().Org) == e {
+		return true
+	}
+	if p, ok := rec.(*domain.Patent); ok {
+		return slices.ContainsFunc(p.Applicants, func(a string) bool { return normOrg(a) == e })
+	}
+	return false
+}
+
+func normOrg(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\t', '（', '）', '(', ')':
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// score computes the eight features, the weighted score and the reasons. listed is the record
+// the match names; judged gives freshness and quality.
+func (pr *pairing) score(p *domain.Profile, rec domain.SupplyRecord, listed domain.Record, judged any, h index.Hit) domain.Match {
+	price, what := priceOf(rec)
+	_, isExpert := rec.(*domain.Expert)
+	fs := map[string]feature{
+		"text":     textFeature(h),
+		"field":    pr.field(rec.Common().Fields),
+		"region":   pr.region(rec.Common().Region),
+		"maturity": pr.maturity(rec.Common().TRL, isExpert),
+		"budget":   pr.budget(price, what),
+		"mode":     pr.mode(offeredModes(rec), isExpert),
+	}
+	switch j := judged.(type) {
+	case demandCandidate:
+		fs["freshness"] = pr.freshness(j.d)
+		fs["quality"] = demandQuality(j.d)
+	case domain.SupplyRecord:
+		fs["freshness"] = pr.freshness(j)
+		fs["quality"] = supplyQuality(j)
+	}
+	m := domain.Match{
+		Kind:       listed.RecordKind(),
+		ID:         listed.GetMeta().ID,
+		Components: make(map[string]float64, len(domain.Features)),
+		Highlights: h.Highlights,
+	}
+	switch v := listed.(type) {
+	case *domain.Demand:
+		m.Title = v.Title
+	case domain.SupplyRecord:
+		m.Title = v.Common().Title
+	}
+	var sum, wsum float64
+	var notes []string
+	for _, name := range reasonOrder {
+		f := fs[name]
+		m.Components[name] = round4(f.value)
+		w := p.Weights[name]
+		sum += w * f.value
+		wsum += w
+		switch {
+		case f.reason == "":
+		case f.neutral:
+			notes = append(notes, f.reason)
+		default:
+			m.Reasons = append(m.Reasons, f.reason)
+			m.Reasons = append(m.Reasons, f.extra...)
+		}
+	}
+	m.Reasons = append(m.Reasons, notes...)
+	if m.Reasons == nil {
+		m.Reasons = []string{}
+	}
+	if wsum > 0 {
+		m.Score = round4(sum / wsum)
+	}
+	return m
+}
+
+// reasonOrder is the order reasons are told in: what an agent checks first comes first;
+// the matched keywords close the list, neutral notes come after everything.
+var reasonOrder = []string{"field", "region", "maturity", "budget", "mode", "quality", "freshness", "text"}
+
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+
+// sortMatches orders by score, then text relevance, then kind and id, so equal scores keep a
+// stable order across calls and cache fills.
+func sortMatches(ms []domain.Match) {
+	slices.SortFunc(ms, func(a, b domain.Match) int {
+		return cmp.Or(
+			cmp.Compare(b.Score, a.Score),
+			cmp.Compare(b.Components["text"], a.Components["text"]),
+			strings.Compare(string(a.Kind), string(b.Kind)),
+			strings.Compare(a.ID, b.ID),
+		)
+	})
+}
