@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"crypto/subtle"
+	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -76,4 +77,10 @@ func (s *Server) requireAdmin(c *gin.Context) {
 	default:
 		s.fail(c, domain.Errorf(domain.CodePermissionDenied, "this route is for platform staff (admin keys)"))
 	}
+}
+
+// me tells the caller who the key says they are, so a console can offer only what the role may do.
+func (s *Server) me(c *gin.Context) {
+	p := principal(c)
+	writeJSON(c, http.StatusOK, gin.H{"role": p.Role, "subject": p.Subject})
 }

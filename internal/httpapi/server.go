@@ -116,7 +116,9 @@ func (s *Server) routes() *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	r.Use(s.requestID, s.recover, s.observe, s.authenticate)
-	r.NoRoute(func(c *gin.Context) { s.fail(c, domain.Errorf(domain.CodeNotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path)) })
+	r.NoRoute(func(c *gin.Context) {
+		s.fail(c, domain.Errorf(domain.CodeNotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
+	})
 	r.NoMethod(func(c *gin.Context) {
 		s.fail(c, &domain.Error{Code: domain.CodeInvalid, Message: "method " + c.Request.Method + " is not allowed here"})
 	})
@@ -127,6 +129,7 @@ func (s *Server) routes() *gin.Engine {
 	r.GET("/openapi.json", s.openapi)
 
 	v1 := r.Group("/v1")
+	v1.GET("/me", s.me)
 	v1.GET("/search", s.search)
 	v1.POST("/match", s.matchAdHoc)
 	for _, k := range domain.AllKinds {

@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/techmatch/techmatch/internal/domain"
+)
+
+// Outbox operations.
+const (
+	opPut    = "put"
+	opDelete = "delete"
+)
+
+const insertOutbox = `INSERT INTO outbox (kind, id, op, at) VALUES (?, ?, ?, ?)`
+
+// defaultOutboxLimit bounds OutboxAfter when the caller asks for no limit.
+const defaultOutboxLimit = 1000
+
+// OutboxEntry says that a record was written ("put") or deleted ("delete").
+// It names the record only: a consumer reads the record's current state, which makes
+// replaying entries idempotent.
+type OutboxEntry struct {
+	Seq  uint64
+	Kind domain.Kind
+	ID   string
+	Op   string
+	At   time.Time
+}
+
+// OutboxAfter returns up to limit entries with Seq > after, in ascending Seq order.
+// A limit ≤ 0 means the default of 1000.
+func (s *Store) OutboxAfter(ctx context.Context, after uint64, limit int) ([]OutboxEntry, error) {
+	if limit <= 0 {
+		limit = defaultOutboxLimit
+	}
+	rows, err := s.read.QueryContext(ctx,
+		`SELECT seq, kind, id, op, at FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?`, int64(after), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: outbox after %d: %w", after, err)
+	}
+	defer rows.Close()
+	var out []OutboxEntry
+	for rows.Next() {
+		var (
+			e  OutboxEntry
+			at int64
+		)
+		if err := rows.Scan(&e.Seq, &e.Kind, &e.ID, &e.Op, &at); err != nil {
+			return nil, fmt.Errorf("store: outbox after %d: %w", after, err)
+		}
+		e.At = fromNanos(at)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: outbox after %d: %w", after, err)
+	}
+	return out, nil
+}
+
+// OutboxHead returns the highest Seq ever handed out, 0 when there has been no write.
+// It reads sqlite_sequence so that the head stays put after the outbox is pruned empty.
+func (s *Store) OutboxHead(ctx context.Context) (uint64, error) {
+	var head int64
+	err := s.read.QueryRowContext(ctx,
+		`SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0)`).Scan(&head)
+	if err != nil {
+		return 0, fmt.Errorf("store: outbox head: %w", err)
+	}
+	return uint64(head), nil
+}
+
+// PruneOutbox deletes the entries with Seq ≤ upTo and returns how many it deleted.
+// AUTOINCREMENT guarantees pruned sequence numbers are never handed out again.
+func (s *Store) PruneOutbox(ctx context.Context, upTo uint64) (int64, error) {
+	res, err := s.write.ExecContext(ctx, `DELETE FROM outbox WHERE seq <= ?`, int64(upTo))
+	if err != nil {
+		return 0, fmt.Errorf("store: prune outbox up to %d: %w", upTo, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: prune outbox up to %d: %w", upTo, err)
+	}
+	return n, nil
+}

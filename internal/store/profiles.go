@@ -1,0 +1,116 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/techmatch/techmatch/internal/domain"
+)
+
+// PutProfile stores p as a new version of its name: it sets p.Version to the latest
+// version + 1 (1 for a new name) and p.CreatedAt to now. p must already be validated.
+func (s *Store) PutProfile(ctx context.Context, p *domain.Profile) error {
+	savedVersion, savedAt := p.Version, p.CreatedAt
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var latest int
+		if err := tx.QueryRowContext(ctx,
+			`SELECT COALESCE(MAX(version), 0) FROM profiles WHERE name = ?`, p.Name).Scan(&latest); err != nil {
+			return err
+		}
+		p.Version, p.CreatedAt = latest+1, now()
+		body, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("encode: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO profiles (name, version, created_at, body) VALUES (?, ?, ?, ?)`,
+			p.Name, p.Version, nanos(p.CreatedAt), string(body))
+		return err
+	})
+	if err != nil {
+		p.Version, p.CreatedAt = savedVersion, savedAt
+		return fmt.Errorf("store: put profile %s: %w", p.Name, err)
+	}
+	return nil
+}
+
+// Profile returns the latest version of the named profile; the error wraps domain.ErrNotFound.
+func (s *Store) Profile(ctx context.Context, name string) (*domain.Profile, error) {
+	p, err := s.oneProfile(ctx,
+		`SELECT body FROM profiles WHERE name = ? ORDER BY version DESC LIMIT 1`, name)
+	if err != nil {
+		return nil, fmt.Errorf("store: profile %s: %w", name, err)
+	}
+	return p, nil
+}
+
+// ProfileVersion returns one version of the named profile; the error wraps domain.ErrNotFound.
+func (s *Store) ProfileVersion(ctx context.Context, name string, version int) (*domain.Profile, error) {
+	p, err := s.oneProfile(ctx, `SELECT body FROM profiles WHERE name = ? AND version = ?`, name, version)
+	if err != nil {
+		return nil, fmt.Errorf("store: profile %s version %d: %w", name, version, err)
+	}
+	return p, nil
+}
+
+// ProfileVersions returns every version of the named profile, newest first;
+// the error wraps domain.ErrNotFound when there is none.
+func (s *Store) ProfileVersions(ctx context.Context, name string) ([]*domain.Profile, error) {
+	ps, err := s.profiles(ctx, `SELECT body FROM profiles WHERE name = ? ORDER BY version DESC`, name)
+	if err == nil && len(ps) == 0 {
+		err = domain.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: profile %s versions: %w", name, err)
+	}
+	return ps, nil
+}
+
+// Profiles returns the latest version of every profile, by name.
+func (s *Store) Profiles(ctx context.Context) ([]*domain.Profile, error) {
+	ps, err := s.profiles(ctx, `SELECT body FROM profiles AS p
+		WHERE version = (SELECT MAX(version) FROM profiles WHERE name = p.name) ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("store: profiles: %w", err)
+	}
+	return ps, nil
+}
+
+func (s *Store) oneProfile(ctx context.Context, query string, args ...any) (*domain.Profile, error) {
+	var body []byte
+	err := s.read.QueryRowContext(ctx, query, args...).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, domain.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	var p domain.Profile
+	if err := json.Unmarshal(body, &p); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	return &p, nil
+}
+
+func (s *Store) profiles(ctx context.Context, query string, args ...any) ([]*domain.Profile, error) {
+	rows, err := s.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*domain.Profile
+	for rows.Next() {
+		var body sql.RawBytes
+		if err := rows.Scan(&body); err != nil {
+			return nil, err
+		}
+		var p domain.Profile
+		if err := json.Unmarshal(body, &p); err != nil {
+			return nil, fmt.Errorf("decode: %w", err)
+		}
+		out = append(out, &p)
+	}
+	return out, rows.Err()
+}

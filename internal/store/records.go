@@ -1,0 +1,223 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/techmatch/techmatch/internal/domain"
+)
+
+// decode turns a stored body back into the typed record of kind k.
+func decode(k domain.Kind, body []byte) (domain.Record, error) {
+	rec, err := domain.NewRecord(k)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(body, rec); err != nil {
+		return nil, fmt.Errorf("decode stored %s: %w", k, err)
+	}
+	return rec, nil
+}
+
+// Get reads one record; the error wraps domain.ErrNotFound when it does not exist.
+func (s *Store) Get(ctx context.Context, k domain.Kind, id string) (domain.Record, error) {
+	var body []byte
+	err := s.read.QueryRowContext(ctx, `SELECT body FROM records WHERE kind = ? AND id = ?`, k, id).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: get %s %s: %w", k, id, domain.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: get %s %s: %w", k, id, err)
+	}
+	rec, err := decode(k, body)
+	if err != nil {
+		return nil, fmt.Errorf("store: get %s %s: %w", k, id, err)
+	}
+	return rec, nil
+}
+
+// GetMany reads the records with the given ids; ids that do not exist are absent from the map.
+// The ids travel as one JSON array parameter, so there is no limit on how many.
+func (s *Store) GetMany(ctx context.Context, k domain.Kind, ids []string) (map[string]domain.Record, error) {
+	out := make(map[string]domain.Record, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, fmt.Errorf("store: get %d %s: %w", len(ids), k, err)
+	}
+	bodies, err := queryBodies(ctx, s.read,
+		`SELECT body FROM records WHERE kind = ? AND id IN (SELECT value FROM json_each(?))`, k, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("store: get %d %s: %w", len(ids), k, err)
+	}
+	recs, err := decodeAll(k, bodies)
+	if err != nil {
+		return nil, fmt.Errorf("store: get %d %s: %w", len(ids), k, err)
+	}
+	for _, r := range recs {
+		out[r.GetMeta().ID] = r
+	}
+	return out, nil
+}
+
+// queryBodies runs a "SELECT body" query and returns the bodies, copied out of the driver.
+func queryBodies(ctx context.Context, q querier, query string, args ...any) ([][]byte, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var bodies [][]byte
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			return nil, err
+		}
+		bodies = append(bodies, body)
+	}
+	return bodies, rows.Err()
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// parallelDecodeMin is the batch size from which decoding is spread over the CPUs.
+const parallelDecodeMin = 64
+
+// decodeAll decodes bodies in order. Large batches are split over the CPUs because JSON
+// decoding, not SQLite, takes most of the time of a 200-record read.
+func decodeAll(k domain.Kind, bodies [][]byte) ([]domain.Record, error) {
+	out := make([]domain.Record, len(bodies))
+	workers := min(runtime.GOMAXPROCS(0), len(bodies)/parallelDecodeMin)
+	if workers <= 1 {
+		for i, b := range bodies {
+			r, err := decode(k, b)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = r
+		}
+		return out, nil
+	}
+	var g errgroup.Group
+	chunk := (len(bodies) + workers - 1) / workers
+	for start := 0; start < len(bodies); start += chunk {
+		end := min(start+chunk, len(bodies))
+		g.Go(func() error {
+			for i := start; i < end; i++ {
+				r, err := decode(k, bodies[i])
+				if err != nil {
+					return err
+				}
+				out[i] = r
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// List returns one page of records, most recently written first, and the total count.
+// The order is the order of writes (outbox seq), so it is stable and unaffected by clock steps.
+func (s *Store) List(ctx context.Context, k domain.Kind, offset, limit int) (items []domain.Record, total int, err error) {
+	offset = max(offset, 0)
+	// One read transaction, so the page and the total come from the same snapshot.
+	tx, err := s.read.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: list %s: %w", k, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only; nothing to undo
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM records WHERE kind = ?`, k).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("store: list %s: %w", k, err)
+	}
+	if limit <= 0 || offset >= total {
+		return nil, total, nil
+	}
+	bodies, err := queryBodies(ctx, tx,
+		`SELECT body FROM records WHERE kind = ? ORDER BY seq DESC LIMIT ? OFFSET ?`, k, limit, offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: list %s: %w", k, err)
+	}
+	if items, err = decodeAll(k, bodies); err != nil {
+		return nil, 0, fmt.Errorf("store: list %s: %w", k, err)
+	}
+	return items, total, nil
+}
+
+// scanPage is how many records Scan reads per query.
+const scanPage = 500
+
+// Scan calls fn for every record of kind k in id order, stopping at fn's first error.
+// It reads in pages by id and calls fn between queries, so a slow fn holds no read
+// transaction open; a record written during the scan may or may not be seen, which is
+// fine for reindexing because the outbox is replayed afterwards.
+func (s *Store) Scan(ctx context.Context, k domain.Kind, fn func(domain.Record) error) error {
+	after := ""
+	for {
+		bodies, err := queryBodies(ctx, s.read,
+			`SELECT body FROM records WHERE kind = ? AND id > ? ORDER BY id LIMIT ?`, k, after, scanPage)
+		if err != nil {
+			return fmt.Errorf("store: scan %s: %w", k, err)
+		}
+		page, err := decodeAll(k, bodies)
+		if err != nil {
+			return fmt.Errorf("store: scan %s: %w", k, err)
+		}
+		for _, r := range page {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		if len(page) < scanPage {
+			return nil
+		}
+		after = page[len(page)-1].GetMeta().ID
+	}
+}
+
+// Count returns how many records of kind k there are.
+func (s *Store) Count(ctx context.Context, k domain.Kind) (int, error) {
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM records WHERE kind = ?`, k).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count %s: %w", k, err)
+	}
+	return n, nil
+}
+
+// SampleDemandIDs returns up to n ids of demands with the given status, the most recently
+// written first, so the same store state always gives the same sample.
+func (s *Store) SampleDemandIDs(ctx context.Context, status string, n int) ([]string, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	rows, err := s.read.QueryContext(ctx,
+		`SELECT id FROM records WHERE kind = ? AND status = ? ORDER BY seq DESC LIMIT ?`, domain.Demands, status, n)
+	if err != nil {
+		return nil, fmt.Errorf("store: sample %s demands: %w", status, err)
+	}
+	defer rows.Close()
+	ids := make([]string, 0, n)
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: sample %s demands: %w", status, err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: sample %s demands: %w", status, err)
+	}
+	return ids, nil
+}

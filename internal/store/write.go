@@ -1,0 +1,227 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/techmatch/techmatch/internal/domain"
+)
+
+// idPrefixes start the ids the server makes, so an id says its kind at a glance.
+var idPrefixes = map[domain.Kind]string{
+	domain.Achievements: "ach-",
+	domain.Patents:      "pat-",
+	domain.Experts:      "exp-",
+	domain.Demands:      "dem-",
+}
+
+// newID makes a server id: the kind prefix and 80 random bits in hex, which domain.ValidID accepts.
+func newID(k domain.Kind) string {
+	var b [10]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return idPrefixes[k] + hex.EncodeToString(b[:])
+}
+
+// Put creates or replaces rec, setting its meta (id when empty, rev, created_at, updated_at)
+// in place, and writes an outbox row "put" in the same transaction.
+// rec must already be validated. created reports whether the record did not exist.
+func (s *Store) Put(ctx context.Context, rec domain.Record) (created bool, err error) {
+	saved := *rec.GetMeta()
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		w := s.writer(ctx, tx)
+		var err error
+		created, err = w.put(ctx, rec)
+		return err
+	})
+	if err != nil {
+		*rec.GetMeta() = saved
+		return false, fmt.Errorf("store: put %s %q: %w", rec.RecordKind(), saved.ID, err)
+	}
+	return created, nil
+}
+
+// PutMany writes recs in one transaction, all or nothing, as Put does for each.
+// On failure every record's meta is left as it was passed in.
+func (s *Store) PutMany(ctx context.Context, recs []domain.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	saved := make([]domain.Meta, len(recs))
+	for i, r := range recs {
+		saved[i] = *r.GetMeta()
+	}
+	var failed domain.Record
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		w := s.writer(ctx, tx)
+		for _, r := range recs {
+			// Checked per record so a cancelled import stops promptly instead of finishing the batch.
+			if err := ctx.Err(); err != nil {
+				failed = r
+				return err
+			}
+			if _, err := w.put(ctx, r); err != nil {
+				failed = r
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		return nil
+	}
+	for i, r := range recs {
+		*r.GetMeta() = saved[i]
+	}
+	if failed != nil {
+		return fmt.Errorf("store: put %d records: %s %q: %w", len(recs), failed.RecordKind(), failed.GetMeta().ID, err)
+	}
+	return fmt.Errorf("store: put %d records: %w", len(recs), err)
+}
+
+// Statements of every record write. They are prepared once on the single write connection
+// and bound to each transaction with Tx.StmtContext, which reuses them on that connection:
+// preparing them per transaction cost more than the writes of a single Put.
+const (
+	selectCurrent = `SELECT rev, created_at FROM records WHERE kind = ? AND id = ?`
+	upsertRecord  = `INSERT INTO records (kind, id, rev, status, enterprise, created_at, updated_at, seq, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (kind, id) DO UPDATE SET
+		  rev = excluded.rev, status = excluded.status, enterprise = excluded.enterprise,
+		  updated_at = excluded.updated_at, seq = excluded.seq, body = excluded.body`
+)
+
+type writeStmts struct {
+	current, upsert, outbox *sql.Stmt
+}
+
+func prepareWriteStmts(ctx context.Context, db *sql.DB) (*writeStmts, error) {
+	var ws writeStmts
+	for _, p := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{{&ws.current, selectCurrent}, {&ws.upsert, upsertRecord}, {&ws.outbox, insertOutbox}} {
+		st, err := db.PrepareContext(ctx, p.query)
+		if err != nil {
+			ws.close()
+			return nil, fmt.Errorf("store: prepare: %w", err)
+		}
+		*p.dst = st
+	}
+	return &ws, nil
+}
+
+func (ws *writeStmts) close() {
+	for _, st := range []*sql.Stmt{ws.current, ws.upsert, ws.outbox} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// recordWriter writes records inside one transaction.
+type recordWriter struct {
+	at                  time.Time
+	current, upsert, ob *sql.Stmt
+}
+
+func (s *Store) writer(ctx context.Context, tx *sql.Tx) *recordWriter {
+	// The time is read inside the transaction: writes are serialised, so updated_at follows seq.
+	return &recordWriter{
+		at:      now(),
+		current: tx.StmtContext(ctx, s.stmts.current),
+		upsert:  tx.StmtContext(ctx, s.stmts.upsert),
+		ob:      tx.StmtContext(ctx, s.stmts.outbox),
+	}
+}
+
+func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool, err error) {
+	k := rec.RecordKind()
+	if _, ok := idPrefixes[k]; !ok {
+		return false, domain.Invalid("kind", "unknown kind %q", k)
+	}
+	m := rec.GetMeta()
+	generated := m.ID == ""
+	if generated {
+		m.ID = newID(k)
+	}
+	for {
+		var rev, createdAt int64
+		err := w.current.QueryRowContext(ctx, k, m.ID).Scan(&rev, &createdAt)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			created = true
+			m.Rev, m.CreatedAt = 1, w.at
+		case err != nil:
+			return false, err
+		case generated:
+			// 80 random bits collide practically never, but a made-up id must not replace a record.
+			m.ID = newID(k)
+			continue
+		default:
+			m.Rev, m.CreatedAt = rev+1, fromNanos(createdAt)
+		}
+		break
+	}
+	m.UpdatedAt = w.at
+	body, err := json.Marshal(rec)
+	if err != nil {
+		return false, fmt.Errorf("encode: %w", err)
+	}
+	seq, err := w.outbox(ctx, k, m.ID, opPut)
+	if err != nil {
+		return false, err
+	}
+	status, enterprise := indexedFields(rec)
+	if _, err := w.upsert.ExecContext(ctx, k, m.ID, m.Rev, status, enterprise,
+		nanos(m.CreatedAt), nanos(m.UpdatedAt), seq, string(body)); err != nil {
+		return false, err
+	}
+	return created, nil
+}
+
+func (w *recordWriter) outbox(ctx context.Context, k domain.Kind, id, op string) (int64, error) {
+	res, err := w.ob.ExecContext(ctx, k, id, op, nanos(w.at))
+	if err != nil {
+		return 0, fmt.Errorf("outbox: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// indexedFields are the record fields kept in their own columns for filtering.
+func indexedFields(rec domain.Record) (status, enterprise string) {
+	switch v := rec.(type) {
+	case domain.SupplyRecord:
+		return v.Common().Status, ""
+	case *domain.Demand:
+		return v.Status, v.Enterprise
+	}
+	return "", ""
+}
+
+// Delete removes a record and writes an outbox row "delete"; the error wraps
+// domain.ErrNotFound when there was nothing to delete.
+func (s *Store) Delete(ctx context.Context, k domain.Kind, id string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM records WHERE kind = ? AND id = ?`, k, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return domain.ErrNotFound
+		}
+		_, err = tx.ExecContext(ctx, insertOutbox, k, id, opDelete, nanos(now()))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete %s %s: %w", k, id, err)
+	}
+	return nil
+}
