@@ -1,0 +1,195 @@
+package index_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/techmatch/techmatch/index"
+	"github.com/techmatch/techmatch/internal/domain"
+)
+
+func achievement(id, title, summary string) *domain.Achievement {
+	a := &domain.Achievement{}
+	a.ID, a.Title, a.Summary, a.Status = id, title, summary, "active"
+	a.UpdatedAt = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	return a
+}
+
+func TestOpenCreatesAndReopens(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "index")
+	ix, rebuilt, err := index.Open(dir, segmenter(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rebuilt || ix.Position() != 0 {
+		t.Fatalf("new index: rebuilt=%v position=%d, want true and 0", rebuilt, ix.Position())
+	}
+	p := &domain.Patent{}
+	p.ID, p.Title = "p1", "一种锂电池隔膜"
+	puts := []domain.Record{achievement("a1", "锂电池负极材料", ""), achievement("a2", "钠电池", ""), p}
+	if err := ix.Apply(ctx, puts, nil, 7); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Apply(ctx, nil, []index.DocKey{{Kind: domain.Achievements, ID: "a2"}}, 9); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	ix, rebuilt, err = index.Open(dir, segmenter(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if rebuilt {
+		t.Error("reopening a good index rebuilt it")
+	}
+	if got := ix.Position(); got != 9 {
+		t.Errorf("Position = %d, want 9", got)
+	}
+	for k, want := range map[domain.Kind]uint64{domain.Achievements: 9, domain.Patents: 7, domain.Experts: 0, domain.Demands: 0} {
+		if got := ix.Generation(k); got != want {
+			t.Errorf("Generation(%s) = %d, want %d", k, got, want)
+		}
+	}
+	counts, err := ix.Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[domain.Kind]uint64{domain.Achievements: 1, domain.Patents: 1, domain.Experts: 0, domain.Demands: 0}; !reflect.DeepEqual(counts, want) {
+		t.Errorf("Count = %v, want %v", counts, want)
+	}
+	ids, err := ix.IDs(ctx, domain.Achievements)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(ids, []string{"a1"}) {
+		t.Errorf("IDs = %v, want [a1]", ids)
+	}
+}
+
+func TestOpenRebuilds(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		spoil func(t *testing.T, dir string)
+	}{
+		{"missing dir", func(t *testing.T, dir string) { os.RemoveAll(dir) }},
+		{"wrong schema version", func(t *testing.T, dir string) {
+			// Rewrite the stored version through bleve itself, as an older build would have left it.
+			setInternal(t, dir, "techmatch:schema", "0")
+		}},
+		{"other dictionaries", func(t *testing.T, dir string) { setInternal(t, dir, "techmatch:segmenter", "jieba-other") }},
+		{"corrupt meta", func(t *testing.T, dir string) {
+			if err := os.WriteFile(filepath.Join(dir, "index_meta.json"), []byte("{not json"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"corrupt store", func(t *testing.T, dir string) {
+			store := filepath.Join(dir, "store")
+			entries, err := os.ReadDir(store)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				if err := os.WriteFile(filepath.Join(store, e.Name()), []byte("garbage"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}},
+		{"not an index", func(t *testing.T, dir string) {
+			os.RemoveAll(dir)
+			if err := os.WriteFile(dir, []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := filepath.Join(t.TempDir(), "index")
+			ix, _, err := index.Open(dir, segmenter(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ix.Apply(ctx, []domain.Record{achievement("a1", "锂电池", "")}, nil, 3); err != nil {
+				t.Fatal(err)
+			}
+			if err := ix.Close(); err != nil {
+				t.Fatal(err)
+			}
+			tc.spoil(t, dir)
+			ix, rebuilt, err := index.Open(dir, segmenter(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ix.Close()
+			counts, err := ix.Count(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rebuilt || ix.Position() != 0 || counts[domain.Achievements] != 0 {
+				t.Errorf("rebuilt=%v position=%d achievements=%d, want a new empty index", rebuilt, ix.Position(), counts[domain.Achievements])
+			}
+		})
+	}
+}
+
+func TestApplyCanceled(t *testing.T) {
+	ix := memIndex(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := ix.Apply(ctx, []domain.Record{achievement("a1", "锂电池", "")}, nil, 1); err == nil {
+		t.Fatal("Apply with a canceled context succeeded")
+	}
+	if ix.Position() != 0 {
+		t.Errorf("Position = %d after a failed Apply", ix.Position())
+	}
+}
+
+func TestEnricher(t *testing.T) {
+	ctx := context.Background()
+	ix, err := index.OpenMem(segmenter(t), index.WithEnricher(func(_ context.Context, r domain.Record) string {
+		if r.RecordKind() == domain.Experts {
+			return "固态电解质界面研究"
+		}
+		return ""
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	e := &domain.Expert{}
+	e.ID, e.Title, e.Status = "e1", "张三", "active"
+	if err := ix.Apply(ctx, []domain.Record{e}, nil, 1); err != nil {
+		t.Fatal(err)
+	}
+	hits, err := ix.Recall(ctx, index.RecallRequest{Title: "固态电解质", Kinds: []domain.Kind{domain.Experts}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 1 || hits[0].ID != "e1" {
+		t.Errorf("Recall by enriched text = %+v, want e1", hits)
+	}
+}
+
+func memIndex(t testing.TB) *index.Index {
+	t.Helper()
+	ix, err := index.OpenMem(segmenter(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	return ix
+}
+
+func setInternal(t *testing.T, dir, key, value string) {
+	t.Helper()
+	if err := index.SetInternal(dir, key, value); err != nil {
+		t.Fatal(err)
+	}
+}

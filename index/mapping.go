@@ -1,0 +1,222 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/mapping"
+	bindex "github.com/blevesearch/bleve_index_api"
+
+	"github.com/techmatch/techmatch/internal/domain"
+)
+
+// SchemaVersion changes whenever the mapping or the analysis changes; an index built with
+// another version is dropped and rebuilt from the store.
+const SchemaVersion = 1
+
+// Field names of an index document.
+const (
+	fKind       = "kind"
+	fID         = "id"
+	fTitle      = "title"
+	fSummary    = "summary"
+	fText       = "text" // everything searchable, in CJK bigrams (see docs/relevance.md)
+	fTitleText  = "title_text"
+	fFields     = "fields"
+	fFieldPath  = "field_path"
+	fRegion     = "region"
+	fRegionPath = "region_path"
+	fTRL        = "trl"
+	fModes      = "modes"
+	fStatus     = "status"
+	fUpdated    = "updated"
+)
+
+// Analyzer names: the text field's, and the jieba analyzers AddAnalyzers defines.
+const (
+	analyzerBigram = cjk.AnalyzerName
+	AnalyzerSearch = "techmatch_jieba_search" // jieba search mode: a word and its dictionary sub-words
+	AnalyzerExact  = "techmatch_jieba_exact"  // jieba exact mode: one reading of the text
+)
+
+// AddAnalyzers defines the jieba analyzers AnalyzerSearch and AnalyzerExact (jieba, width
+// folding, lower case) over s in im, for mappings outside this package such as baselines.
+func (s *Segmenter) AddAnalyzers(im *mapping.IndexMappingImpl) error {
+	for name, mode := range map[string]string{AnalyzerSearch: "search", AnalyzerExact: "exact"} {
+		tok := name + "_tokenizer"
+		if err := im.AddCustomTokenizer(tok, map[string]interface{}{
+			"type": TokenizerName, "segmenter": s.key, "mode": mode,
+		}); err != nil {
+			return fmt.Errorf("index: jieba tokenizer: %w", err)
+		}
+		if err := im.AddCustomAnalyzer(name, map[string]interface{}{
+			"type":          custom.Name,
+			"tokenizer":     tok,
+			"token_filters": []string{cjk.WidthName, lowercase.Name},
+		}); err != nil {
+			return fmt.Errorf("index: jieba analyzer: %w", err)
+		}
+	}
+	return nil
+}
+
+// Enricher returns extra searchable text for a record, e.g. the titles of an expert's linked
+// achievements; the indexer supplies it because only the store knows those links.
+type Enricher func(ctx context.Context, r domain.Record) string
+
+func newMapping(seg *Segmenter) (*mapping.IndexMappingImpl, error) {
+	im := bleve.NewIndexMapping()
+	im.ScoringModel = bindex.BM25Scoring
+	im.IndexDynamic, im.StoreDynamic, im.DocValuesDynamic = false, false, false
+	im.DefaultAnalyzer = keyword.Name
+	if err := seg.AddAnalyzers(im); err != nil {
+		return nil, err
+	}
+
+	doc := bleve.NewDocumentStaticMapping()
+	add := func(name string, fm *mapping.FieldMapping) {
+		fm.IncludeInAll = false
+		doc.AddFieldMappingsAt(name, fm)
+	}
+	kw := func(store, docValues bool) *mapping.FieldMapping {
+		fm := bleve.NewKeywordFieldMapping()
+		fm.Store, fm.DocValues, fm.IncludeTermVectors = store, docValues, false
+		return fm
+	}
+	storedOnly := func() *mapping.FieldMapping {
+		fm := bleve.NewTextFieldMapping()
+		fm.Index, fm.Store, fm.IncludeTermVectors, fm.DocValues = false, true, false, false
+		return fm
+	}
+	text := func(analyzer string) *mapping.FieldMapping {
+		fm := bleve.NewTextFieldMapping()
+		fm.Analyzer, fm.Store, fm.IncludeTermVectors, fm.DocValues = analyzer, false, true, false
+		return fm
+	}
+	add(fKind, kw(true, true))
+	add(fID, kw(true, false))
+	add(fTitle, storedOnly())
+	add(fSummary, storedOnly())
+	add(fText, text(analyzerBigram)) // positions let recall see whole-term matches
+	add(fTitleText, text(analyzerBigram))
+	add(fFields, kw(true, true))
+	add(fFieldPath, kw(false, false))
+	add(fRegion, kw(true, true))
+	add(fRegionPath, kw(false, false))
+	add(fTRL, kw(true, true))
+	add(fModes, kw(true, false))
+	add(fStatus, kw(true, false))
+	updated := bleve.NewNumericFieldMapping()
+	updated.Store, updated.DocValues = false, true
+	add(fUpdated, updated)
+
+	im.DefaultMapping = doc
+	return im, im.Validate()
+}
+
+func docID(k domain.Kind, id string) string { return string(k) + "/" + id }
+
+func splitDocID(s string) (DocKey, bool) {
+	k, id, ok := strings.Cut(s, "/")
+	return DocKey{Kind: domain.Kind(k), ID: id}, ok
+}
+
+// document turns a record into what bleve indexes; only facet and highlight fields are stored,
+// the store keeps the full record.
+func document(r domain.Record, extra string) map[string]interface{} {
+	m := r.GetMeta()
+	d := map[string]interface{}{
+		fKind:    string(r.RecordKind()),
+		fID:      m.ID,
+		fUpdated: float64(m.UpdatedAt.Unix()),
+	}
+	var parts []string
+	var fields []string
+	var region, status string
+	var trl int
+	var modes []string
+	switch v := r.(type) {
+	case domain.SupplyRecord:
+		s := v.Common()
+		d[fTitle], d[fSummary], d[fTitleText] = s.Title, s.Summary, s.Title
+		parts = append(parts, s.Title, strings.Join(s.Keywords, "；"), s.Summary, strings.Join(s.Fields, "；"), s.Org)
+		fields, region, status, trl, modes = s.Fields, s.Region, s.Status, s.TRL, s.TransferModes
+		switch x := v.(type) {
+		case *domain.Patent:
+			parts = append(parts, strings.Join(x.IPC, "；"), strings.Join(x.Applicants, "；"), strings.Join(x.Inventors, "；"))
+		case *domain.Expert:
+			parts = append(parts, strings.Join(x.Titles, "；"), strings.Join(x.ResearchAreas, "；"))
+		}
+	case *domain.Demand:
+		d[fTitle], d[fSummary] = v.Title, v.Description
+		parts = append(parts, v.Title, strings.Join(v.Keywords, "；"), v.Description, strings.Join(v.Fields, "；"), v.Enterprise)
+		fields, region, status, trl, modes = v.Fields, v.Region, v.Status, v.MinTRL, v.AcceptModes
+	}
+	if extra != "" {
+		parts = append(parts, extra)
+	}
+	// A line break between parts keeps bigrams from spanning two fields.
+	d[fText] = strings.Join(parts, "\n")
+	if len(fields) > 0 {
+		d[fFields] = fields
+		d[fFieldPath] = fieldPrefixes(fields)
+	}
+	if region != "" {
+		d[fRegion] = region
+		d[fRegionPath] = regionPrefixes(region)
+	}
+	if trl > 0 {
+		d[fTRL] = strconv.Itoa(trl)
+	}
+	if len(modes) > 0 {
+		d[fModes] = modes
+	}
+	if status != "" {
+		d[fStatus] = status
+	}
+	return d
+}
+
+// fieldPrefixes lists every taxonomy prefix: 新材料/电池材料 gives 新材料 and 新材料/电池材料.
+func fieldPrefixes(fields []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range fields {
+		segs := strings.Split(strings.Trim(f, "/"), "/")
+		for i := range segs {
+			p := strings.Join(segs[:i+1], "/")
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// regionPrefixes lists province, city and county prefixes of a division code: 320102 gives
+// 32, 3201 and 320102, so a filter on any level is one term lookup.
+func regionPrefixes(code string) []string {
+	out := []string{code}
+	for _, n := range []int{2, 4} {
+		if len(code) > n {
+			out = append(out, code[:n])
+		}
+	}
+	return out
+}
+
+// normRegionPrefix drops trailing zero pairs, so 320000 filters like 32 and 320100 like 3201.
+func normRegionPrefix(p string) string {
+	for len(p) > 2 && strings.HasSuffix(p, "00") {
+		p = p[:len(p)-2]
+	}
+	return p
+}

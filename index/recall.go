@@ -1,0 +1,189 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/techmatch/techmatch/internal/domain"
+)
+
+// Hit is one record found by Search or Recall.
+type Hit struct {
+	Kind       domain.Kind
+	ID         string
+	Score      float64             // raw BM25 score
+	Text       float64             // normalised text relevance in [0,1]; see textScore
+	Matched    []string            // the query terms the hit contains whole, e.g. 锂离子电池
+	Highlights map[string][]string // e.g. {"summary": ["…<mark>锂电池</mark>…"]}; HTML-escaped except <mark>
+}
+
+// RecallRequest asks for the candidates of one demand (or of one supply item, for reverse matching).
+type RecallRequest struct {
+	Title     string
+	Keywords  []string
+	Body      string // description or summary
+	Kinds     []domain.Kind
+	Size      int // default 200
+	Exclude   []DocKey
+	OnlyOpen  bool // only records whose status is open (demands)
+	Highlight bool
+}
+
+// DefaultRecallSize is the number of candidates Recall returns when Size is 0.
+const DefaultRecallSize = 200
+
+// tuning holds the knobs of text relevance, measured in docs/relevance.md.
+type tuning struct {
+	partial     float64 // credit for a term of which only some jieba words occur
+	phraseBoost float64 // weight of whole-term phrase clauses in the BM25 score; 0 drops them
+	phraseIDF   bool    // weigh keywords and title terms by their own idf, not their rarest bigram's
+	titleBoost  float64 // weight of a term found in the title, in the BM25 score (orders ties of Text)
+	flatBoost   bool    // leave term clauses unboosted: BM25's own idf weighs the bigrams
+}
+
+var defaultTuning = tuning{partial: 0.7, phraseIDF: true, titleBoost: 0.3}
+
+// Recall returns the records that match the request's text, best first (by Text, then Score).
+func (ix *Index) Recall(ctx context.Context, r RecallRequest) ([]Hit, error) {
+	size := r.Size
+	if size <= 0 {
+		size = DefaultRecallSize
+	}
+	terms, err := ix.queryTerms(ctx, r.Title, r.Keywords, r.Body)
+	if err != nil {
+		return nil, err
+	}
+	if len(terms) == 0 {
+		return []Hit{}, nil
+	}
+	filters := []query.Query{kindQuery(r.Kinds)}
+	if r.OnlyOpen {
+		filters = append(filters, termQuery(fStatus, "open"))
+	}
+	var mustNot []query.Query
+	if len(r.Exclude) > 0 {
+		ids := make([]string, len(r.Exclude))
+		for i, d := range r.Exclude {
+			ids[i] = docID(d.Kind, d.ID)
+		}
+		mustNot = append(mustNot, query.NewDocIDQuery(ids))
+	}
+	q := query.NewBooleanQuery([]query.Query{ix.textQuery(terms)}, nil, mustNot)
+	q.AddMust(filters...)
+	return ix.run(ctx, q, terms, size, r.Highlight)
+}
+
+// textQuery builds the scoring query: each term's bigrams in the text field, weighted by the
+// term's idf so that a rare term counts more than a common one.
+func (ix *Index) textQuery(terms []queryTerm) query.Query {
+	t := ix.tuning()
+	var clauses []query.Query
+	for _, qt := range terms {
+		m := query.NewMatchQuery(qt.text)
+		m.SetField(fText)
+		m.Analyzer = analyzerBigram
+		if !t.flatBoost {
+			m.SetBoost(qt.weight)
+		}
+		clauses = append(clauses, m)
+		if t.titleBoost > 0 {
+			p := query.NewMatchPhraseQuery(qt.text)
+			p.SetField(fTitleText)
+			p.Analyzer = analyzerBigram
+			p.SetBoost(qt.weight * t.titleBoost)
+			clauses = append(clauses, p)
+		}
+		if t.phraseBoost > 0 && len(qt.tokens) > 1 {
+			p := query.NewMatchPhraseQuery(qt.text)
+			p.SetField(fText)
+			p.Analyzer = analyzerBigram
+			p.SetBoost(qt.weight * t.phraseBoost)
+			clauses = append(clauses, p)
+		}
+	}
+	return query.NewDisjunctionQuery(clauses)
+}
+
+func (ix *Index) tuning() tuning {
+	if ix.tune != nil {
+		return *ix.tune
+	}
+	return defaultTuning
+}
+
+// run searches q for the top size hits by BM25 and returns them ranked by Text, then Score.
+func (ix *Index) run(ctx context.Context, q query.Query, terms []queryTerm, size int, highlight bool) ([]Hit, error) {
+	req := bleve.NewSearchRequestOptions(q, size, 0, false)
+	req.IncludeLocations = true
+	if highlight {
+		req.Fields = []string{fTitle, fSummary}
+	}
+	res, err := ix.bleve.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("index: recall: %w", err)
+	}
+	hits, err := ix.hits(ctx, res.Hits, terms, highlight)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(hits, func(i, j int) bool {
+		if hits[i].Text != hits[j].Text {
+			return hits[i].Text > hits[j].Text
+		}
+		return hits[i].Score > hits[j].Score
+	})
+	return hits, nil
+}
+
+// hits converts bleve matches, computing Text and Matched from the term positions.
+func (ix *Index) hits(ctx context.Context, dms search.DocumentMatchCollection, terms []queryTerm, highlight bool) ([]Hit, error) {
+	partial := ix.tuning().partial
+	out := make([]Hit, 0, len(dms))
+	for _, dm := range dms {
+		dk, ok := splitDocID(dm.ID)
+		if !ok {
+			continue
+		}
+		h := Hit{Kind: dk.Kind, ID: dk.ID, Score: dm.Score}
+		if len(terms) > 0 {
+			h.Text, h.Matched = textScore(terms, dm.Locations[fText], partial)
+		}
+		if highlight {
+			h.Highlights = highlights(dm.Fields, h.Matched)
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+func termQuery(field, term string) *query.TermQuery {
+	q := query.NewTermQuery(term)
+	q.SetField(field)
+	return q
+}
+
+// anyTerm matches documents with any of terms in field.
+func anyTerm(field string, terms []string) query.Query {
+	qs := make([]query.Query, len(terms))
+	for i, t := range terms {
+		qs[i] = termQuery(field, t)
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// kindQuery restricts to kinds; none means the supply kinds, never demands unless asked.
+func kindQuery(kinds []domain.Kind) query.Query {
+	if len(kinds) == 0 {
+		kinds = domain.SupplyKinds
+	}
+	ks := make([]string, len(kinds))
+	for i, k := range kinds {
+		ks[i] = string(k)
+	}
+	return anyTerm(fKind, ks)
+}

@@ -1,0 +1,119 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/techmatch/techmatch/internal/domain"
+)
+
+// SearchRequest is a full-text search of supply (GET /v1/search).
+type SearchRequest struct {
+	Query        string        // user text; empty matches everything, newest first
+	Kinds        []domain.Kind // empty = the supply kinds, never demands unless asked
+	Field        string        // taxonomy path prefix: 新材料 matches 新材料/电池材料
+	RegionPrefix string        // 32 (province), 3201 or 320100
+	TRLMin       int
+	Modes        []string // any of these transfer modes
+	OnlyActive   bool     // status active or open only
+	From, Size   int
+}
+
+// SearchResult is one page of hits with facet counts over all matches.
+type SearchResult struct {
+	Total  uint64
+	Hits   []Hit
+	Facets map[string][]FacetCount // keys "kind", "field", "region", "trl"
+}
+
+// FacetCount is how many matches have one value.
+type FacetCount struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// Facet names and the fields they count.
+var facetFields = map[string]string{"kind": fKind, "field": fFields, "region": fRegion, "trl": fTRL}
+
+const facetSize = 20
+
+// Search finds supply matching the text and filters. Hits come in BM25 order (newest first
+// without text) so that pages are stable; each still carries Text, Matched and highlights.
+func (ix *Index) Search(ctx context.Context, r SearchRequest) (*SearchResult, error) {
+	size := r.Size
+	if size <= 0 {
+		size = 10
+	}
+	filters := []query.Query{kindQuery(r.Kinds)}
+	if f := strings.Trim(strings.TrimSpace(r.Field), "/"); f != "" {
+		filters = append(filters, termQuery(fFieldPath, f))
+	}
+	if p := strings.TrimSpace(r.RegionPrefix); p != "" {
+		filters = append(filters, termQuery(fRegionPath, normRegionPrefix(p)))
+	}
+	if r.TRLMin > 1 {
+		var levels []string
+		for l := max(r.TRLMin, 1); l <= 9; l++ {
+			levels = append(levels, strconv.Itoa(l))
+		}
+		filters = append(filters, anyTerm(fTRL, levels))
+	}
+	if len(r.Modes) > 0 {
+		filters = append(filters, anyTerm(fModes, r.Modes))
+	}
+	if r.OnlyActive {
+		filters = append(filters, anyTerm(fStatus, []string{"active", "open"}))
+	}
+
+	var terms []queryTerm
+	if strings.TrimSpace(r.Query) != "" {
+		var err error
+		if terms, err = ix.queryTerms(ctx, r.Query, nil, ""); err != nil {
+			return nil, err
+		}
+		if len(terms) == 0 { // only punctuation or stop words: nothing can match
+			return &SearchResult{Hits: []Hit{}, Facets: map[string][]FacetCount{}}, nil
+		}
+	}
+	var q query.Query
+	if len(terms) > 0 {
+		b := query.NewBooleanQuery([]query.Query{ix.textQuery(terms)}, nil, nil)
+		b.AddMust(filters...)
+		q = b
+	} else {
+		q = query.NewConjunctionQuery(filters)
+	}
+	req := bleve.NewSearchRequestOptions(q, size, max(r.From, 0), false)
+	req.IncludeLocations = len(terms) > 0
+	req.Fields = []string{fTitle, fSummary}
+	if len(terms) == 0 {
+		req.SortBy([]string{"-" + fUpdated, "_id"})
+	}
+	for name, field := range facetFields {
+		req.AddFacet(name, bleve.NewFacetRequest(field, facetSize))
+	}
+	res, err := ix.bleve.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
+	}
+	hits, err := ix.hits(ctx, res.Hits, terms, true)
+	if err != nil {
+		return nil, err
+	}
+	out := &SearchResult{Total: res.Total, Hits: hits, Facets: map[string][]FacetCount{}}
+	for name := range facetFields {
+		counts := []FacetCount{}
+		if f := res.Facets[name]; f != nil && f.Terms != nil {
+			for _, t := range f.Terms.Terms() {
+				counts = append(counts, FacetCount{Value: t.Term, Count: t.Count})
+			}
+		}
+		out.Facets[name] = counts
+	}
+	return out, nil
+}

@@ -1,0 +1,175 @@
+package index_test
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/techmatch/techmatch/index"
+	"github.com/techmatch/techmatch/internal/domain"
+)
+
+// fixture indexes a small mixed set of supply and demands.
+func fixture(t *testing.T) *index.Index {
+	t.Helper()
+	ix := memIndex(t)
+	mk := func(id, title, summary, field, region string, trl int, modes []string, status string, day int) *domain.Supply {
+		s := domain.Supply{Title: title, Summary: summary, Region: region, TRL: trl, TransferModes: modes, Status: status}
+		s.ID = id
+		if field != "" {
+			s.Fields = []string{field}
+		}
+		s.UpdatedAt = time.Date(2025, 1, day, 0, 0, 0, 0, time.UTC)
+		return &s
+	}
+	a1 := &domain.Achievement{Supply: *mk("a1", "高能量密度锂离子电池负极材料", "本成果研制了硅碳复合负极材料，用于锂离子电池，循环寿命<长>。", "新材料/电池材料", "320100", 6, []string{"license"}, "active", 1)}
+	a2 := &domain.Achievement{Supply: *mk("a2", "钠离子电池正极材料", "低成本钠离子电池正极材料的制备方法。", "新材料/电池材料", "350200", 4, []string{"transfer"}, "active", 2)}
+	a3 := &domain.Achievement{Supply: *mk("a3", "锂离子电池回收工艺", "废旧锂离子电池的湿法回收。", "节能环保", "320500", 8, []string{"transfer", "license"}, "closed", 3)}
+	p1 := &domain.Patent{Supply: *mk("p1", "一种锂离子电池隔膜", "聚烯烃隔膜涂层。", "新材料", "640100", 7, []string{"license"}, "active", 4)}
+	e1 := &domain.Expert{Supply: *mk("e1", "李四", "从事锂离子电池电极材料研究。", "新材料/电池材料", "230100", 0, nil, "active", 5)}
+	d1 := &domain.Demand{Title: "寻求锂离子电池负极材料技术", Description: "企业需要提升锂离子电池能量密度", Status: "open", Region: "320100"}
+	d1.ID = "d1"
+	d2 := &domain.Demand{Title: "锂离子电池负极材料改性", Status: "closed"}
+	d2.ID = "d2"
+	if err := ix.Apply(context.Background(), []domain.Record{a1, a2, a3, p1, e1, d1, d2}, nil, 1); err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
+func ids(hits []index.Hit) []string {
+	out := []string{}
+	for _, h := range hits {
+		out = append(out, string(h.Kind)+"/"+h.ID)
+	}
+	return out
+}
+
+func sameSet(a, b []string) bool {
+	m := map[string]int{}
+	for _, x := range a {
+		m[x]++
+	}
+	for _, x := range b {
+		m[x]--
+	}
+	for _, n := range m {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func TestSearchFilters(t *testing.T) {
+	ix := fixture(t)
+	for _, tc := range []struct {
+		name string
+		req  index.SearchRequest
+		want []string
+	}{
+		// 钠离子电池 shares the bigrams 离子 and 电池: a weak hit, ranked by a low Text.
+		{"text over supply", index.SearchRequest{Query: "锂离子电池"}, []string{"achievements/a1", "achievements/a2", "achievements/a3", "patents/p1", "experts/e1"}},
+		{"kinds", index.SearchRequest{Query: "锂离子电池", Kinds: []domain.Kind{domain.Patents}}, []string{"patents/p1"}},
+		{"demands when asked", index.SearchRequest{Query: "负极材料", Kinds: []domain.Kind{domain.Demands}}, []string{"demands/d1", "demands/d2"}},
+		{"field prefix", index.SearchRequest{Field: "新材料"}, []string{"achievements/a1", "achievements/a2", "patents/p1", "experts/e1"}},
+		{"field path", index.SearchRequest{Field: "新材料/电池材料", Kinds: []domain.Kind{domain.Achievements}}, []string{"achievements/a1", "achievements/a2"}},
+		{"province", index.SearchRequest{RegionPrefix: "32"}, []string{"achievements/a1", "achievements/a3"}},
+		{"city as 6 digits", index.SearchRequest{RegionPrefix: "320100"}, []string{"achievements/a1"}},
+		{"trl", index.SearchRequest{TRLMin: 7}, []string{"achievements/a3", "patents/p1"}},
+		{"modes", index.SearchRequest{Modes: []string{"transfer"}}, []string{"achievements/a2", "achievements/a3"}},
+		{"only active", index.SearchRequest{Query: "锂离子电池", OnlyActive: true, Kinds: []domain.Kind{domain.Achievements}}, []string{"achievements/a1", "achievements/a2"}},
+		{"no match", index.SearchRequest{Query: "量子计算"}, []string{}},
+		{"stop words only", index.SearchRequest{Query: "的，。"}, []string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := ix.Search(context.Background(), tc.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(res.Hits); !sameSet(got, tc.want) || res.Total != uint64(len(tc.want)) {
+				t.Errorf("hits %v (total %d), want %v", got, res.Total, tc.want)
+			}
+		})
+	}
+}
+
+func TestSearchNewestFirstAndPages(t *testing.T) {
+	ix := fixture(t)
+	var got []string
+	for from := 0; from < 6; from += 2 {
+		res, err := ix.Search(context.Background(), index.SearchRequest{From: from, Size: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Total != 5 {
+			t.Errorf("Total = %d, want 5", res.Total)
+		}
+		got = append(got, ids(res.Hits)...)
+	}
+	want := []string{"experts/e1", "patents/p1", "achievements/a3", "achievements/a2", "achievements/a1"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("pages = %v, want %v", got, want)
+	}
+}
+
+func TestSearchFacets(t *testing.T) {
+	ix := fixture(t)
+	res, err := ix.Search(context.Background(), index.SearchRequest{Query: "电池"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]index.FacetCount{
+		"kind":   {{"achievements", 3}, {"experts", 1}, {"patents", 1}},
+		"field":  {{"新材料/电池材料", 3}, {"新材料", 1}, {"节能环保", 1}},
+		"region": {{"230100", 1}, {"320100", 1}, {"320500", 1}, {"350200", 1}, {"640100", 1}},
+		"trl":    {{"4", 1}, {"6", 1}, {"7", 1}, {"8", 1}},
+	}
+	if !reflect.DeepEqual(res.Facets, want) {
+		t.Errorf("facets = %v\nwant %v", res.Facets, want)
+	}
+}
+
+func TestSearchHighlights(t *testing.T) {
+	ix := fixture(t)
+	res, err := ix.Search(context.Background(), index.SearchRequest{Query: "锂离子电池", Kinds: []domain.Kind{domain.Achievements}, OnlyActive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) != 2 || res.Hits[0].ID != "a1" {
+		t.Fatalf("hits = %v, want a1 first", ids(res.Hits))
+	}
+	if weak := res.Hits[1]; weak.Text >= 0.3 || len(weak.Matched) != 0 || len(weak.Highlights) != 0 {
+		t.Errorf("weak hit %s: Text %v, Matched %q, highlights %v", weak.ID, weak.Text, weak.Matched, weak.Highlights)
+	}
+	h := res.Hits[0]
+	if got, want := h.Highlights["title"], []string{"高能量密度<mark>锂离子电池</mark>负极材料"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("title highlight = %q, want %q", got, want)
+	}
+	sum := strings.Join(h.Highlights["summary"], "")
+	if !strings.Contains(sum, "<mark>锂离子电池</mark>") || !strings.Contains(sum, "&lt;长&gt;") {
+		t.Errorf("summary highlight = %q: want the term marked and the rest escaped", sum)
+	}
+	if !reflect.DeepEqual(h.Matched, []string{"锂离子电池"}) || h.Text != 1 {
+		t.Errorf("Matched = %q, Text = %v; want [锂离子电池] and 1", h.Matched, h.Text)
+	}
+}
+
+// TestSearchQuerySyntaxIsText checks that query-string operators in user text are plain text.
+func TestSearchQuerySyntaxIsText(t *testing.T) {
+	ix := fixture(t)
+	for _, q := range []string{`+锂离子 -钠`, `title:锂`, `"锂离子电池`, `(电池) OR *`, `?~^2 \ / [ ] { } ! && ||`, `锂离子电池 AND NOT 钠`} {
+		res, err := ix.Search(context.Background(), index.SearchRequest{Query: q})
+		if err != nil {
+			t.Errorf("Search(%q): %v", q, err)
+			continue
+		}
+		for _, h := range res.Hits {
+			if h.Text < 0 || h.Text > 1 {
+				t.Errorf("Search(%q): Text %v outside [0,1]", q, h.Text)
+			}
+		}
+	}
+}

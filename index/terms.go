@@ -1,0 +1,314 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Limits of query analysis.
+const (
+	maxPhraseRunes = 12 // a title chunk or keyword up to this long is one term, matched whole
+	maxBodyTerms   = 24 // the rarest body words kept; long descriptions would dilute the query
+	bodyWeight     = 0.5
+)
+
+// queryTerm is one unit of a query: a keyword, a short title chunk or a jieba word of the text.
+type queryTerm struct {
+	text   string      // as the user wrote it, lower-cased
+	tokens []termToken // its bigram-field tokens, with positions relative to the first
+	weight float64     // its idf (the rarest token's), times the source weight
+	parts  []queryTerm // its jieba words when it has several: partial credit
+}
+
+type termToken struct {
+	term string
+	rel  int
+}
+
+// dfCache caches document frequencies of text-field terms; Apply resets it.
+type dfCache struct {
+	mu     sync.Mutex
+	total  uint64
+	df     map[string]uint64 // bigram → documents
+	phrase map[string]uint64 // whole term → documents
+}
+
+func newDFCache() *dfCache { return &dfCache{df: map[string]uint64{}, phrase: map[string]uint64{}} }
+
+func (c *dfCache) reset() {
+	c.mu.Lock()
+	c.df, c.phrase, c.total = map[string]uint64{}, map[string]uint64{}, 0
+	c.mu.Unlock()
+}
+
+// idfs returns the BM25 idf of each term in the text field, reading the index only for terms
+// not seen since the last Apply.
+func (ix *Index) idfs(ctx context.Context, terms []string) (map[string]float64, error) {
+	c := ix.dfs
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var missing []string
+	for _, t := range terms {
+		if _, ok := c.df[t]; !ok {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 || c.total == 0 {
+		r, err := ix.bleve.Advanced()
+		if err != nil {
+			return nil, fmt.Errorf("index: idf: %w", err)
+		}
+		reader, err := r.Reader()
+		if err != nil {
+			return nil, fmt.Errorf("index: idf: %w", err)
+		}
+		defer reader.Close()
+		if c.total, err = reader.DocCount(); err != nil {
+			return nil, fmt.Errorf("index: idf: %w", err)
+		}
+		for _, t := range missing {
+			tfr, err := reader.TermFieldReader(ctx, []byte(t), fText, false, false, false)
+			if err != nil {
+				return nil, fmt.Errorf("index: idf of %q: %w", t, err)
+			}
+			c.df[t] = tfr.Count()
+			_ = tfr.Close()
+		}
+	}
+	out := make(map[string]float64, len(terms))
+	n := float64(c.total)
+	for _, t := range terms {
+		df := float64(c.df[t])
+		out[t] = math.Log(1 + (n-df+0.5)/(df+0.5))
+	}
+	return out, nil
+}
+
+// phraseWeight multiplies qt's weight by the idf of the whole term: a phrase is rarer than its
+// rarest bigram, and how much rarer is what tells 全过程管理 from 过程管理. Counts are cached.
+func (ix *Index) phraseWeight(ctx context.Context, qt *queryTerm, idf map[string]float64) error {
+	if len(qt.tokens) == 1 {
+		qt.weight *= idf[qt.tokens[0].term]
+		return nil
+	}
+	c := ix.dfs
+	c.mu.Lock()
+	df, ok := c.phrase[qt.text]
+	n := float64(c.total)
+	c.mu.Unlock()
+	if !ok {
+		terms := make([]string, len(qt.tokens))
+		for i, t := range qt.tokens {
+			terms[i] = t.term
+		}
+		q := query.NewPhraseQuery(terms, fText)
+		req := bleve.NewSearchRequestOptions(q, 0, 0, false)
+		req.Score = "none"
+		res, err := ix.bleve.SearchInContext(ctx, req)
+		if err != nil {
+			return fmt.Errorf("index: phrase frequency of %q: %w", qt.text, err)
+		}
+		df = res.Total
+		c.mu.Lock()
+		c.phrase[qt.text] = df
+		c.mu.Unlock()
+	}
+	qt.weight *= math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5))
+	return nil
+}
+
+// queryTerms analyses a query into weighted terms. Keywords and short title chunks stay whole,
+// because a term such as 锂离子电池 is what the user means; longer text is cut into jieba words.
+func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string, body string) ([]queryTerm, error) {
+	type src struct {
+		text   string
+		weight float64
+	}
+	var srcs []src
+	seen := map[string]bool{}
+	addWord := func(w string, weight float64) {
+		w = strings.ToLower(strings.TrimSpace(w))
+		if w == "" || seen[w] || !isWord(w) {
+			return
+		}
+		seen[w] = true
+		srcs = append(srcs, src{w, weight})
+	}
+	addText := func(text string, weight float64, whole bool) {
+		for _, chunk := range chunks(text) {
+			if whole && utf8.RuneCountInString(chunk) <= maxPhraseRunes {
+				if !ix.seg.IsStopWord(strings.ToLower(chunk)) {
+					addWord(chunk, weight)
+				}
+				continue
+			}
+			for _, w := range ix.seg.Cut(chunk) {
+				if !ix.seg.IsStopWord(w) && (utf8.RuneCountInString(w) > 1 || !isHan(w)) {
+					addWord(w, weight)
+				}
+			}
+		}
+	}
+	for _, k := range keywords {
+		addText(k, 1, true)
+	}
+	addText(title, 1, true)
+	nHead := len(srcs)
+	addText(body, bodyWeight, false)
+
+	analyzer := ix.mapping.AnalyzerNamed(analyzerBigram)
+	var all []string
+	analyse := func(text string, weight float64) (queryTerm, bool) {
+		toks := analyzer.Analyze([]byte(text))
+		if len(toks) == 0 {
+			return queryTerm{}, false
+		}
+		qt := queryTerm{text: text, weight: weight}
+		for _, t := range toks {
+			qt.tokens = append(qt.tokens, termToken{term: string(t.Term), rel: t.Position - toks[0].Position})
+			all = append(all, string(t.Term))
+		}
+		return qt, true
+	}
+	terms := make([]queryTerm, 0, len(srcs))
+	for _, s := range srcs {
+		qt, ok := analyse(s.text, s.weight)
+		if !ok {
+			continue
+		}
+		if words := ix.seg.Cut(s.text); len(words) > 1 {
+			for _, w := range words {
+				if ix.seg.IsStopWord(w) {
+					continue
+				}
+				if p, ok := analyse(w, 1); ok {
+					qt.parts = append(qt.parts, p)
+				}
+			}
+		}
+		terms = append(terms, qt)
+	}
+	idf, err := ix.idfs(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	rarest := func(qt *queryTerm) {
+		best := 0.0
+		for _, t := range qt.tokens {
+			best = math.Max(best, idf[t.term])
+		}
+		qt.weight *= best
+	}
+	for i := range terms {
+		if i < nHead && ix.tuning().phraseIDF {
+			if err := ix.phraseWeight(ctx, &terms[i], idf); err != nil {
+				return nil, err
+			}
+			for j := range terms[i].parts {
+				if err := ix.phraseWeight(ctx, &terms[i].parts[j], idf); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		rarest(&terms[i])
+		for j := range terms[i].parts {
+			rarest(&terms[i].parts[j])
+		}
+	}
+	// Keep the rarest body words only: they carry the description's meaning.
+	if body := terms[min(nHead, len(terms)):]; len(body) > maxBodyTerms {
+		sort.SliceStable(body, func(i, j int) bool { return body[i].weight > body[j].weight })
+		terms = terms[:min(nHead, len(terms))+maxBodyTerms]
+	}
+	return terms, nil
+}
+
+// chunks splits text at anything that is not a letter, digit or joiner inside a term.
+func chunks(text string) []string {
+	return strings.FieldsFunc(text, func(r rune) bool {
+		return !(unicode.IsLetter(r) || unicode.IsNumber(r) || r == '-' || r == '.' || r == '+')
+	})
+}
+
+func isHan(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	return unicode.Is(unicode.Han, r)
+}
+
+// textScore is the text feature of a hit:
+//
+//	Text = Σ_t w_t·m_t / Σ_t w_t
+//
+// over the query's terms t (keywords, short title chunks, jieba words of longer text), where w_t
+// is the term's idf (of the whole term as a phrase; body words count half) and m_t is 1 when the
+// hit holds the term whole (its bigrams at consecutive positions), else partial × the w-weighted
+// share of the term's jieba words it holds whole. The denominator is the query's own best
+// possible score, never the best candidate's, so a threshold means the same for every query: a
+// hit holding every term is 1, one sharing only a common word stays near 0. Hits with equal Text
+// are ordered by BM25. It also returns the terms the hit holds whole.
+func textScore(terms []queryTerm, locs search.TermLocationMap, partial float64) (float64, []string) {
+	var num, den float64
+	var matched []string
+	for _, qt := range terms {
+		den += qt.weight
+		if phraseAt(qt.tokens, locs) {
+			matched = append(matched, qt.text)
+			num += qt.weight
+			continue
+		}
+		num += qt.weight * partial * partShare(qt, locs)
+	}
+	if den == 0 {
+		return 0, matched
+	}
+	return num / den, matched
+}
+
+// partShare is the weighted share of qt's jieba words the hit holds whole.
+func partShare(qt queryTerm, locs search.TermLocationMap) float64 {
+	var have, all float64
+	for _, p := range qt.parts {
+		all += p.weight
+		if phraseAt(p.tokens, locs) {
+			have += p.weight
+		}
+	}
+	if all == 0 {
+		return 0
+	}
+	return have / all
+}
+
+// phraseAt reports whether the tokens occur at consecutive positions somewhere.
+func phraseAt(toks []termToken, locs search.TermLocationMap) bool {
+next:
+	for _, l := range locs[toks[0].term] {
+		for _, t := range toks[1:] {
+			if !hasPos(locs[t.term], l.Pos+uint64(t.rel)) {
+				continue next
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func hasPos(ls search.Locations, pos uint64) bool {
+	for _, l := range ls {
+		if l.Pos == pos {
+			return true
+		}
+	}
+	return false
+}
