@@ -220,7 +220,17 @@ func (x *Indexer) Rebuild(ctx context.Context) (int, error) {
 			return total, fmt.Errorf("indexer: rebuild %s: %w", k, err)
 		}
 	}
-	if err := flush(head); err != nil {
+	if err := flush(x.dst.Position()); err != nil {
+		return total, fmt.Errorf("indexer: rebuild: %w", err)
+	}
+	// The last batch records the position and sets every kind's generation to it: a rebuilt
+	// index must not reuse the generations of an earlier life, or a cache could serve lists
+	// computed then. Deleting an id that cannot exist touches a kind without changing it.
+	var touch []index.DocKey
+	for _, k := range domain.AllKinds {
+		touch = append(touch, index.DocKey{Kind: k, ID: "\x00rebuild"})
+	}
+	if err := x.dst.Apply(ctx, nil, touch, head); err != nil {
 		return total, fmt.Errorf("indexer: rebuild: %w", err)
 	}
 	if x.onApply != nil {
