@@ -2,10 +2,156 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+
+	"github.com/techmatch/techmatch/configs"
+	"github.com/techmatch/techmatch/index"
+	"github.com/techmatch/techmatch/internal/bench"
+	"github.com/techmatch/techmatch/internal/cache"
 )
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	return fmt.Errorf("bench: not built yet")
+	fl := newFlags("bench", stderr)
+	docs := fl.Int("docs", 10000, "supply records to generate")
+	demands := fl.Int("demands", 500, "demands to time matches with")
+	source := fl.String("source", "", "papers.jsonl (title, abstract, keywords) to recombine; default: the built-in demo data")
+	seed := fl.Uint64("seed", 1, "generator seed: the same seed gives the same corpus")
+	baseline := fl.Bool("baseline", false, "also index and query plain bleve (BM25, jieba) in the same run")
+	redisURL := fl.String("redis", "", "also time cached matches over this Redis (default $TECHMATCH_REDIS_URL)")
+	keep := fl.String("keep", "", "build the data dir here and keep it, for `techmatch serve` (must not exist)")
+	batch := fl.Int("batch", 1000, "records per store transaction")
+	asJSON := fl.Bool("json", false, "print one JSON object")
+	cfgPath := fl.String("config", "", "configuration file (jieba dictionaries, indexer batch size)")
+	cpuProfile := fl.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
+	if err := fl.Parse(args); err != nil {
+		return errUsage
+	}
+	if *docs < 1 || *demands < 1 {
+		return fmt.Errorf("bench: --docs and --demands must be ≥ 1")
+	}
+	cfg, err := loadConfig(*cfgPath, getenv)
+	if err != nil {
+		return err
+	}
+	if *redisURL == "" {
+		*redisURL = cfg.Redis.URL
+	}
+	gen, err := benchGenerator(*source, *seed)
+	if err != nil {
+		return err
+	}
+
+	tmp, err := os.MkdirTemp("", "techmatch-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	cfg.DataDir = filepath.Join(tmp, "data")
+	if *keep != "" {
+		if _, err := os.Stat(*keep); err == nil {
+			return fmt.Errorf("bench: --keep %s exists; give a new directory", *keep)
+		}
+		cfg.DataDir = *keep
+	}
+	log := newLogger(cfg, io.Discard)
+	b, err := openBackend(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	if err := seedProfiles(ctx, b.store, log); err != nil {
+		return err
+	}
+	profile, err := b.store.Profile(ctx, "default")
+	if err != nil {
+		return err
+	}
+	matcher, err := newMatcher(b.index, b.store)
+	if err != nil {
+		return err
+	}
+
+	opts := bench.Options{Docs: *docs, Demands: *demands, Batch: *batch, Progress: stderr}
+	mem := cache.NewMemory(max(cfg.Cache.MaxSize, *demands))
+	defer mem.Close()
+	opts.Caches = append(opts.Caches, bench.NamedCache{Name: "memory", Cache: mem})
+	if *redisURL != "" {
+		r, err := cache.NewRedis(*redisURL, cfg.Redis.Timeout, log)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		opts.Caches = append(opts.Caches, bench.NamedCache{Name: "redis", Cache: r})
+	}
+	if *baseline {
+		seg, err := segmenter(cfg)
+		if err != nil {
+			return err
+		}
+		opts.Baseline = &bench.Baseline{Dir: filepath.Join(tmp, "baseline"), Analyzer: index.AnalyzerSearch, Prepare: seg.AddAnalyzers}
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	env := bench.Env{Store: b.store, Indexer: b.indexer, Matcher: matcher, Generation: b.index.Generation, Profile: profile}
+	rep, err := bench.Run(ctx, env, gen, opts)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(rep)
+	}
+	rep.Print(stdout)
+	if *keep != "" {
+		fmt.Fprintf(stdout, "data dir kept in %s: TECHMATCH_DATA_DIR=%s techmatch serve\n", *keep, *keep)
+	}
+	return nil
+}
+
+// benchGenerator reads the source (papers.jsonl, or the embedded demo data) and the taxonomy.
+func benchGenerator(source string, seed uint64) (*bench.Generator, error) {
+	var src *bench.Source
+	var err error
+	if source == "" {
+		src, err = bench.ReadDemo(configs.FS)
+	} else {
+		f, ferr := os.Open(source)
+		if ferr != nil {
+			return nil, ferr
+		}
+		defer f.Close()
+		src, err = bench.ReadPapers(f)
+	}
+	if err != nil {
+		return nil, err
+	}
+	tax, err := loadTaxonomy()
+	if err != nil {
+		return nil, fmt.Errorf("taxonomy: %w", err)
+	}
+	regionsYAML, err := fs.ReadFile(configs.FS, "regions.yaml")
+	if err != nil {
+		return nil, err
+	}
+	regions, err := bench.RegionCodes(regionsYAML)
+	if err != nil {
+		return nil, err
+	}
+	return bench.NewGenerator(src, tax.Fields(), regions, seed)
 }

@@ -86,6 +86,7 @@ func (s *server) start() {
 		"TECHMATCH_DATA_DIR="+s.DataDir,
 		"TECHMATCH_ADMIN_KEY="+adminKey,
 		"TECHMATCH_REDIS_URL=",
+		"TECHMATCH_LIMITS_RATE_PER_SECOND=0", // tests call fast; the rate-limit test sets its own
 	)
 	cmd.Env = append(cmd.Env, s.env...)
 	stdout, err := cmd.StdoutPipe()

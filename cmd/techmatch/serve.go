@@ -24,6 +24,7 @@ import (
 	"github.com/techmatch/techmatch/internal/indexer"
 	"github.com/techmatch/techmatch/internal/match"
 	"github.com/techmatch/techmatch/internal/store"
+	"github.com/techmatch/techmatch/internal/worklist"
 )
 
 // backend is the store, index and indexer that serve, reindex and check share.
@@ -132,6 +133,21 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, 
 	if err != nil {
 		return err
 	}
+	// Agents' match lists (issue 5): their feedback adjusts ranking, a worker fed by the outbox
+	// keeps the lists, and alerts go out in the background.
+	wl := worklist.NewService(b.store, b.indexer)
+	matcher.WithFeedback(wl)
+	secret, secretFile, err := worklist.LoadSecret(cfg.Webhook.Secret, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if secretFile != "" {
+		log.Info("webhook.secret is not configured; alerts are signed with the generated secret kept in the data dir", "file", secretFile)
+	}
+	hooks := worklist.NewWebhooks(b.store, worklist.WebhookOptions{
+		Secret: secret, Timeout: cfg.Webhook.Timeout, Backoff: cfg.Webhook.Backoff, MaxAttempts: cfg.Webhook.MaxAttempts, Log: log,
+	})
+	lists := worklist.NewWorker(b.store, b.index, matcher, hooks, cfg.Index.FlushInterval, log)
 	var backendCache cache.Cache
 	if cfg.Redis.URL != "" {
 		r, err := cache.NewRedis(cfg.Redis.URL, cfg.Redis.Timeout, log)
@@ -151,14 +167,25 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, 
 	ready := &readiness{err: errors.New("starting: replaying the outbox")}
 	bgCtx, stopBg := context.WithCancel(context.WithoutCancel(ctx))
 	var bg sync.WaitGroup
+	caughtUp := make(chan struct{})
 	bg.Go(func() {
 		catchUp(bgCtx, b, ready, log)
+		close(caughtUp)
 		b.indexer.Run(bgCtx)
 	})
+	bg.Go(func() {
+		// Match lists are built from what the index can recall, so only after catch-up.
+		select {
+		case <-caughtUp:
+			lists.Run(bgCtx)
+		case <-bgCtx.Done():
+		}
+	})
+	bg.Go(func() { hooks.Run(bgCtx) })
 
 	srv := httpapi.New(httpapi.Deps{
 		Store: b.store, Index: b.index, Matcher: matcher, Indexer: b.indexer, Cache: loader,
-		Config: cfg, Log: log, Registry: reg,
+		Config: cfg, Log: log, Registry: reg, Keys: b.store, Worklist: wl,
 		Ready: func(context.Context) error {
 			if err := ready.get(); err != nil {
 				return err

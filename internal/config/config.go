@@ -17,14 +17,16 @@ import (
 
 // Config is every setting of the service.
 type Config struct {
-	HTTP    HTTP   `yaml:"http"`
-	DataDir string `yaml:"data_dir"`
-	Redis   Redis  `yaml:"redis"`
-	Cache   Cache  `yaml:"cache"`
-	Jieba   Jieba  `yaml:"jieba"`
-	Auth    Auth   `yaml:"auth"`
-	Index   Index  `yaml:"index"`
-	Log     Log    `yaml:"log"`
+	HTTP    HTTP    `yaml:"http"`
+	DataDir string  `yaml:"data_dir"`
+	Redis   Redis   `yaml:"redis"`
+	Cache   Cache   `yaml:"cache"`
+	Jieba   Jieba   `yaml:"jieba"`
+	Auth    Auth    `yaml:"auth"`
+	Index   Index   `yaml:"index"`
+	Log     Log     `yaml:"log"`
+	Limits  Limits  `yaml:"limits"`
+	Webhook Webhook `yaml:"webhook"`
 }
 
 // HTTP configures the server and its limits.
@@ -68,6 +70,22 @@ type Index struct {
 	FlushInterval time.Duration `yaml:"flush_interval"`
 }
 
+// Limits configures per-caller rate limits: a token bucket per API key, or per client IP for
+// anonymous callers. RatePerSecond 0 turns rate limiting off.
+type Limits struct {
+	RatePerSecond float64 `yaml:"rate_per_second"`
+	Burst         int     `yaml:"burst"`
+}
+
+// Webhook configures agents' alerts. An empty Secret makes the server generate one and keep
+// it in the data dir (webhook.secret): alerts are always signed.
+type Webhook struct {
+	Secret      string        `yaml:"secret"`
+	Timeout     time.Duration `yaml:"timeout"`
+	Backoff     time.Duration `yaml:"backoff"`
+	MaxAttempts int           `yaml:"max_attempts"`
+}
+
 // Log configures logging.
 type Log struct {
 	Level  string `yaml:"level"`
@@ -92,6 +110,8 @@ func Default() Config {
 		Cache:   Cache{TTL: 10 * time.Minute, MaxSize: 10000},
 		Index:   Index{BatchSize: 500, FlushInterval: 200 * time.Millisecond},
 		Log:     Log{Level: "info", Format: "text"},
+		Limits:  Limits{RatePerSecond: 50, Burst: 100},
+		Webhook: Webhook{Timeout: 5 * time.Second, Backoff: 2 * time.Second, MaxAttempts: 6},
 	}
 }
 
@@ -142,18 +162,34 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 		return nil
 	}
+	float := func(name string, dst *float64) error {
+		if v := getenv(name); v != "" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return fmt.Errorf("config: %s=%q: want a number", name, v)
+			}
+			*dst = f
+		}
+		return nil
+	}
 	str("TECHMATCH_HTTP_ADDR", &c.HTTP.Addr)
 	str("TECHMATCH_DATA_DIR", &c.DataDir)
 	str("TECHMATCH_REDIS_URL", &c.Redis.URL)
 	str("TECHMATCH_JIEBA_DICT_DIR", &c.Jieba.DictDir)
 	str("TECHMATCH_JIEBA_USER_DICT", &c.Jieba.UserDict)
 	str("TECHMATCH_ADMIN_KEY", &c.Auth.AdminKey)
+	str("TECHMATCH_WEBHOOK_SECRET", &c.Webhook.Secret)
 	str("TECHMATCH_LOG_LEVEL", &c.Log.Level)
 	str("TECHMATCH_LOG_FORMAT", &c.Log.Format)
 	for _, err := range []error{
 		dur("TECHMATCH_CACHE_TTL", &c.Cache.TTL),
 		dur("TECHMATCH_REDIS_TIMEOUT", &c.Redis.Timeout),
 		num("TECHMATCH_INDEX_BATCH_SIZE", &c.Index.BatchSize),
+		num("TECHMATCH_LIMITS_BURST", &c.Limits.Burst),
+		dur("TECHMATCH_WEBHOOK_TIMEOUT", &c.Webhook.Timeout),
+		dur("TECHMATCH_WEBHOOK_BACKOFF", &c.Webhook.Backoff),
+		num("TECHMATCH_WEBHOOK_MAX_ATTEMPTS", &c.Webhook.MaxAttempts),
+		float("TECHMATCH_LIMITS_RATE_PER_SECOND", &c.Limits.RatePerSecond),
 	} {
 		if err != nil {
 			return err
@@ -177,6 +213,10 @@ func (c *Config) Validate() error {
 		return errors.New("config: http.max_page_size and http.max_query_len must be positive")
 	case c.Index.BatchSize <= 0 || c.Index.FlushInterval <= 0:
 		return errors.New("config: index.batch_size and index.flush_interval must be positive")
+	case c.Webhook.Timeout <= 0 || c.Webhook.Backoff <= 0 || c.Webhook.MaxAttempts < 1:
+		return errors.New("config: webhook.timeout and webhook.backoff must be positive, webhook.max_attempts ≥ 1")
+	case c.Limits.RatePerSecond < 0 || (c.Limits.RatePerSecond > 0 && c.Limits.Burst < 1):
+		return errors.New("config: limits.rate_per_second must be ≥ 0 (0: off) and limits.burst ≥ 1 when it is on")
 	}
 	if c.Redis.URL != "" {
 		u, err := url.Parse(c.Redis.URL)

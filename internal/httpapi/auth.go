@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -27,8 +29,25 @@ type Principal struct {
 	KeyID   string
 }
 
-// SeesContacts reports whether contacts are shown unmasked to p.
+// SeesContacts reports whether contacts are shown unmasked to p on any record: staff, and
+// agents, whose work is to put the two sides in touch.
 func (p Principal) SeesContacts() bool { return p.Role == RoleAdmin || p.Role == RoleAgent }
+
+// SeesContactsOf reports whether p sees r's contact unmasked: besides staff and agents, an
+// enterprise sees the contacts on its own demands. Supply contacts stay masked for
+// enterprises, so that first contact goes through an agent.
+func (p Principal) SeesContactsOf(r domain.Record) bool {
+	if p.SeesContacts() {
+		return true
+	}
+	d, ok := r.(*domain.Demand)
+	return ok && p.owns(d)
+}
+
+// owns reports whether an enterprise key owns the demand.
+func (p Principal) owns(d *domain.Demand) bool {
+	return p.Role == RoleEnterprise && p.Subject != "" && d.Enterprise == p.Subject
+}
 
 // Name is how the caller is recorded in audit logs and profile authors.
 func (p Principal) Name() string {
@@ -38,7 +57,15 @@ func (p Principal) Name() string {
 	return string(p.Role)
 }
 
-// authenticate resolves the bearer key; no header means anonymous, a wrong key is 401.
+// hashKey is what the store keeps of a key: a SHA-256 digest. Keys are 32 random bytes, so
+// a plain digest needs no salt or stretching, and lookups by digest need no constant-time compare.
+func hashKey(key string) []byte {
+	h := sha256.Sum256([]byte(key))
+	return h[:]
+}
+
+// authenticate resolves the bearer key; no header means anonymous, a wrong or revoked key is 401.
+// Keys are looked up in the store on every request, so a revocation takes effect at once.
 func (s *Server) authenticate(c *gin.Context) {
 	p := Principal{Role: RoleAnonymous}
 	h := c.GetHeader("Authorization")
@@ -49,15 +76,32 @@ func (s *Server) authenticate(c *gin.Context) {
 			s.fail(c, domain.Errorf(domain.CodeUnauthenticated, "Authorization must be \"Bearer <key>\""))
 			return
 		}
-		admin := s.Config.Auth.AdminKey
-		if admin == "" || subtle.ConstantTimeCompare([]byte(key), []byte(admin)) != 1 {
-			s.fail(c, domain.Errorf(domain.CodeUnauthenticated, "unknown API key"))
+		var err error
+		if p, err = s.lookupKey(c, key); err != nil {
+			s.fail(c, err)
 			return
 		}
-		p = Principal{Role: RoleAdmin, Subject: "", KeyID: "bootstrap"}
 	}
 	c.Set("principal", p)
 	c.Next()
+}
+
+func (s *Server) lookupKey(c *gin.Context, key string) (Principal, error) {
+	if admin := s.Config.Auth.AdminKey; admin != "" && subtle.ConstantTimeCompare([]byte(key), []byte(admin)) == 1 {
+		return Principal{Role: RoleAdmin, KeyID: "bootstrap"}, nil
+	}
+	unknown := domain.Errorf(domain.CodeUnauthenticated, "unknown or revoked API key")
+	if s.Keys == nil || len(key) > maxKeyLen {
+		return Principal{}, unknown
+	}
+	k, err := s.Keys.KeyByHash(c, hashKey(key))
+	if errors.Is(err, domain.ErrNotFound) {
+		return Principal{}, unknown
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	return Principal{Role: Role(k.Role), Subject: k.Subject, KeyID: k.ID}, nil
 }
 
 func principal(c *gin.Context) Principal {

@@ -50,7 +50,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 			e = domain.Errorf(domain.CodeInternal, "internal error; request id %s", requestID(c))
 		}
 	}
-	if e.Code == domain.CodeRateLimited {
+	if e.Code == domain.CodeRateLimited && c.Writer.Header().Get("Retry-After") == "" {
 		c.Header("Retry-After", "1")
 	}
 	c.Abort()

@@ -56,13 +56,22 @@ func (s *Server) matchStored(c *gin.Context) {
 		s.fail(c, notFound(err, domain.Demands, id))
 		return
 	}
+	if !demandVisible(principal(c), rec) {
+		s.fail(c, hidden(domain.Demands, id))
+		return
+	}
 	d := rec.(*domain.Demand)
 	kinds, limit, p, err := s.matchParams(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	key := cache.Key("match", "demand", d.ID, strconv.FormatInt(d.Rev, 10), profileKey(p), s.generations(kinds), kindsString(kinds), itoa(limit))
+	fbv, err := s.feedbackVersion(c, d.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	key := cache.Key("match", "demand", d.ID, strconv.FormatInt(d.Rev, 10), fbv, profileKey(p), s.generations(kinds), kindsString(kinds), itoa(limit))
 	s.serveCached(c, key, func(ctx context.Context) (any, error) {
 		return s.Matcher.MatchDemand(ctx, d, kinds, limit, p)
 	})

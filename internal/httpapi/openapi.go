@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -33,13 +34,28 @@ func apiRoutes() []route {
 		{method: "PUT", path: "/v1/profiles/{name}", summary: "Publish a new version of a profile", body: "json", admin: true},
 		{method: "GET", path: "/v1/profiles/{name}/versions", summary: "A profile's history"},
 		{method: "POST", path: "/v1/profiles/{name}/rollback", summary: "Publish a new version equal to an old one", params: []string{"version"}, admin: true},
+		{method: "POST", path: "/v1/keys", summary: "Make an API key for a role and subject; the key is shown once", body: "json", admin: true},
+		{method: "GET", path: "/v1/keys", summary: "API keys without their secrets, revoked ones included", admin: true},
+		{method: "DELETE", path: "/v1/keys/{id}", summary: "Revoke an API key at once", admin: true},
+		// Agents' match lists, workflow, alerts and stats (issue 5).
+		{method: "POST", path: "/v1/agents", summary: "Create or replace an agent: regions, fields, capacity, webhook_url", body: "json", admin: true},
+		{method: "GET", path: "/v1/agents", summary: "List agents", params: []string{"page", "size"}, admin: true},
+		{method: "GET", path: "/v1/agents/{id}", summary: "Read an agent (staff, or the agent itself)"},
+		{method: "PUT", path: "/v1/agents/{id}", summary: "Replace an agent", body: "json", admin: true},
+		{method: "DELETE", path: "/v1/agents/{id}", summary: "Delete an agent; its open entries become unassigned", admin: true},
+		{method: "GET", path: "/v1/agents/{id}/matches", summary: "An agent's match list; format=csv or xlsx downloads it whole", params: []string{"status", "page", "size", "format"}},
+		{method: "GET", path: "/v1/matches", summary: "All match-list entries, by demand, agent, status or unassigned=true", params: []string{"demand_id", "agent_id", "status", "unassigned", "page", "size"}, admin: true},
+		{method: "GET", path: "/v1/matches/{id}", summary: "One match-list entry with its history"},
+		{method: "PATCH", path: "/v1/matches/{id}", summary: "Move an entry along new → contacted → negotiating → signed, or reject it; 409 when illegal", body: "json"},
+		{method: "GET", path: "/v1/webhooks/deliveries", summary: "Webhook delivery log", params: []string{"agent_id", "page", "size"}, admin: true},
+		{method: "GET", path: "/v1/stats", summary: "Funnel, breakdowns by field, region and agent, signed amount, matches per demand and per day", params: []string{"from", "to"}, admin: true},
 	}
 	for _, k := range domain.AllKinds {
 		p := "/v1/" + string(k)
 		rs = append(rs,
 			route{method: "POST", path: p, summary: "Create or replace a record of " + string(k), body: "record", admin: true},
 			route{method: "GET", path: p, summary: "List " + string(k), params: []string{"page", "size"}},
-			route{method: "POST", path: p + "/import", summary: "Bulk import NDJSON, one record per line; per-line report", body: "ndjson", admin: true},
+			route{method: "POST", path: p + "/import", summary: "Bulk import: NDJSON, one record per line, or a CSV or XLSX table (body or multipart `file`); per-line report", body: "ndjson", admin: true},
 			route{method: "GET", path: p + "/{id}", summary: "Read one record"},
 			route{method: "PUT", path: p + "/{id}", summary: "Replace one record", body: "record", admin: true},
 			route{method: "DELETE", path: p + "/{id}", summary: "Delete one record", admin: true},
@@ -62,6 +78,17 @@ func OpenAPIPath(ginPath string) string {
 	return strings.Join(parts, "/")
 }
 
+// ginPath turns an OpenAPI path (/v1/x/{id}) back into a gin one (/v1/x/:id).
+func ginPath(openAPIPath string) string {
+	parts := strings.Split(openAPIPath, "/")
+	for i, p := range parts {
+		if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
+			parts[i] = ":" + strings.Trim(p, "{}")
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
 func (s *Server) openapi(c *gin.Context) {
 	writeJSON(c, http.StatusOK, OpenAPIDocument())
 }
@@ -70,6 +97,7 @@ func (s *Server) openapi(c *gin.Context) {
 func OpenAPIDocument() map[string]any {
 	errResp := map[string]any{"description": "Error", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}
 	paths := map[string]any{}
+	rules := AccessRules()
 	for _, r := range apiRoutes() {
 		op := map[string]any{
 			"summary": r.summary,
@@ -96,7 +124,12 @@ func OpenAPIDocument() map[string]any {
 		case "ndjson":
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/x-ndjson": map[string]any{"schema": map[string]any{"type": "string"}}}}
 		}
-		if r.admin {
+		roles, ok := rules[r.method+" "+ginPath(r.path)]
+		if !ok {
+			roles = staffOnly
+		}
+		op["x-roles"] = roles
+		if r.admin || !slices.Contains(roles, RoleAnonymous) {
 			op["security"] = []any{map[string]any{"bearer": []any{}}}
 		}
 		item, _ := paths[r.path].(map[string]any)

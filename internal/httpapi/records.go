@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,7 +28,7 @@ func readBody(c *gin.Context, limit int64) ([]byte, error) {
 
 // present prepares a record for a caller: contacts masked unless the caller may see them.
 func present(p Principal, r domain.Record) domain.Record {
-	if !p.SeesContacts() {
+	if !p.SeesContactsOf(r) {
 		domain.MaskContact(r)
 	}
 	return r
@@ -71,6 +70,10 @@ func (s *Server) write(c *gin.Context, k domain.Kind, pathID string) {
 		s.fail(c, domain.Invalid("id", "body id %q differs from the path id %q", meta.ID, pathID))
 		return
 	}
+	if err := s.claimDemand(c, k, rec); err != nil {
+		s.fail(c, err)
+		return
+	}
 	created, err := s.Store.Put(c, rec)
 	if err != nil {
 		s.fail(c, err)
@@ -99,6 +102,10 @@ func (s *Server) get(k domain.Kind) gin.HandlerFunc {
 			s.fail(c, notFound(err, k, c.Param("id")))
 			return
 		}
+		if !demandVisible(principal(c), rec) {
+			s.fail(c, hidden(k, c.Param("id")))
+			return
+		}
 		writeJSON(c, http.StatusOK, present(principal(c), rec))
 	}
 }
@@ -114,6 +121,10 @@ func notFound(err error, k domain.Kind, id string) error {
 func (s *Server) delete(k domain.Kind) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id := c.Param("id")
+		if err := s.checkVisible(c, k, id); err != nil {
+			s.fail(c, err)
+			return
+		}
 		if err := s.Store.Delete(c, k, id); err != nil {
 			s.fail(c, notFound(err, k, id))
 			return
@@ -138,12 +149,18 @@ func (s *Server) list(k domain.Kind) gin.HandlerFunc {
 			s.fail(c, err)
 			return
 		}
-		items, total, err := s.Store.List(c, k, (page-1)*size, size)
+		p := principal(c)
+		var items []domain.Record
+		var total int
+		if k == domain.Demands && p.Role == RoleEnterprise {
+			items, total, err = s.Store.ListDemandsOf(c, p.Subject, (page-1)*size, size)
+		} else {
+			items, total, err = s.Store.List(c, k, (page-1)*size, size)
+		}
 		if err != nil {
 			s.fail(c, err)
 			return
 		}
-		p := principal(c)
 		for _, r := range items {
 			present(p, r)
 		}
@@ -175,61 +192,88 @@ type pendingLine struct {
 	rec  domain.Record
 }
 
-// importRecords takes NDJSON: one record per line; a bad line is reported and never stops the good ones.
+// importer stores accepted records in batches and keeps the report; NDJSON and table
+// imports share it, so both report alike.
+type importer struct {
+	s     *Server
+	c     *gin.Context
+	rep   ImportReport
+	batch []pendingLine
+}
+
+func (s *Server) newImporter(c *gin.Context) *importer {
+	return &importer{s: s, c: c, rep: ImportReport{Rejected: []Rejected{}}}
+}
+
+// add decodes and validates one record; a bad one is reported and never stops the others.
+func (im *importer) add(k domain.Kind, line int, data []byte) {
+	rec, err := domain.DecodeRecord(k, data)
+	if err != nil {
+		im.reject(line, guessID(data), errorText(err))
+		return
+	}
+	im.accept(line, rec)
+}
+
+// accept queues a valid record, storing the batch when it is full.
+func (im *importer) accept(line int, rec domain.Record) {
+	im.batch = append(im.batch, pendingLine{line: line, id: rec.GetMeta().ID, rec: rec})
+	if len(im.batch) >= importBatch {
+		im.flush()
+	}
+}
+
+func (im *importer) reject(line int, id, msg string) {
+	im.rep.Rejected = append(im.rep.Rejected, Rejected{Line: line, ID: id, Error: msg})
+}
+
+func (im *importer) flush() {
+	if len(im.batch) == 0 {
+		return
+	}
+	recs := make([]domain.Record, len(im.batch))
+	for i, p := range im.batch {
+		recs[i] = p.rec
+	}
+	if err := im.s.Store.PutMany(im.c, recs); err != nil {
+		im.s.log.WarnContext(im.c, "import batch failed", "err", err, "lines", len(im.batch), "request_id", requestID(im.c))
+		for _, p := range im.batch {
+			im.reject(p.line, p.id, "not stored: "+storageMessage(err))
+		}
+	} else {
+		im.rep.Accepted += len(im.batch)
+		im.s.Indexer.Notify()
+	}
+	im.batch = im.batch[:0]
+}
+
+// finish stores the last batch, logs the import and answers the report.
+func (im *importer) finish(k domain.Kind) {
+	im.flush()
+	im.s.audit(im.c, "import", k, "", fmt.Sprintf("accepted %d, rejected %d", im.rep.Accepted, len(im.rep.Rejected)))
+	writeJSON(im.c, http.StatusOK, im.rep)
+}
+
+// importRecords takes NDJSON, one record per line, or a CSV or XLSX table (see importTable);
+// a bad line is reported and never stops the good ones.
 func (s *Server) importRecords(k domain.Kind) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if s.importTable(c, k) {
+			return
+		}
 		r := bufio.NewReaderSize(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxImportBytes), 64<<10)
-		rep := ImportReport{Rejected: []Rejected{}}
-		var batch []pendingLine
-		flush := func() {
-			if len(batch) == 0 {
-				return
-			}
-			recs := make([]domain.Record, len(batch))
-			for i, p := range batch {
-				recs[i] = p.rec
-			}
-			if err := s.Store.PutMany(c, recs); err != nil {
-				s.log.WarnContext(c, "import batch failed", "err", err, "lines", len(batch), "request_id", requestID(c))
-				for _, p := range batch {
-					rep.Rejected = append(rep.Rejected, Rejected{Line: p.line, ID: p.id, Error: "not stored: " + storageMessage(err)})
-				}
+		im := s.newImporter(c)
+		line, err := ParseNDJSON(r, k, im.accept, func(rj Rejected) { im.reject(rj.Line, rj.ID, rj.Error) })
+		if err != nil {
+			im.flush()
+			var mb *http.MaxBytesError
+			if errors.As(err, &mb) {
+				im.reject(line, "", fmt.Sprintf("import stopped: body larger than %d bytes; lines before this one were processed", mb.Limit))
 			} else {
-				rep.Accepted += len(batch)
-				s.Indexer.Notify()
-			}
-			batch = batch[:0]
-		}
-		for line := 1; ; line++ {
-			data, err := r.ReadBytes('\n')
-			if len(bytes.TrimSpace(data)) > 0 {
-				rec, derr := domain.DecodeRecord(k, bytes.TrimSpace(data))
-				if derr != nil {
-					rep.Rejected = append(rep.Rejected, Rejected{Line: line, ID: guessID(data), Error: errorText(derr)})
-				} else {
-					batch = append(batch, pendingLine{line: line, id: rec.GetMeta().ID, rec: rec})
-					if len(batch) >= importBatch {
-						flush()
-					}
-				}
-			}
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				flush()
-				var mb *http.MaxBytesError
-				if errors.As(err, &mb) {
-					rep.Rejected = append(rep.Rejected, Rejected{Line: line, Error: fmt.Sprintf("import stopped: body larger than %d bytes; lines before this one were processed", mb.Limit)})
-				} else {
-					rep.Rejected = append(rep.Rejected, Rejected{Line: line, Error: "import stopped: " + err.Error()})
-				}
-				break
+				im.reject(line, "", "import stopped: "+err.Error())
 			}
 		}
-		flush()
-		s.audit(c, "import", k, "", fmt.Sprintf("accepted %d, rejected %d", rep.Accepted, len(rep.Rejected)))
-		writeJSON(c, http.StatusOK, rep)
+		im.finish(k)
 	}
 }
 

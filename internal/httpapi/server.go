@@ -21,6 +21,7 @@ import (
 	"github.com/techmatch/techmatch/index"
 	"github.com/techmatch/techmatch/internal/cache"
 	"github.com/techmatch/techmatch/internal/config"
+	"github.com/techmatch/techmatch/internal/console"
 	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/match"
 	"github.com/techmatch/techmatch/internal/store"
@@ -35,6 +36,7 @@ type Store interface {
 	Delete(ctx context.Context, k domain.Kind, id string) error
 	List(ctx context.Context, k domain.Kind, offset, limit int) ([]domain.Record, int, error)
 	SampleDemandIDs(ctx context.Context, status string, n int) ([]string, error)
+	ListDemandsOf(ctx context.Context, enterprise string, offset, limit int) ([]domain.Record, int, error)
 	Ping(ctx context.Context) error
 
 	PutProfile(ctx context.Context, p *domain.Profile) error
@@ -82,6 +84,10 @@ type Deps struct {
 	Ready func(ctx context.Context) error
 	// Registry receives the API's metrics; /metrics serves it.
 	Registry *prometheus.Registry
+	// Keys holds the API keys; nil leaves only the bootstrap admin key.
+	Keys KeyStore
+	// Worklist serves agents' match lists (issue 5); without it those routes answer 503.
+	Worklist Worklist
 }
 
 // Server holds the handlers' dependencies.
@@ -115,7 +121,7 @@ func (s *Server) routes() *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	r.Use(s.requestID, s.recover, s.observe, s.authenticate)
+	r.Use(s.requestID, s.recover, s.observe, s.authenticate, s.rateLimit(newLimiter(s.Config.Limits)), s.authorize(AccessRules()))
 	r.NoRoute(func(c *gin.Context) {
 		s.fail(c, domain.Errorf(domain.CodeNotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
 	})
@@ -134,17 +140,20 @@ func (s *Server) routes() *gin.Engine {
 	v1.POST("/match", s.matchAdHoc)
 	for _, k := range domain.AllKinds {
 		g := v1.Group("/" + string(k))
-		g.POST("", s.requireAdmin, s.create(k))
+		g.POST("", s.create(k))
 		g.GET("", s.list(k))
-		g.POST("/import", s.requireAdmin, s.importRecords(k))
+		g.POST("/import", s.importRecords(k))
 		g.GET("/:id", s.get(k))
-		g.PUT("/:id", s.requireAdmin, s.replace(k))
-		g.DELETE("/:id", s.requireAdmin, s.delete(k))
+		g.PUT("/:id", s.replace(k))
+		g.DELETE("/:id", s.delete(k))
 		if k.IsSupply() {
 			g.GET("/:id/demands", s.matchReverse(k))
 		}
 	}
 	v1.GET("/demands/:id/matches", s.matchStored)
+	v1.POST("/keys", s.createKey)
+	v1.GET("/keys", s.listKeys)
+	v1.DELETE("/keys/:id", s.revokeKey)
 
 	p := v1.Group("/profiles")
 	p.GET("", s.listProfiles)
@@ -153,6 +162,22 @@ func (s *Server) routes() *gin.Engine {
 	p.PUT("/:name", s.requireAdmin, s.putProfile)
 	p.GET("/:name/versions", s.profileVersions)
 	p.POST("/:name/rollback", s.requireAdmin, s.rollbackProfile)
+	// Agents' match lists, workflow, alerts and stats (issue 5).
+	w := v1.Group("", s.needWorklist)
+	w.POST("/agents", s.requireAdmin, s.putAgent)
+	w.GET("/agents", s.requireAdmin, s.listAgents)
+	w.GET("/agents/:id", s.getAgent)
+	w.PUT("/agents/:id", s.requireAdmin, s.putAgent)
+	w.DELETE("/agents/:id", s.requireAdmin, s.deleteAgent)
+	w.GET("/agents/:id/matches", s.agentMatches)
+	w.GET("/matches", s.requireAdmin, s.listEntries)
+	w.GET("/matches/:id", s.getEntry)
+	w.PATCH("/matches/:id", s.patchEntry)
+	w.GET("/webhooks/deliveries", s.requireAdmin, s.listDeliveries)
+	w.GET("/stats", s.requireAdmin, s.stats)
+	// End of issue 5 routes.
+
+	console.Mount(r)
 	return r
 }
 

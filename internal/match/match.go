@@ -37,6 +37,8 @@ type Service struct {
 	tax     *taxonomy.Taxonomy
 	noise   []string
 	now     func() time.Time
+	// feedback, when set, adjusts stored demands by agents' feedback (see WithFeedback).
+	feedback Feedback
 }
 
 // New builds the service. noise are demand-talk words (configs/dict/demand_noise.txt) cut from
@@ -99,12 +101,18 @@ func clampLimit(limit int) int {
 // stored or ad hoc, under profile p (DefaultProfile when nil).
 func (s *Service) MatchDemand(ctx context.Context, d *domain.Demand, kinds []domain.Kind, limit int, p *domain.Profile) (*domain.MatchList, error) {
 	p = effective(p)
-	cands, err := s.recallSupply(ctx, d, kinds, p.Params.Recall)
+	eff, fb, err := s.feedbackFor(ctx, d)
 	if err != nil {
 		return nil, err
 	}
-	list := s.Rank(d, cands, p)
+	cands, err := s.recallSupply(ctx, eff, kinds, p.Params.Recall)
+	if err != nil {
+		return nil, err
+	}
+	list := s.Rank(eff, cands, p)
+	applyFeedback(list, fb, d)
 	list.Matches = list.Matches[:min(len(list.Matches), clampLimit(limit))]
+	fillHighlights(list.Matches, cands)
 	return list, nil
 }
 
@@ -121,7 +129,7 @@ func (s *Service) recallSupply(ctx context.Context, d *domain.Demand, kinds []do
 	filled, _ := inferDemand(d, s.tax, s.noise)
 	req := index.RecallRequest{
 		Title: filled.Title, Keywords: filled.Keywords, Body: filled.Description,
-		Kinds: kinds, Size: size, Highlight: true,
+		Kinds: kinds, Size: size, // highlights: fillHighlights, for the listed only
 	}
 	return s.recall(ctx, req, "demand "+d.ID)
 }
@@ -137,7 +145,7 @@ func (s *Service) MatchSupply(ctx context.Context, rec domain.SupplyRecord, limi
 	}
 	req := index.RecallRequest{
 		Title: sup.Title, Keywords: keywords, Body: sup.Summary,
-		Kinds: []domain.Kind{domain.Demands}, Size: p.Params.Recall, OnlyOpen: true, Highlight: true,
+		Kinds: []domain.Kind{domain.Demands}, Size: p.Params.Recall, OnlyOpen: true,
 	}
 	if _, ok := rec.(*domain.Expert); ok {
 		// An expert's title is a person's name: it says nothing about what a demand needs.
@@ -149,6 +157,7 @@ func (s *Service) MatchSupply(ctx context.Context, rec domain.SupplyRecord, limi
 	}
 	list := s.RankDemands(rec, cands, p)
 	list.Matches = list.Matches[:min(len(list.Matches), clampLimit(limit))]
+	fillHighlights(list.Matches, cands)
 	return list, nil
 }
 

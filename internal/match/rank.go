@@ -239,3 +239,27 @@ func sortMatches(ms []domain.Match) {
 		)
 	})
 }
+
+// fillHighlights marks the matched terms in the listed matches that have no highlights yet.
+// Recall runs without highlighting: loading the stored text of all its candidates cost about a
+// sixth of a match, and only the listed few are shown. The record holds the same text.
+func fillHighlights(ms []domain.Match, cands []Candidate) {
+	listed := make(map[index.DocKey]int, len(ms))
+	for i, m := range ms {
+		if m.Highlights == nil {
+			listed[index.DocKey{Kind: m.Kind, ID: m.ID}] = i
+		}
+	}
+	for _, c := range cands {
+		i, ok := listed[index.DocKey{Kind: c.Hit.Kind, ID: c.Hit.ID}]
+		if !ok {
+			continue
+		}
+		switch r := c.Record.(type) {
+		case domain.SupplyRecord:
+			ms[i].Highlights = index.Highlights(r.Common().Title, r.Common().Summary, c.Hit.Matched)
+		case *domain.Demand:
+			ms[i].Highlights = index.Highlights(r.Title, r.Description, c.Hit.Matched)
+		}
+	}
+}

@@ -121,8 +121,10 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // migrations are applied in order; migration i brings user_version from i to i+1.
 // Append new steps, never edit a released one.
-var migrations = []string{
-	`CREATE TABLE records (
+var migrations = []string{schemaRecords, schemaMatchLists, schemaKeys}
+
+// schemaRecords: records, their outbox, weight profiles and the audit log.
+const schemaRecords = `CREATE TABLE records (
 		kind       TEXT    NOT NULL,
 		id         TEXT    NOT NULL,
 		rev        INTEGER NOT NULL,
@@ -162,8 +164,7 @@ var migrations = []string{
 		kind   TEXT    NOT NULL,
 		id     TEXT    NOT NULL,
 		detail TEXT    NOT NULL
-	);`,
-}
+	);`
 
 // SchemaVersion is the user_version a database has once Open has migrated it.
 var SchemaVersion = len(migrations)

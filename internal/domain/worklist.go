@@ -1,0 +1,175 @@
+package domain
+
+import (
+	"math"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Agent is a technology-transfer agent (技术经纪人) who works match lists to contracts.
+// Empty Regions or Fields cover every region or field.
+type Agent struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Regions    []string  `json:"regions"`
+	Fields     []string  `json:"fields"`
+	Capacity   int       `json:"capacity"`
+	WebhookURL string    `json:"webhook_url,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// MaxAgentCapacity bounds an agent's capacity (open demands at once).
+const MaxAgentCapacity = 100000
+
+// Validate checks an agent and normalises it in place, naming the first bad field.
+func (a *Agent) Validate() error {
+	a.Name = strings.TrimSpace(a.Name)
+	switch {
+	case !ValidID(a.ID):
+		return Invalid("id", "id must be 1–128 characters of A-Z a-z 0-9 . _ : -")
+	case a.Name == "" || len([]rune(a.Name)) > MaxTitleLen:
+		return Invalid("name", "name is required, at most %d characters", MaxTitleLen)
+	case a.Capacity < 0 || a.Capacity > MaxAgentCapacity:
+		return Invalid("capacity", "capacity must be 0–%d open demands", MaxAgentCapacity)
+	case len(a.Regions) > MaxListItems || len(a.Fields) > MaxListItems:
+		return Invalid("regions", "at most %d regions and %d fields", MaxListItems, MaxListItems)
+	}
+	for i, r := range a.Regions {
+		r = strings.TrimSpace(r)
+		if r == "" || len(r) > 6 || strings.Trim(r, "0123456789") != "" {
+			return Invalid("regions", "regions[%d] %q: want a region-code prefix of 1–6 digits, e.g. 32 or 3201", i, r)
+		}
+		a.Regions[i] = r
+	}
+	for i, f := range a.Fields {
+		f = strings.Trim(strings.TrimSpace(f), "/")
+		if f == "" || len([]rune(f)) > MaxItemLen {
+			return Invalid("fields", "fields[%d]: want a taxonomy path such as 新材料/电池材料", i)
+		}
+		a.Fields[i] = f
+	}
+	if a.Regions == nil {
+		a.Regions = []string{}
+	}
+	if a.Fields == nil {
+		a.Fields = []string{}
+	}
+	if a.WebhookURL != "" {
+		u, err := url.Parse(a.WebhookURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return Invalid("webhook_url", "webhook_url must be an http or https URL")
+		}
+	}
+	return nil
+}
+
+// Covers reports whether the agent's regions and fields cover a demand. A demand that states
+// no region (or no field) is covered on that axis: a missing attribute is neutral.
+func (a *Agent) Covers(d *Demand) bool {
+	regionOK := len(a.Regions) == 0 || d.Region == "" ||
+		slices.ContainsFunc(a.Regions, func(p string) bool { return strings.HasPrefix(d.Region, p) })
+	fieldOK := len(a.Fields) == 0 || len(d.Fields) == 0 ||
+		slices.ContainsFunc(a.Fields, func(p string) bool {
+			return slices.ContainsFunc(d.Fields, func(f string) bool { return f == p || strings.HasPrefix(f, p+"/") })
+		})
+	return regionOK && fieldOK
+}
+
+// Match-list entry statuses: new → contacted → negotiating → signed, or rejected on the way.
+const (
+	StatusNew         = "new"
+	StatusContacted   = "contacted"
+	StatusNegotiating = "negotiating"
+	StatusSigned      = "signed"
+	StatusRejected    = "rejected"
+)
+
+// EntryStatuses are the statuses in funnel order.
+var EntryStatuses = []string{StatusNew, StatusContacted, StatusNegotiating, StatusSigned, StatusRejected}
+
+// Reject reasons an agent gives; some of them change the next ranking (see internal/match).
+const (
+	RejectNotRelevant   = "not_relevant"
+	RejectTooEarly      = "too_early"
+	RejectPrice         = "price"
+	RejectMode          = "mode"
+	RejectAlreadySolved = "already_solved"
+	RejectOther         = "other"
+)
+
+// RejectReasons are the accepted reasons for a rejection.
+var RejectReasons = []string{RejectNotRelevant, RejectTooEarly, RejectPrice, RejectMode, RejectAlreadySolved, RejectOther}
+
+// StatusChange is one step of an entry's history.
+type StatusChange struct {
+	At         time.Time `json:"at"`
+	By         string    `json:"by"`
+	From       string    `json:"from,omitempty"`
+	To         string    `json:"to"`
+	Reason     string    `json:"reason,omitempty"`
+	Note       string    `json:"note,omitempty"`
+	DealAmount *float64  `json:"deal_amount,omitempty"`
+}
+
+// MatchEntry is one demand–supply pair on an agent's match list.
+type MatchEntry struct {
+	ID             string             `json:"id"`
+	DemandID       string             `json:"demand_id"`
+	DemandTitle    string             `json:"demand_title,omitempty"`
+	SupplyKind     Kind               `json:"supply_kind"`
+	SupplyID       string             `json:"supply_id"`
+	SupplyTitle    string             `json:"supply_title,omitempty"`
+	Score          float64            `json:"score"`
+	Components     map[string]float64 `json:"components"`
+	Reasons        []string           `json:"reasons"`
+	Profile        string             `json:"profile"`
+	ProfileVersion int                `json:"profile_version"`
+	AgentID        string             `json:"agent_id"`
+	Status         string             `json:"status"`
+	Reason         string             `json:"reason,omitempty"`
+	Note           string             `json:"note,omitempty"`
+	DealAmount     *float64           `json:"deal_amount,omitempty"`
+	History        []StatusChange     `json:"history"`
+	CreatedAt      time.Time          `json:"created_at"`
+	UpdatedAt      time.Time          `json:"updated_at"`
+}
+
+// EntryUpdate is a PATCH of an entry: a new status with what it needs, and/or a note.
+type EntryUpdate struct {
+	Status     string   `json:"status"`
+	Reason     string   `json:"reason"`
+	Note       string   `json:"note"`
+	DealAmount *float64 `json:"deal_amount"`
+}
+
+// Validate checks the fields an update carries, independent of the entry's current status.
+func (u *EntryUpdate) Validate() error {
+	u.Note = strings.TrimSpace(u.Note)
+	switch {
+	case u.Status == "" && u.Note == "":
+		return Invalid("status", "status or note is required")
+	case u.Status != "" && !slices.Contains(EntryStatuses, u.Status):
+		return Invalid("status", "unknown status %q: want one of %s", u.Status, strings.Join(EntryStatuses, ", "))
+	case len([]rune(u.Note)) > MaxTextLen:
+		return Invalid("note", "note is longer than %d characters", MaxTextLen)
+	case u.Status == StatusRejected && !slices.Contains(RejectReasons, u.Reason):
+		return Invalid("reason", "a rejection needs reason ∈ %s", strings.Join(RejectReasons, ", "))
+	case u.Status != StatusRejected && u.Reason != "":
+		return Invalid("reason", "reason is only given with status rejected")
+	case u.Status == StatusSigned && u.DealAmount == nil:
+		return Invalid("deal_amount", "a signed deal needs deal_amount (万元)")
+	case u.DealAmount != nil && u.Status != StatusSigned:
+		return Invalid("deal_amount", "deal_amount is only given with status signed")
+	case u.DealAmount != nil && (*u.DealAmount < 0 || math.IsNaN(*u.DealAmount) || math.IsInf(*u.DealAmount, 0)):
+		return Invalid("deal_amount", "deal_amount must be a finite number ≥ 0 (万元)")
+	}
+	return nil
+}
+
+// Open reports whether an entry is still being worked.
+func Open(status string) bool {
+	return status == StatusNew || status == StatusContacted || status == StatusNegotiating
+}

@@ -1,0 +1,183 @@
+package httpapi
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/techmatch/techmatch/internal/domain"
+)
+
+// Role sets that routes allow.
+var (
+	everyone      = []Role{RoleAdmin, RoleAgent, RoleEnterprise, RoleAnonymous}
+	withKey       = []Role{RoleAdmin, RoleAgent, RoleEnterprise}
+	staffOrAgent  = []Role{RoleAdmin, RoleAgent}
+	demandWriters = []Role{RoleAdmin, RoleEnterprise}
+	staffOnly     = []Role{RoleAdmin}
+)
+
+// AccessRules says which roles may call each route, keyed "METHOD /gin/path". It is the one
+// place that decides; a route missing here is staff-only (authorize fails closed), and a test
+// walks every registered route to make sure none is missing. Which records within a route a
+// role may touch (an enterprise's own demands) is decided by the handlers.
+func AccessRules() map[string][]Role {
+	rules := map[string][]Role{
+		"GET /healthz":      everyone,
+		"GET /readyz":       everyone,
+		"GET /metrics":      everyone,
+		"GET /openapi.json": everyone,
+		"GET /":             everyone, // the web console: it asks for a key itself
+		"HEAD /":            everyone,
+		"GET /assets/*file": everyone,
+
+		"GET /v1/me":     everyone,
+		"GET /v1/search": everyone,
+		// Ad-hoc matching computes on the caller's behalf; enterprises are who it is for.
+		"POST /v1/match":              withKey,
+		"GET /v1/demands/:id/matches": withKey,
+
+		"POST /v1/keys":       staffOnly,
+		"GET /v1/keys":        staffOnly,
+		"DELETE /v1/keys/:id": staffOnly,
+
+		// Profiles explain the rankings, so anyone may read them; only staff change them.
+		"GET /v1/profiles":                 everyone,
+		"GET /v1/profiles/:name":           everyone,
+		"GET /v1/profiles/:name/versions":  everyone,
+		"PUT /v1/profiles/:name":           staffOnly,
+		"POST /v1/profiles/preview":        staffOnly,
+		"POST /v1/profiles/:name/rollback": staffOnly,
+	}
+	for _, k := range domain.AllKinds {
+		p := "/v1/" + string(k)
+		rules["POST "+p+"/import"] = staffOnly
+		if k.IsSupply() {
+			rules["POST "+p] = staffOnly
+			rules["GET "+p] = everyone
+			rules["GET "+p+"/:id"] = everyone
+			rules["PUT "+p+"/:id"] = staffOnly
+			rules["DELETE "+p+"/:id"] = staffOnly
+			// Reverse matching lists open demands, which are not public.
+			rules["GET "+p+"/:id/demands"] = staffOrAgent
+			continue
+		}
+		rules["POST "+p] = demandWriters
+		rules["GET "+p] = withKey
+		rules["GET "+p+"/:id"] = withKey
+		rules["PUT "+p+"/:id"] = demandWriters
+		rules["DELETE "+p+"/:id"] = demandWriters
+	}
+	for route, roles := range agentRules {
+		rules[route] = roles
+	}
+	return rules
+}
+
+// agentRules are the routes of agents' match lists (issue 5). Handlers narrow an agent to its own list.
+var agentRules = map[string][]Role{
+	"POST /v1/agents":             staffOnly,
+	"GET /v1/agents":              staffOnly,
+	"GET /v1/agents/:id":          staffOrAgent,
+	"PUT /v1/agents/:id":          staffOnly,
+	"DELETE /v1/agents/:id":       staffOnly,
+	"GET /v1/agents/:id/matches":  staffOrAgent,
+	"GET /v1/matches":             staffOnly,
+	"GET /v1/matches/:id":         staffOrAgent,
+	"PATCH /v1/matches/:id":       staffOrAgent,
+	"GET /v1/webhooks/deliveries": staffOnly,
+	"GET /v1/stats":               staffOnly,
+}
+
+// authorize enforces AccessRules: 401 when a key is needed and none was given, 403 when the
+// key's role may not call the route. Unmatched paths pass through to the 404 handler.
+func (s *Server) authorize(rules map[string][]Role) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		route := c.FullPath()
+		if route == "" {
+			c.Next()
+			return
+		}
+		roles, ok := rules[c.Request.Method+" "+route]
+		if !ok {
+			roles = staffOnly
+		}
+		p := principal(c)
+		switch {
+		case slices.Contains(roles, p.Role):
+			c.Next()
+		case p.Role == RoleAnonymous:
+			s.fail(c, domain.Errorf(domain.CodeUnauthenticated, "this route needs an API key (Authorization: Bearer <key>) of role %s", roleList(roles)))
+		default:
+			s.fail(c, domain.Errorf(domain.CodePermissionDenied, "a key of role %s may not call %s %s; it is for %s", p.Role, c.Request.Method, route, roleList(roles)))
+		}
+	}
+}
+
+func roleList(roles []Role) string {
+	parts := make([]string, 0, len(roles))
+	for _, r := range roles {
+		if r != RoleAnonymous {
+			parts = append(parts, string(r))
+		}
+	}
+	return strings.Join(parts, " or ")
+}
+
+// demandVisible reports whether p may see a record: every role that reaches a demand route
+// sees every demand except an enterprise, which sees only its own.
+func demandVisible(p Principal, r domain.Record) bool {
+	d, ok := r.(*domain.Demand)
+	if !ok || p.Role != RoleEnterprise {
+		return true
+	}
+	return p.owns(d)
+}
+
+// hidden is the answer for a record the caller may not see: the same 404 as for a missing one,
+// so an enterprise cannot probe which demand ids other enterprises use.
+func hidden(k domain.Kind, id string) error {
+	return domain.Errorf(domain.CodeNotFound, "%s %q not found", k, id)
+}
+
+// claimDemand runs before an enterprise writes a demand: the demand is filed under the
+// key's enterprise whatever the body says, and an id held by another enterprise is not theirs
+// to replace.
+func (s *Server) claimDemand(c *gin.Context, k domain.Kind, rec domain.Record) error {
+	p := principal(c)
+	d, ok := rec.(*domain.Demand)
+	if !ok || p.Role != RoleEnterprise {
+		return nil
+	}
+	d.Enterprise = p.Subject
+	if d.ID == "" {
+		return nil
+	}
+	old, err := s.Store.Get(c, k, d.ID)
+	switch {
+	case err == nil && !demandVisible(p, old):
+		return hidden(k, d.ID)
+	case err != nil && !isNotFound(err):
+		return err
+	}
+	return nil
+}
+
+// checkVisible loads the record an enterprise is about to act on (delete) and hides it when
+// it is another enterprise's.
+func (s *Server) checkVisible(c *gin.Context, k domain.Kind, id string) error {
+	if k != domain.Demands || principal(c).Role != RoleEnterprise {
+		return nil
+	}
+	rec, err := s.Store.Get(c, k, id)
+	if err != nil {
+		return notFound(err, k, id)
+	}
+	if !demandVisible(principal(c), rec) {
+		return hidden(k, id)
+	}
+	return nil
+}
+
+func isNotFound(err error) bool { return domain.ErrorCode(err) == domain.CodeNotFound }

@@ -1,0 +1,101 @@
+package httpapi
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/sheet"
+)
+
+// tableTypes are the Content-Types of table uploads.
+var tableTypes = map[string]sheet.Format{
+	"text/csv":        sheet.CSV,
+	"application/csv": sheet.CSV,
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": sheet.XLSX,
+}
+
+// importTable handles an import that is a CSV or XLSX table, sent as the body with its
+// Content-Type or as the `file` field of a multipart form; it reports false, having done
+// nothing, for any other body (NDJSON). Row numbers are reported as `line`, the header being row 1.
+func (s *Server) importTable(c *gin.Context, k domain.Kind) bool {
+	ct, params, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	format, isTable := tableTypes[ct]
+	if !isTable && ct != "multipart/form-data" {
+		return false
+	}
+	body := http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxImportBytes)
+	var data []byte
+	var err error
+	if isTable {
+		data, err = io.ReadAll(body)
+	} else {
+		format, data, err = formFile(body, params["boundary"])
+	}
+	if err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			err = domain.Errorf(domain.CodeTooLarge, "upload is larger than %d bytes", mb.Limit)
+		}
+		s.fail(c, err)
+		return true
+	}
+	// Unzipped, an xlsx may be far larger than the upload; ten times is generous for real sheets.
+	rows, records, err := sheet.Records(k, format, data, 10*s.cfg.MaxImportBytes)
+	if err != nil {
+		s.fail(c, err)
+		return true
+	}
+	im := s.newImporter(c)
+	for i, r := range rows {
+		switch {
+		case r.Err != nil:
+			im.reject(r.Line, "", errorText(r.Err))
+		case records[i] != nil:
+			im.add(k, r.Line, records[i])
+		}
+	}
+	im.finish(k)
+	return true
+}
+
+// formFile reads the multipart field `file`, whose name must end .csv or .xlsx.
+func formFile(body io.Reader, boundary string) (sheet.Format, []byte, error) {
+	if boundary == "" {
+		return "", nil, domain.Invalid("file", "multipart body without a boundary")
+	}
+	mr := multipart.NewReader(body, boundary)
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return "", nil, domain.Invalid("file", "the form has no `file` field with a .csv or .xlsx file")
+		}
+		if err != nil {
+			return "", nil, domain.Invalid("file", "reading the form: %v", err)
+		}
+		if part.FormName() != "file" {
+			continue
+		}
+		var f sheet.Format
+		switch strings.ToLower(path.Ext(part.FileName())) {
+		case ".csv":
+			f = sheet.CSV
+		case ".xlsx":
+			f = sheet.XLSX
+		default:
+			return "", nil, domain.Invalid("file", "file %q: want a .csv or .xlsx file", part.FileName())
+		}
+		data, err := io.ReadAll(part)
+		if err != nil {
+			return "", nil, err
+		}
+		return f, data, nil
+	}
+}

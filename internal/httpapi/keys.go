@@ -1,0 +1,145 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/store"
+)
+
+// KeyStore keeps API keys; it sees only digests of the secrets.
+type KeyStore interface {
+	CreateKey(ctx context.Context, k *store.APIKey, hash []byte) error
+	KeyByHash(ctx context.Context, hash []byte) (store.APIKey, error)
+	Keys(ctx context.Context) ([]store.APIKey, error)
+	RevokeKey(ctx context.Context, id string) error
+}
+
+var _ KeyStore = (*store.Store)(nil)
+
+// keyPrefix marks techmatch keys so that a leaked one is recognisable (secret scanners, logs).
+const (
+	keyPrefix    = "tmk_"
+	maxKeyLen    = 256
+	maxSubjectLn = 200
+)
+
+// keysKind is the audit log's kind for key events.
+const keysKind = domain.Kind("keys")
+
+// KeyRequest is the body of POST /v1/keys.
+type KeyRequest struct {
+	Role    Role   `json:"role"`
+	Subject string `json:"subject"`
+}
+
+// NewKey answers POST /v1/keys; Key is shown this once.
+type NewKey struct {
+	ID        string    `json:"id"`
+	Key       string    `json:"key"`
+	Role      Role      `json:"role"`
+	Subject   string    `json:"subject"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func (r *KeyRequest) validate() error {
+	switch r.Role {
+	case RoleAdmin, RoleAgent, RoleEnterprise:
+	case "":
+		return domain.Invalid("role", "role is required: admin, agent or enterprise")
+	default:
+		return domain.Invalid("role", "role must be admin, agent or enterprise, got %q", r.Role)
+	}
+	r.Subject = strings.TrimSpace(r.Subject)
+	switch {
+	case r.Subject == "" && r.Role != RoleAdmin:
+		return domain.Invalid("subject", "subject is required for role %s: the %s", r.Role, map[Role]string{RoleAgent: "agent id", RoleEnterprise: "enterprise name"}[r.Role])
+	case utf8.RuneCountInString(r.Subject) > maxSubjectLn:
+		return domain.Invalid("subject", "subject is longer than %d characters", maxSubjectLn)
+	case strings.IndexFunc(r.Subject, unicode.IsControl) >= 0:
+		return domain.Invalid("subject", "subject contains control characters")
+	}
+	return nil
+}
+
+func (s *Server) keysAvailable(c *gin.Context) bool {
+	if s.Keys == nil {
+		s.fail(c, domain.Errorf(domain.CodeUnavailable, "this server keeps no API keys; only the bootstrap admin key works"))
+		return false
+	}
+	return true
+}
+
+// createKey makes a key for a role and subject. The secret is 32 random bytes; only its
+// digest is stored, so it cannot be shown again.
+func (s *Server) createKey(c *gin.Context) {
+	if !s.keysAvailable(c) {
+		return
+	}
+	body, err := readBody(c, s.cfg.MaxBodyBytes)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req KeyRequest
+	if err := domain.DecodeJSON(body, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := req.validate(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	var secret [32]byte
+	var id [8]byte
+	_, _ = rand.Read(secret[:]) // crypto/rand.Read never fails on supported platforms
+	_, _ = rand.Read(id[:])
+	key := keyPrefix + base64.RawURLEncoding.EncodeToString(secret[:])
+	k := store.APIKey{ID: "key-" + hex.EncodeToString(id[:]), Role: string(req.Role), Subject: req.Subject, CreatedBy: principal(c).Name()}
+	if err := s.Keys.CreateKey(c, &k, hashKey(key)); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.audit(c, "create_key", keysKind, k.ID, k.Role+":"+k.Subject)
+	writeJSON(c, http.StatusCreated, NewKey{ID: k.ID, Key: key, Role: req.Role, Subject: k.Subject, CreatedAt: k.CreatedAt})
+}
+
+// listKeys shows every key without its secret, revoked ones included.
+func (s *Server) listKeys(c *gin.Context) {
+	if !s.keysAvailable(c) {
+		return
+	}
+	keys, err := s.Keys.Keys(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	writeJSON(c, http.StatusOK, gin.H{"keys": keys})
+}
+
+// revokeKey revokes a key; the next request with it is 401.
+func (s *Server) revokeKey(c *gin.Context) {
+	if !s.keysAvailable(c) {
+		return
+	}
+	id := c.Param("id")
+	if err := s.Keys.RevokeKey(c, id); err != nil {
+		if isNotFound(err) {
+			err = domain.Errorf(domain.CodeNotFound, "key %q not found", id)
+		}
+		s.fail(c, err)
+		return
+	}
+	s.audit(c, "revoke_key", keysKind, id, "")
+	c.Status(http.StatusNoContent)
+}

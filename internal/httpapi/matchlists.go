@@ -1,0 +1,147 @@
+package httpapi
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/store"
+)
+
+// entryFor loads an entry the caller may see: staff see all, an agent only its own.
+func (s *Server) entryFor(c *gin.Context) (*domain.MatchEntry, bool) {
+	id := c.Param("id")
+	e, err := s.Worklist.Entry(c, id)
+	if err != nil {
+		s.fail(c, notFoundAs(err, "match", id))
+		return nil, false
+	}
+	if p := principal(c); p.Role == RoleAgent && p.Subject != e.AgentID {
+		// Not 403: whether another agent's entry exists is not this agent's business.
+		s.fail(c, domain.Errorf(domain.CodeNotFound, "match %q not found", id))
+		return nil, false
+	}
+	if !s.requireAgentOrAdmin(c, e.AgentID) {
+		return nil, false
+	}
+	return e, true
+}
+
+func (s *Server) getEntry(c *gin.Context) {
+	if e, ok := s.entryFor(c); ok {
+		writeJSON(c, http.StatusOK, e)
+	}
+}
+
+// patchEntry moves an entry along the workflow; an illegal transition is 409.
+func (s *Server) patchEntry(c *gin.Context) {
+	if _, ok := s.entryFor(c); !ok {
+		return
+	}
+	body, err := readBody(c, s.cfg.MaxBodyBytes)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var u domain.EntryUpdate
+	if err := domain.DecodeJSON(body, &u); err != nil {
+		s.fail(c, err)
+		return
+	}
+	e, err := s.Worklist.Update(c, c.Param("id"), u, principal(c).Name())
+	if err != nil {
+		s.fail(c, notFoundAs(err, "match", c.Param("id")))
+		return
+	}
+	s.audit(c, "match:"+e.Status, "matches", e.ID, u.Reason)
+	writeJSON(c, http.StatusOK, e)
+}
+
+// listDeliveries is the webhook delivery log, for staff.
+func (s *Server) listDeliveries(c *gin.Context) {
+	page, size, err := s.page(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	items, total, err := s.Worklist.Deliveries(c, c.Query("agent_id"), (page-1)*size, size)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	writeJSON(c, http.StatusOK, gin.H{"total": total, "page": page, "size": size, "items": items})
+}
+
+// stats answers the funnel and its breakdowns for entries created from `from` to `to`
+// (dates, both included; default the last 30 days).
+func (s *Server) stats(c *gin.Context) {
+	day := func(name string, def time.Time) (time.Time, error) {
+		v := c.Query(name)
+		if v == "" {
+			return def, nil
+		}
+		t, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return time.Time{}, domain.Invalid(name, "%s must be a date YYYY-MM-DD, got %q", name, v)
+		}
+		return t, nil
+	}
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	to, err := day("to", today)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	from, err := day("from", to.AddDate(0, 0, -29))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if to.Before(from) {
+		s.fail(c, domain.Invalid("to", "to is before from"))
+		return
+	}
+	st, err := s.Worklist.Stats(c, from, to.AddDate(0, 0, 1))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	writeJSON(c, http.StatusOK, st)
+}
+
+// feedbackVersion is the part of a stored demand's cache key that changes with every
+// workflow change on its entries, since agents' feedback changes its ranking.
+func (s *Server) feedbackVersion(c *gin.Context, demandID string) (string, error) {
+	if s.Worklist == nil {
+		return "fb=0", nil
+	}
+	v, err := s.Worklist.FeedbackVersion(c, demandID)
+	if err != nil {
+		return "", err
+	}
+	return "fb=" + strconv.FormatInt(v, 10), nil
+}
+
+// listEntries lists entries across agents, for staff: by demand, agent, status, or the unassigned.
+func (s *Server) listEntries(c *gin.Context) {
+	f := store.EntryFilter{DemandID: c.Query("demand_id"), AgentID: c.Query("agent_id"), Status: c.Query("status"), Unassigned: c.Query("unassigned") == "true"}
+	if f.Status != "" && !slices.Contains(domain.EntryStatuses, f.Status) {
+		s.fail(c, domain.Invalid("status", "status must be one of %v", domain.EntryStatuses))
+		return
+	}
+	page, size, err := s.page(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	items, total, err := s.Worklist.Entries(c, f, (page-1)*size, size)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	writeJSON(c, http.StatusOK, gin.H{"total": total, "page": page, "size": size, "items": items})
+}

@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/techmatch/techmatch/internal/domain"
+)
+
+// schemaKeys: API keys. Only a hash of each key is kept, so a copy of the database
+// hands out no working keys; revoked keys stay, for the audit trail.
+const schemaKeys = `CREATE TABLE api_keys (
+		id         TEXT    PRIMARY KEY,
+		hash       BLOB    NOT NULL UNIQUE, -- SHA-256 of the key
+		role       TEXT    NOT NULL,
+		subject    TEXT    NOT NULL DEFAULT '',
+		created_by TEXT    NOT NULL DEFAULT '',
+		created_at INTEGER NOT NULL,        -- unix nanoseconds, UTC
+		revoked_at INTEGER                  -- NULL while the key works
+	);`
+
+// APIKey is a stored API key without its secret.
+type APIKey struct {
+	ID        string     `json:"id"`
+	Role      string     `json:"role"`
+	Subject   string     `json:"subject"`
+	CreatedBy string     `json:"created_by"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// CreateKey stores k with the hash of its secret; k.CreatedAt is set to now.
+func (s *Store) CreateKey(ctx context.Context, k *APIKey, hash []byte) error {
+	k.CreatedAt = now()
+	_, err := s.write.ExecContext(ctx,
+		`INSERT INTO api_keys (id, hash, role, subject, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		k.ID, hash, k.Role, k.Subject, k.CreatedBy, nanos(k.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("store: create key %s: %w", k.ID, err)
+	}
+	return nil
+}
+
+// KeyByHash finds the working key with this hash; revoked and unknown keys wrap domain.ErrNotFound.
+func (s *Store) KeyByHash(ctx context.Context, hash []byte) (APIKey, error) {
+	var k APIKey
+	var at int64
+	err := s.read.QueryRowContext(ctx,
+		`SELECT id, role, subject, created_by, created_at FROM api_keys WHERE hash = ? AND revoked_at IS NULL`, hash).
+		Scan(&k.ID, &k.Role, &k.Subject, &k.CreatedBy, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return k, fmt.Errorf("store: key by hash: %w", domain.ErrNotFound)
+	}
+	if err != nil {
+		return k, fmt.Errorf("store: key by hash: %w", err)
+	}
+	k.CreatedAt = fromNanos(at)
+	return k, nil
+}
+
+// Keys lists every key, revoked ones included, newest first.
+func (s *Store) Keys(ctx context.Context) ([]APIKey, error) {
+	rows, err := s.read.QueryContext(ctx,
+		`SELECT id, role, subject, created_by, created_at, revoked_at FROM api_keys ORDER BY created_at DESC, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list keys: %w", err)
+	}
+	defer rows.Close()
+	keys := []APIKey{}
+	for rows.Next() {
+		var k APIKey
+		var at int64
+		var revoked sql.NullInt64
+		if err := rows.Scan(&k.ID, &k.Role, &k.Subject, &k.CreatedBy, &at, &revoked); err != nil {
+			return nil, fmt.Errorf("store: list keys: %w", err)
+		}
+		k.CreatedAt = fromNanos(at)
+		if revoked.Valid {
+			t := fromNanos(revoked.Int64)
+			k.RevokedAt = &t
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list keys: %w", err)
+	}
+	return keys, nil
+}
+
+// RevokeKey marks a key revoked; revoking a revoked key again is not an error.
+// The error wraps domain.ErrNotFound when there is no such key.
+func (s *Store) RevokeKey(ctx context.Context, id string) error {
+	res, err := s.write.ExecContext(ctx,
+		`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`, nanos(now()), id)
+	if err != nil {
+		return fmt.Errorf("store: revoke key %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store: revoke key %s: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: revoke key %s: %w", id, domain.ErrNotFound)
+	}
+	return nil
+}

@@ -1,0 +1,109 @@
+package worklist
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/store"
+)
+
+// Store is what the worklist keeps and reads.
+type Store interface {
+	Get(ctx context.Context, k domain.Kind, id string) (domain.Record, error)
+	GetMany(ctx context.Context, k domain.Kind, ids []string) (map[string]domain.Record, error)
+	Put(ctx context.Context, rec domain.Record) (bool, error)
+	Profile(ctx context.Context, name string) (*domain.Profile, error)
+	OutboxAfter(ctx context.Context, after uint64, limit int) ([]store.OutboxEntry, error)
+
+	PutAgent(ctx context.Context, a *domain.Agent) (bool, error)
+	Agent(ctx context.Context, id string) (*domain.Agent, error)
+	Agents(ctx context.Context, offset, limit int) ([]*domain.Agent, int, error)
+	DeleteAgent(ctx context.Context, id string) error
+	AgentLoads(ctx context.Context) (map[string]int, error)
+	DemandAgent(ctx context.Context, demandID string) (string, error)
+
+	ConsumerPosition(ctx context.Context, name string) (uint64, error)
+	SetConsumerPosition(ctx context.Context, name string, pos uint64) error
+
+	Entry(ctx context.Context, id string) (*domain.MatchEntry, error)
+	Entries(ctx context.Context, f store.EntryFilter, offset, limit int) ([]*domain.MatchEntry, int, error)
+	SaveMatches(ctx context.Context, b store.MatchBatch) ([]*domain.MatchEntry, error)
+	UpdateEntry(ctx context.Context, id string, change func(*domain.MatchEntry) error) (*domain.MatchEntry, error)
+	FeedbackVersion(ctx context.Context, demandID string) (int64, error)
+	StatRows(ctx context.Context, from, to time.Time) ([]store.StatRow, error)
+
+	DueDeliveries(ctx context.Context, t time.Time, limit int) ([]store.Delivery, error)
+	NextDelivery(ctx context.Context) (time.Time, bool, error)
+	RecordAttempt(ctx context.Context, id int64, status string, code int, errText string, next time.Time) error
+	Deliveries(ctx context.Context, agentID string, offset, limit int) ([]store.Delivery, int, error)
+}
+
+var _ Store = (*store.Store)(nil)
+
+// Notifier is told about writes so they reach the index quickly.
+type Notifier interface{ Notify() }
+
+// Service is the worklist's API: agents, entries and their workflow, deliveries, stats.
+type Service struct {
+	Store
+	reindex Notifier
+	now     func() time.Time
+}
+
+// NewService builds the service; reindex is told when a signed deal updates a supply record.
+func NewService(st Store, reindex Notifier) *Service {
+	return &Service{Store: st, reindex: reindex, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Update applies a workflow change made by who. A signed deal adds one to the supply item's
+// market.deals, written through the store so the index and the data generation follow.
+func (s *Service) Update(ctx context.Context, id string, u domain.EntryUpdate, who string) (*domain.MatchEntry, error) {
+	var signed bool
+	e, err := s.UpdateEntry(ctx, id, func(e *domain.MatchEntry) error {
+		before := e.Status
+		if err := Apply(e, u, who, s.now()); err != nil {
+			return err
+		}
+		signed = before != domain.StatusSigned && e.Status == domain.StatusSigned
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if signed {
+		if err := s.addDeal(ctx, e.SupplyKind, e.SupplyID); err != nil {
+			return e, err
+		}
+	}
+	return e, nil
+}
+
+// addDeal counts a signed deal in the supply item's market signals. A supply item deleted
+// meanwhile has nothing to count.
+func (s *Service) addDeal(ctx context.Context, k domain.Kind, id string) error {
+	rec, err := s.Get(ctx, k, id)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.CodeNotFound {
+			return nil
+		}
+		return fmt.Errorf("worklist: count deal on %s %s: %w", k, id, err)
+	}
+	sup, ok := rec.(domain.SupplyRecord)
+	if !ok {
+		return nil
+	}
+	c := sup.Common()
+	if c.Market == nil {
+		c.Market = &domain.Market{}
+	}
+	c.Market.Deals++
+	if _, err := s.Put(ctx, rec); err != nil {
+		return fmt.Errorf("worklist: count deal on %s %s: %w", k, id, err)
+	}
+	if s.reindex != nil {
+		s.reindex.Notify()
+	}
+	return nil
+}
