@@ -25,3 +25,14 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -race -count=1 -timeout 30m "$@" ./...
+
+# A short fuzz run of every fuzz target (10 s each), after the main tests; the seed corpora
+# under testdata/fuzz already ran above as ordinary tests. New targets are found by name.
+fuzztime="${TECHMATCH_FUZZTIME:-10s}"
+for pkg in $(go list ./...); do
+  dir=$(go list -f '{{.Dir}}' "$pkg")
+  for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //'); do
+    echo "fuzz $target ($pkg, $fuzztime)"
+    go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" "$pkg"
+  done
+done

@@ -60,7 +60,7 @@ func TestCRUDEveryKind(t *testing.T) {
 			if got["rev"] != 2.0 {
 				t.Errorf("rev after replace = %v, want 2", got["rev"])
 			}
-			r = s.do("GET", "/v1/"+kind+"?page=1&size=10", nil, "")
+			r = s.do("GET", "/v1/"+kind+"?page=1&size=10", nil, adminKey) // demands are not public
 			var list struct {
 				Total, Page, Size int
 				Items             []map[string]any
@@ -73,7 +73,7 @@ func TestCRUDEveryKind(t *testing.T) {
 			if r.Status != http.StatusNoContent {
 				t.Fatalf("delete: %d %s", r.Status, r.Body)
 			}
-			if r = s.do("GET", "/v1/"+kind+"/"+id, nil, ""); r.Status != 404 {
+			if r = s.do("GET", "/v1/"+kind+"/"+id, nil, adminKey); r.Status != 404 {
 				t.Fatalf("get after delete: %d", r.Status)
 			}
 			if r = s.do("DELETE", "/v1/"+kind+"/"+id, nil, adminKey); r.Status != 404 {

@@ -234,15 +234,17 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	s.cmd = nil
 	l.end()
 	l.check(t)
-	// Refused connections are expected once the listener closes; nothing else.
+	// Once the listener closes, new connections are refused, and one still in the kernel's
+	// accept queue is closed unanswered (EOF, reset); a request that was being served never is,
+	// as the import above shows. Anything else, such as a timeout, is a failure.
 	for _, e := range l.failed {
-		if !strings.Contains(e, "connection refused") && !strings.Contains(e, "connection reset") {
+		if !strings.Contains(e, "connection refused") && !strings.Contains(e, "connection reset") && !strings.HasSuffix(e, ": EOF") {
 			t.Errorf("request failed without an answer: %s", e)
 		}
 	}
 	// The index was flushed at shutdown: check before the next start replays anything.
 	if out, err := runCLI(t, s.DataDir, "check"); err != nil || strings.Contains(out, "not yet applied") {
-		t.Errorf("check right after SIGTERM: %v\n%s", err, out)
+		t.Errorf("check right after SIGTERM: %v\n%.3000s\nserver log:\n%s", err, out, s.logs)
 	}
 	s.start()
 	l.checkAcked(t, s)
@@ -271,7 +273,7 @@ func TestDiskFull(t *testing.T) {
 	fill := filepath.Join(dir, "fill")
 	fillDisk(t, fill)
 	var full, stored []string
-	big := strings.Repeat("储能电池热失控预警方案，", 6000) // ~200 KB: needs new pages
+	big := strings.Repeat("储能电池热失控预警方案，", 1600) // 19,200 characters, ~58 KB: needs new pages
 	for i := 0; i < 50 && len(full) == 0; i++ {
 		id := fmt.Sprintf("full-%d", i)
 		r := s.do("PUT", "/v1/achievements/"+id, fmt.Sprintf(`{"title":"磁盘满 %d","summary":%q}`, i, big), adminKey)
@@ -288,7 +290,7 @@ func TestDiskFull(t *testing.T) {
 		}
 	}
 	if len(full) == 0 {
-		t.Fatalf("50 writes of 200 KB on a full disk all succeeded")
+		t.Fatalf("50 writes of 58 KB on a full disk all succeeded")
 	}
 	for _, id := range full {
 		if r := s.do("GET", "/v1/achievements/"+id, nil, ""); r.Status != 404 {

@@ -32,7 +32,9 @@ Usage:
   techmatch eval --corpus FILE --kind KIND --queries FILE [--profile P] [--k 10] [--baseline cjk|jieba] [--json]
       Relevance on a labelled corpus: MRR@k, Recall@k, NDCG@k, latency.
   techmatch bench --docs N [--source FILE] [--seed S] [--baseline] [--json]
-      Indexing rate, match latency (uncached, cached) and memory on a generated corpus.
+        [--demands 500] [--redis URL] [--keep DIR] [--cpuprofile FILE]
+      Indexing rate, match latency (uncached, cached) and memory on a generated corpus;
+      --baseline times plain bleve in the same run; --keep leaves a data dir to serve.
   techmatch help [COMMAND]
 
 Configuration: configs/techmatch.yaml holds the defaults (built in); --config FILE replaces

@@ -4,25 +4,21 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"time"
 
+	"github.com/techmatch/techmatch/internal/config"
 	"github.com/techmatch/techmatch/internal/domain"
 )
 
 func cmdReindex(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	fs := newFlags("reindex", stderr)
-	cfgPath := fs.String("config", "", "configuration file")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
-	}
-	cfg, err := loadConfig(*cfgPath, getenv)
+	cfg, log, err := configOnly("reindex", args, stderr, getenv)
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
 	// A fresh directory: the old index is removed only once the new one is complete.
 	dir := filepath.Join(cfg.DataDir, "index")
 	if err := os.RemoveAll(dir + ".old"); err != nil {
@@ -57,16 +53,10 @@ func cmdReindex(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 
 // cmdCheck compares the ids in the store with those in the index, kind by kind.
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	fs := newFlags("check", stderr)
-	cfgPath := fs.String("config", "", "configuration file")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
-	}
-	cfg, err := loadConfig(*cfgPath, getenv)
+	cfg, log, err := configOnly("check", args, stderr, getenv)
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
 	b, err := openBackend(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -114,6 +104,20 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	fmt.Fprintln(stdout, "ok: store and index agree")
 	return nil
+}
+
+// configOnly parses the flags of a command that takes nothing but --config.
+func configOnly(name string, args []string, stderr io.Writer, getenv func(string) string) (config.Config, *slog.Logger, error) {
+	fs := newFlags(name, stderr)
+	cfgPath := fs.String("config", "", "configuration file")
+	if err := fs.Parse(args); err != nil {
+		return config.Config{}, nil, errUsage
+	}
+	cfg, err := loadConfig(*cfgPath, getenv)
+	if err != nil {
+		return cfg, nil, err
+	}
+	return cfg, newLogger(cfg, stderr), nil
 }
 
 // difference returns the elements of sorted a that are not in sorted b.

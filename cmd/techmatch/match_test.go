@@ -38,7 +38,7 @@ func TestMatchWithRedis(t *testing.T) {
 	s := startServer(t, "", []string{"--demo"}, "TECHMATCH_REDIS_URL="+rs.URL())
 
 	post := func() (matchList, string) {
-		r := s.do("POST", "/v1/match?limit=10", map[string]any{"title": acceptanceDemand}, "")
+		r := s.do("POST", "/v1/match?limit=10", map[string]any{"title": acceptanceDemand}, adminKey)
 		if r.Status != 200 {
 			t.Fatalf("match: %d %s", r.Status, r.Body)
 		}
@@ -157,7 +157,7 @@ func TestReverseMatchAndProfiles(t *testing.T) {
 	s.do("GET", "/v1/achievements?size=100", nil, "").decode(t, &achs)
 	found := false
 	for _, a := range achs.Items {
-		r := s.do("GET", "/v1/achievements/"+a["id"].(string)+"/demands?limit=5", nil, "")
+		r := s.do("GET", "/v1/achievements/"+a["id"].(string)+"/demands?limit=5", nil, adminKey)
 		if r.Status != 200 {
 			t.Fatalf("reverse: %d %s", r.Status, r.Body)
 		}
@@ -174,7 +174,7 @@ func TestReverseMatchAndProfiles(t *testing.T) {
 	if !found {
 		t.Errorf("no achievement of the demo finds any demand")
 	}
-	if r := s.do("GET", "/v1/achievements/nope/demands", nil, ""); r.Status != 404 {
+	if r := s.do("GET", "/v1/achievements/nope/demands", nil, adminKey); r.Status != 404 {
 		t.Errorf("reverse for missing item: %d", r.Status)
 	}
 

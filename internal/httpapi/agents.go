@@ -165,17 +165,7 @@ func (s *Server) agentMatches(c *gin.Context) {
 		s.fail(c, domain.Invalid("format", "format must be json, csv or xlsx, got %q", format))
 		return
 	}
-	page, size, err := s.page(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	items, total, err := s.Worklist.Entries(c, f, (page-1)*size, size)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	writeJSON(c, http.StatusOK, gin.H{"total": total, "page": page, "size": size, "items": items})
+	s.writeEntries(c, f)
 }
 
 // needWorklist answers 503 on the worklist routes of a server built without one.

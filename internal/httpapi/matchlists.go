@@ -133,6 +133,11 @@ func (s *Server) listEntries(c *gin.Context) {
 		s.fail(c, domain.Invalid("status", "status must be one of %v", domain.EntryStatuses))
 		return
 	}
+	s.writeEntries(c, f)
+}
+
+// writeEntries answers one page of match-list entries selected by f.
+func (s *Server) writeEntries(c *gin.Context, f store.EntryFilter) {
 	page, size, err := s.page(c)
 	if err != nil {
 		s.fail(c, err)
