@@ -1,0 +1,74 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/techmatch/techmatch/internal/config"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLayers(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(file, []byte("http:\n  addr: \":9000\"\ncache:\n  ttl: 5m\ndata_dir: /var/tm\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(file, env(map[string]string{"TECHMATCH_CACHE_TTL": "30s", "TECHMATCH_REDIS_URL": "redis://127.0.0.1:6379/0"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTP.Addr != ":9000" || c.DataDir != "/var/tm" {
+		t.Errorf("file not applied: %+v", c)
+	}
+	if c.Cache.TTL != 30*time.Second || c.Redis.URL != "redis://127.0.0.1:6379/0" {
+		t.Errorf("env does not override the file: ttl %v redis %q", c.Cache.TTL, c.Redis.URL)
+	}
+	if c.HTTP.MaxPageSize != config.Default().HTTP.MaxPageSize {
+		t.Errorf("defaults lost for keys the file leaves out")
+	}
+}
+
+// The shipped configs/techmatch.yaml is valid and says what the code's defaults say.
+func TestShippedFileMatchesDefaults(t *testing.T) {
+	c, err := config.Load("../../configs/techmatch.yaml", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := config.Default()
+	if c.HTTP != d.HTTP || c.Cache != d.Cache || c.DataDir != d.DataDir || c.Index != d.Index || c.Webhook != d.Webhook {
+		t.Errorf("configs/techmatch.yaml differs from the defaults in code:\nfile %+v\ncode %+v", c, d)
+	}
+}
+
+func TestRejects(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name, yaml string
+		env        map[string]string
+		want       string
+	}{
+		{"unknown key", "htp:\n  addr: x\n", nil, "htp"},
+		{"bad duration", "", map[string]string{"TECHMATCH_CACHE_TTL": "soon"}, "TECHMATCH_CACHE_TTL"},
+		{"bad redis url", "", map[string]string{"TECHMATCH_REDIS_URL": "localhost:6379"}, "redis.url"},
+		{"missing dict dir", "", map[string]string{"TECHMATCH_JIEBA_DICT_DIR": filepath.Join(dir, "nope")}, "jieba.dict_dir"},
+		{"bad log level", "log:\n  level: loud\n", nil, "log.level"},
+		{"zero ttl", "cache:\n  ttl: 0s\n", nil, "cache.ttl"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			file := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".yaml")
+			if err := os.WriteFile(file, []byte(c.yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := config.Load(file, env(c.env))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %v, want one naming %q", err, c.want)
+			}
+		})
+	}
+}
