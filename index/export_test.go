@@ -2,16 +2,34 @@ package index
 
 import "github.com/blevesearch/bleve/v2"
 
-// WithTuning lets relevance tests measure variants of the text-relevance knobs.
-func WithTuning(partial, phraseBoost float64, phraseIDF bool, title float64, flat bool) Option {
+// Tuning is the text-relevance knobs, exported for relevance tests (see tuning in recall.go).
+type Tuning struct {
+	Partial, PhraseBoost float64
+	PhraseIDF            bool
+	Title                float64
+	Flat, SubParts       bool
+	BM25Share, BM25Sat   float64
+}
+
+// DefaultTuning is what an index uses unless told otherwise.
+func DefaultTuning() Tuning {
+	t := defaultTuning
+	return Tuning{Partial: t.partial, PhraseBoost: t.phraseBoost, PhraseIDF: t.phraseIDF, Title: t.titleBoost,
+		Flat: t.flatBoost, SubParts: t.subParts, BM25Share: t.bm25Share, BM25Sat: t.bm25Sat}
+}
+
+// WithTune sets every knob.
+func WithTune(t Tuning) Option {
 	return func(ix *Index) {
-		ix.tune = &tuning{partial: partial, phraseBoost: phraseBoost, phraseIDF: phraseIDF, titleBoost: title, flatBoost: flat}
+		ix.tune = &tuning{partial: t.Partial, phraseBoost: t.PhraseBoost, phraseIDF: t.PhraseIDF, titleBoost: t.Title,
+			flatBoost: t.Flat, subParts: t.SubParts, bm25Share: t.BM25Share, bm25Sat: t.BM25Sat}
 	}
 }
 
 // SetInternal writes a raw internal value into the index at dir, to simulate other builds.
 func SetInternal(dir, key, value string) error {
-	b, err := bleve.Open(dir)
+	// Safe batches: the index was made with unsafe ones, which Close would not wait for here.
+	b, err := bleve.OpenUsing(dir, map[string]interface{}{"unsafe_batch": false})
 	if err != nil {
 		return err
 	}

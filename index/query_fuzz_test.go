@@ -2,6 +2,7 @@ package index_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -52,7 +53,7 @@ func FuzzQuery(f *testing.F) {
 func checkHits(t *testing.T, what string, hits []index.Hit, kinds []domain.Kind, recall bool) {
 	t.Helper()
 	for _, h := range hits {
-		if len(kinds) > 0 && !containsKind(kinds, h.Kind) {
+		if len(kinds) > 0 && !slices.Contains(kinds, h.Kind) {
 			t.Fatalf("%s: hit %s/%s is not of the requested kinds %v", what, h.Kind, h.ID, kinds)
 		}
 		if len(kinds) == 0 && !recall && h.Kind == domain.Demands {
@@ -62,13 +63,4 @@ func checkHits(t *testing.T, what string, hits []index.Hit, kinds []domain.Kind,
 			t.Fatalf("%s: hit %s text relevance %v outside [0, 1]", what, h.ID, h.Text)
 		}
 	}
-}
-
-func containsKind(ks []domain.Kind, k domain.Kind) bool {
-	for _, x := range ks {
-		if x == k {
-			return true
-		}
-	}
-	return false
 }

@@ -17,7 +17,8 @@ type Hit struct {
 	Kind       domain.Kind
 	ID         string
 	Score      float64             // raw BM25 score
-	Text       float64             // normalised text relevance in [0,1]; see textScore
+	Text       float64             // normalised text relevance in [0,1]: Coverage, ordered within by BM25 (blendBM25)
+	Coverage   float64             // the idf-weighted share of the query's terms the hit holds, in [0,1]; see textScore
 	Matched    []string            // the query terms the hit contains whole, e.g. 锂离子电池
 	Highlights map[string][]string // e.g. {"summary": ["…<mark>锂电池</mark>…"]}; HTML-escaped except <mark>
 }
@@ -44,9 +45,12 @@ type tuning struct {
 	phraseIDF   bool    // weigh keywords and title terms by their own idf, not their rarest bigram's
 	titleBoost  float64 // weight of a term found in the title, in the BM25 score (orders ties of Text)
 	flatBoost   bool    // leave term clauses unboosted: BM25's own idf weighs the bigrams
+	subParts    bool    // a term jieba keeps whole gets its dictionary sub-words as parts
+	bm25Share   float64 // share of a hit's Text that follows its saturated BM25 score (see blendBM25)
+	bm25Sat     float64 // BM25 score, per unit of the query's total term weight, giving half of bm25Share
 }
 
-var defaultTuning = tuning{partial: 0.7, phraseIDF: true, titleBoost: 0.3}
+var defaultTuning = tuning{partial: 0.7, phraseIDF: true, titleBoost: 0.3, subParts: true, bm25Share: 0.3, bm25Sat: 0.1}
 
 // Recall returns the records that match the request's text, best first (by Text, then Score).
 func (ix *Index) Recall(ctx context.Context, r RecallRequest) ([]Hit, error) {
@@ -131,18 +135,48 @@ func (ix *Index) run(ctx context.Context, q query.Query, terms []queryTerm, size
 	if err != nil {
 		return nil, err
 	}
+	rankByText(hits, terms, ix.tuning())
+	return hits, nil
+}
+
+// rankByText sets each hit's Text from its Coverage and BM25 score and orders the hits by Text,
+// then BM25.
+func rankByText(hits []Hit, terms []queryTerm, t tuning) {
+	blendBM25(hits, terms, t)
 	sort.SliceStable(hits, func(i, j int) bool {
 		if hits[i].Text != hits[j].Text {
 			return hits[i].Text > hits[j].Text
 		}
 		return hits[i].Score > hits[j].Score
 	})
-	return hits, nil
+}
+
+// blendBM25 lets BM25 move Text within what coverage allows:
+//
+//	Text = coverage · (1 − share + share · s / (s + sat · Σ_t w_t))
+//
+// where s is the hit's BM25 score. Coverage alone ties many hits (every paper holding both
+// terms is 1); BM25 orders them by term frequency and length, and may also lift a hit holding
+// a rare term often above one holding a common term once. The saturation constant is
+// per unit of the query's own total weight, never of the best candidate's score, so Text keeps
+// one meaning across queries; a hit without coverage stays at 0.
+func blendBM25(hits []Hit, terms []queryTerm, t tuning) {
+	if t.bm25Share <= 0 {
+		return
+	}
+	var w float64
+	for _, qt := range terms {
+		w += qt.weight
+	}
+	for i := range hits {
+		s := hits[i].Score
+		hits[i].Text *= 1 - t.bm25Share + t.bm25Share*s/(s+t.bm25Sat*w)
+	}
 }
 
 // hits converts bleve matches, computing Text and Matched from the term positions.
 func (ix *Index) hits(ctx context.Context, dms search.DocumentMatchCollection, terms []queryTerm, highlight bool) ([]Hit, error) {
-	partial := ix.tuning().partial
+	t := ix.tuning()
 	out := make([]Hit, 0, len(dms))
 	for _, dm := range dms {
 		dk, ok := splitDocID(dm.ID)
@@ -151,7 +185,8 @@ func (ix *Index) hits(ctx context.Context, dms search.DocumentMatchCollection, t
 		}
 		h := Hit{Kind: dk.Kind, ID: dk.ID, Score: dm.Score}
 		if len(terms) > 0 {
-			h.Text, h.Matched = textScore(terms, dm.Locations[fText], partial)
+			h.Coverage, h.Matched = textScore(terms, dm.Locations[fText], t.partial)
+			h.Text = h.Coverage
 		}
 		if highlight {
 			h.Highlights = highlights(dm.Fields, h.Matched)

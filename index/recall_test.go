@@ -46,23 +46,23 @@ func TestRecall(t *testing.T) {
 	}
 }
 
-// TestRecallText checks the text feature: in [0,1], 1 for a hit holding every term, low for a
-// hit sharing only part of the query, and hits ordered by it.
+// TestRecallText checks the text feature: Coverage 1 for a hit holding every term, low for a
+// hit sharing only part of the query; Text in [0, Coverage], and hits ordered by it.
 func TestRecallText(t *testing.T) {
 	ix := fixture(t)
 	hits, err := ix.Recall(context.Background(), index.RecallRequest{Title: "锂离子电池 负极材料", Kinds: []domain.Kind{domain.Achievements}, Highlight: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(hits) == 0 || hits[0].ID != "a1" || hits[0].Text != 1 {
-		t.Fatalf("first hit %+v, want a1 with Text 1", hits)
+	if len(hits) == 0 || hits[0].ID != "a1" || hits[0].Coverage != 1 {
+		t.Fatalf("first hit %+v, want a1 with Coverage 1", hits)
 	}
 	if len(hits[0].Matched) != 2 || hits[0].Highlights["title"] == nil {
 		t.Errorf("a1: Matched %q, highlights %v", hits[0].Matched, hits[0].Highlights)
 	}
 	for i, h := range hits {
-		if h.Text < 0 || h.Text > 1 {
-			t.Errorf("%s: Text %v outside [0,1]", h.ID, h.Text)
+		if h.Text < 0 || h.Text > h.Coverage || h.Coverage > 1 {
+			t.Errorf("%s: Text %v, Coverage %v: want 0 ≤ Text ≤ Coverage ≤ 1", h.ID, h.Text, h.Coverage)
 		}
 		if i > 0 && h.Text > hits[i-1].Text {
 			t.Errorf("hits not ordered by Text: %v after %v", h.Text, hits[i-1].Text)

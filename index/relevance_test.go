@@ -179,9 +179,26 @@ func TestRelevanceCSL(t *testing.T) {
 	r2, r1 := score(kw2, recallRanker(t, ix)), score(kw1, recallRanker(t, ix))
 	t.Logf("cjk baseline: kw2 MRR@10 %.3f Recall@10 %.3f; kw1 MRR@10 %.3f Recall@10 %.3f", b2.mrr, b2.recall, b1.mrr, b1.recall)
 	t.Logf("index.Recall: kw2 MRR@10 %.3f Recall@10 %.3f; kw1 MRR@10 %.3f Recall@10 %.3f", r2.mrr, r2.recall, r1.mrr, r1.recall)
-	// Compare at the three decimals the baselines are quoted with.
-	if math.Round(r2.mrr*1000) < 900 || math.Round(r2.recall*1000) < 955 {
-		t.Errorf("kw2 MRR@10 %.3f, Recall@10 %.3f: below the cjk baseline (0.900, 0.955)", r2.mrr, r2.recall)
+	// Compare at the three decimals the figures are quoted with. The floors: the cjk baseline
+	// quoted in the data README and measured in this run, and the figures reached
+	// (docs/relevance.md: kw2 0.906 / 0.956, kw1 0.639 / 0.800) less a margin of 0.002–0.003.
+	for _, c := range []struct {
+		what      string
+		got, want float64
+	}{
+		{"kw2 MRR@10 vs the cjk baseline in this run", r2.mrr, b2.mrr},
+		{"kw2 Recall@10 vs the cjk baseline in this run", r2.recall, b2.recall},
+		{"kw1 MRR@10 vs the cjk baseline in this run", r1.mrr, b1.mrr},
+		{"kw1 Recall@10 vs the cjk baseline in this run", r1.recall, b1.recall},
+		{"kw2 MRR@10 vs the quoted cjk baseline", r2.mrr, 0.900},
+		{"kw2 Recall@10 vs the quoted cjk baseline", r2.recall, 0.955},
+		{"kw2 MRR@10 reached", r2.mrr, 0.903},
+		{"kw1 MRR@10 reached", r1.mrr, 0.636},
+		{"kw1 Recall@10 reached", r1.recall, 0.797},
+	} {
+		if math.Round(c.got*1000) < math.Round(c.want*1000) {
+			t.Errorf("%s: %.3f < %.3f", c.what, c.got, c.want)
+		}
 	}
 }
 
@@ -196,18 +213,19 @@ func TestRelevanceVariants(t *testing.T) {
 	kw2 := readJSONL[evalQuery](t, filepath.Join(dir, "eval", "queries_dev_kw2.jsonl"))
 	kw1 := readJSONL[evalQuery](t, filepath.Join(dir, "eval", "queries_dev_kw1.jsonl"))
 	seg := segmenter(t)
+	base := index.DefaultTuning()
+	with := func(f func(*index.Tuning)) index.Tuning { v := base; f(&v); return v }
 	for _, v := range []struct {
-		name            string
-		partial, phrase float64
-		phraseIDF       bool
-		title           float64
-		flat            bool
+		name string
+		tune index.Tuning
 	}{
-		{"default", 0.7, 0, true, 0.3, false},
-		{"flat boost", 0.7, 0, true, 0.3, true},
-		{"partial 0.85", 0.85, 0, true, 0.3, false},
+		{"default", base},
+		{"no sub-word parts", with(func(v *index.Tuning) { v.SubParts = false })},
+		{"no BM25 in Text", with(func(v *index.Tuning) { v.BM25Share = 0 })},
+		{"BM25 share 0.5", with(func(v *index.Tuning) { v.BM25Share = 0.5 })},
+		{"BM25 saturation 0.3", with(func(v *index.Tuning) { v.BM25Sat = 0.3 })},
 	} {
-		ix, err := index.OpenMem(seg, index.WithTuning(v.partial, v.phrase, v.phraseIDF, v.title, v.flat))
+		ix, err := index.OpenMem(seg, index.WithTune(v.tune))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -42,8 +42,14 @@ var facetFields = map[string]string{"kind": fKind, "field": fFields, "region": f
 
 const facetSize = 20
 
-// Search finds supply matching the text and filters. Hits come in BM25 order (newest first
-// without text) so that pages are stable; each still carries Text, Matched and highlights.
+// searchBlock is how many BM25 hits Search reranks together. Each block of BM25 ranks
+// [k·searchBlock, (k+1)·searchBlock) is ordered like Recall on its own, so a page depends only
+// on the blocks it overlaps and paging stays stable: no hit moves between pages.
+const searchBlock = DefaultRecallSize
+
+// Search finds supply matching the text and filters. With text, hits are ranked like Recall
+// (Text, then BM25) within fixed blocks of BM25 ranks (see searchBlock); without, newest first.
+// Each carries Text, Matched and highlights.
 func (ix *Index) Search(ctx context.Context, r SearchRequest) (*SearchResult, error) {
 	size := r.Size
 	if size <= 0 {
@@ -88,7 +94,13 @@ func (ix *Index) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 	} else {
 		q = query.NewConjunctionQuery(filters)
 	}
-	req := bleve.NewSearchRequestOptions(q, size, max(r.From, 0), false)
+	from := max(r.From, 0)
+	start, end := from, from+size
+	if len(terms) > 0 {
+		start = from / searchBlock * searchBlock
+		end = (from + size + searchBlock - 1) / searchBlock * searchBlock
+	}
+	req := bleve.NewSearchRequestOptions(q, end-start, start, false)
 	req.IncludeLocations = len(terms) > 0
 	req.Fields = []string{fTitle, fSummary}
 	if len(terms) == 0 {
@@ -104,6 +116,12 @@ func (ix *Index) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 	hits, err := ix.hits(ctx, res.Hits, terms, true)
 	if err != nil {
 		return nil, err
+	}
+	if len(terms) > 0 {
+		for b := 0; b < len(hits); b += searchBlock {
+			rankByText(hits[b:min(b+searchBlock, len(hits))], terms, ix.tuning())
+		}
+		hits = hits[min(from-start, len(hits)):min(from-start+size, len(hits))]
 	}
 	out := &SearchResult{Total: res.Total, Hits: hits, Facets: map[string][]FacetCount{}}
 	for name := range facetFields {

@@ -152,8 +152,8 @@ func TestSearchHighlights(t *testing.T) {
 	if !strings.Contains(sum, "<mark>锂离子电池</mark>") || !strings.Contains(sum, "&lt;长&gt;") {
 		t.Errorf("summary highlight = %q: want the term marked and the rest escaped", sum)
 	}
-	if !reflect.DeepEqual(h.Matched, []string{"锂离子电池"}) || h.Text != 1 {
-		t.Errorf("Matched = %q, Text = %v; want [锂离子电池] and 1", h.Matched, h.Text)
+	if !reflect.DeepEqual(h.Matched, []string{"锂离子电池"}) || h.Coverage != 1 {
+		t.Errorf("Matched = %q, Coverage = %v; want [锂离子电池] and 1", h.Matched, h.Coverage)
 	}
 }
 

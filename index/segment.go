@@ -123,6 +123,44 @@ func (s *Segmenter) Cut(text string) []string {
 	return out
 }
 
+// SubWords tiles w with its dictionary sub-words (jieba search mode), longest first from the
+// left; runes no sub-word covers form parts of their own: 沉积环境 gives 沉积 and 环境, 氧化锌
+// gives 氧化 and 锌. A word with no shorter sub-word gives nil.
+func (s *Segmenter) SubWords(w string) []string {
+	toks := s.tokenize([]byte(w), gojieba.SearchMode)
+	var out []string
+	gap := -1 // start of uncovered bytes
+	for i := 0; i < len(w); {
+		best := 0
+		for _, t := range toks {
+			if t.Start == i && t.End-t.Start < len(w) && t.End-t.Start > best {
+				best = t.End - t.Start
+			}
+		}
+		if best == 0 {
+			if gap < 0 {
+				gap = i
+			}
+			_, size := utf8.DecodeRuneInString(w[i:])
+			i += size
+			continue
+		}
+		if gap >= 0 {
+			out = append(out, w[gap:i])
+			gap = -1
+		}
+		out = append(out, w[i:i+best])
+		i += best
+	}
+	if gap >= 0 {
+		out = append(out, w[gap:])
+	}
+	if len(out) < 2 {
+		return nil
+	}
+	return out
+}
+
 // IsStopWord reports whether w (lower-cased) is in jieba's stop-word list.
 func (s *Segmenter) IsStopWord(w string) bool { return s.stop[w] }
 

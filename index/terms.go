@@ -186,7 +186,11 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 		if !ok {
 			continue
 		}
-		if words := ix.seg.Cut(s.text); len(words) > 1 {
+		words := ix.seg.Cut(s.text)
+		if len(words) == 1 && ix.tuning().subParts {
+			words = ix.seg.SubWords(s.text)
+		}
+		if len(words) > 1 {
 			for _, w := range words {
 				if ix.seg.IsStopWord(w) {
 					continue

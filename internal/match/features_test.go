@@ -26,7 +26,7 @@ func profile() *domain.Profile {
 }
 
 func hit(rec domain.Record, text float64) index.Hit {
-	return index.Hit{Kind: rec.RecordKind(), ID: rec.GetMeta().ID, Text: text, Matched: []string{"锂离子电池", "电解质"}}
+	return index.Hit{Kind: rec.RecordKind(), ID: rec.GetMeta().ID, Text: text, Coverage: text, Matched: []string{"锂离子电池", "电解质"}}
 }
 
 func achievement(edit func(*domain.Achievement)) *domain.Achievement {
@@ -247,16 +247,17 @@ func TestScoreIsTheWeightedMean(t *testing.T) {
 	}
 }
 
-func TestRankOrdersByScoreThenTextThenID(t *testing.T) {
+func TestRankOrdersByScoreThenTextThenBM25ThenID(t *testing.T) {
 	mk := func(id string, region string) *domain.Achievement {
 		return achievement(func(a *domain.Achievement) { a.ID, a.Region = id, region })
 	}
 	cands := []match.Candidate{
-		{Record: mk("c", "350200"), Hit: index.Hit{Text: 0.9}}, // far away: lower score despite better text
-		{Record: mk("b", "320100"), Hit: index.Hit{Text: 0.6}},
-		{Record: mk("a", "320100"), Hit: index.Hit{Text: 0.6}},
-		{Record: mk("d", "320100"), Hit: index.Hit{Text: 0.7}},
-		{Record: nil, Hit: index.Hit{Text: 0.9}}, // deleted after recall
+		{Record: mk("c", "350200"), Hit: index.Hit{Text: 0.9, Coverage: 0.9}}, // far away: lower score despite better text
+		{Record: mk("b", "320100"), Hit: index.Hit{Text: 0.6, Coverage: 0.6}},
+		{Record: mk("a", "320100"), Hit: index.Hit{Text: 0.6, Coverage: 0.6}},
+		{Record: mk("e", "320100"), Hit: index.Hit{Text: 0.6, Coverage: 0.6, Score: 2}}, // ties a and b, better BM25
+		{Record: mk("d", "320100"), Hit: index.Hit{Text: 0.7, Coverage: 0.7}},
+		{Record: nil, Hit: index.Hit{Text: 0.9, Coverage: 0.9}}, // deleted after recall
 	}
 	p := profile()
 	p.Weights = map[string]float64{"text": 1, "region": 1}
@@ -265,7 +266,7 @@ func TestRankOrdersByScoreThenTextThenID(t *testing.T) {
 	for _, m := range l.Matches {
 		ids = append(ids, m.ID)
 	}
-	if want := []string{"d", "a", "b", "c"}; !slices.Equal(ids, want) {
+	if want := []string{"d", "e", "a", "b", "c"}; !slices.Equal(ids, want) {
 		t.Errorf("order = %q, want %q", ids, want)
 	}
 	if l.Excluded.ByReason[match.ReasonMissing] != 1 {

@@ -18,6 +18,14 @@ import (
 // list (configs/dict/demand_noise.txt) on top. They are cut from the recall text only.
 var builtinNoise = []string{"需要", "需求", "希望", "寻求", "寻找", "征集", "求购", "急需", "想要", "我司", "本公司", "预算", "面议", "优先", "落地"}
 
+// intentWords open a request ("需要…", "希望…"); they are cut wherever they stand. Other noise
+// words (需求, 问题, 计划, 对接 …) and maturity words also end or start technical terms
+// (运输需求, 养护问题, 分子对接, 实验室指标), so inside a short piece they are kept: see keepTerms.
+var intentWords = []string{"需要", "希望", "期望", "寻求", "寻找", "求购", "征集", "急需", "亟需", "想要", "打算", "我司", "我公司", "本公司", "我单位", "我们"}
+
+// termRunes is the longest piece read as one term rather than as a sentence.
+const termRunes = 6
+
 // budgetPattern reads 预算200万元, 100-200万元, 不超过300万元, 1.5亿元, 50万元以上.
 var budgetPattern = regexp.MustCompile(`(?:(?:预算|经费|资金|费用|出资|报价|价格)(?:约|为|在|是|:|：)?\s*)?` +
 	`(不超过|不高于|最多|最高|上限|不低于|至少|不少于)?\s*` +
@@ -135,9 +143,15 @@ func read(s string, tax *taxonomy.Taxonomy, noise []string) (string, reading) {
 		return "", r
 	}
 	cut := make([]bool, len(s))
+	soft := make([]bool, len(s)) // cut, unless the piece turns out to be a term (keepTerms)
 	mark := func(start, end int) {
 		for i := start; i < end; i++ {
 			cut[i] = true
+		}
+	}
+	markSoft := func(start, end int) {
+		for i := start; i < end; i++ {
+			soft[i] = true
 		}
 	}
 	for _, m := range budgetPattern.FindAllStringSubmatchIndex(s, -1) {
@@ -157,7 +171,7 @@ func read(s string, tax *taxonomy.Taxonomy, noise []string) (string, reading) {
 		if t := maturityWords[w]; t > r.trl {
 			r.trl, r.trlWord = t, w
 		}
-		mark(m[0], m[1])
+		markSoft(m[0], m[1])
 	}
 	if tax != nil {
 		for _, m := range tax.RegionMentions(s) {
@@ -174,17 +188,55 @@ func read(s string, tax *taxonomy.Taxonomy, noise []string) (string, reading) {
 				loneNoise = append(loneNoise, w)
 				continue
 			}
+			markWord := markSoft
+			if slices.Contains(intentWords, w) {
+				markWord = mark
+			}
 			for i := 0; w != "" && i < len(s); {
 				j := strings.Index(s[i:], w)
 				if j < 0 {
 					break
 				}
-				mark(i+j, i+j+len(w))
+				markWord(i+j, i+j+len(w))
 				i += j + len(w)
 			}
 		}
 	}
+	keepTerms(s, cut, soft)
 	return clean(s, cut, loneNoise), r
+}
+
+// keepTerms merges the soft cuts into cut, except in a short piece (between spaces or
+// punctuation) that keeps other letters after every cut: there the soft-cut words are part of
+// a term, as in 运输需求, 养护问题 or 实验室指标, and cutting them would change what is searched.
+// A piece made only of recognised words (南京企业, 希望许可) is cut whole as before.
+func keepTerms(s string, cut, soft []bool) {
+	start := 0
+	for start < len(s) {
+		end := start
+		for end < len(s) {
+			r, size := utf8.DecodeRuneInString(s[end:])
+			if unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) {
+				break
+			}
+			end += size
+		}
+		piece, rest := s[start:end], false
+		for i := start; i < end; i++ {
+			if !cut[i] && !soft[i] {
+				rest = true
+				break
+			}
+		}
+		keep := rest && utf8.RuneCountInString(piece) <= termRunes
+		for i := start; i < end; i++ {
+			if soft[i] && !keep {
+				cut[i] = true
+			}
+		}
+		_, size := utf8.DecodeRuneInString(s[end:])
+		start = end + max(size, 1)
+	}
 }
 
 // clean drops the cut bytes, splits what is left at punctuation and spaces, and drops pieces

@@ -64,6 +64,16 @@ func TestInferDemand(t *testing.T) {
 			want: want{title: "一种新的检测方法"},
 		},
 		{
+			name: "a noise word inside a short term stays",
+			d:    domain.Demand{Title: "运输需求"},
+			want: want{title: "运输需求"},
+		},
+		{
+			name: "a noise word ending a longer piece is cut, an intent word always",
+			d:    domain.Demand{Title: "锂电池回收工艺需求，需要合作开发"},
+			want: want{title: "锂电池回收工艺", modes: []string{"joint_dev"}, fields: []string{"新能源与氢能储能/锂离子电池"}, inferredLen: 2},
+		},
+		{
 			name: "only noise keeps the original text for recall",
 			d:    domain.Demand{Title: "需要，预算面议"},
 			want: want{title: "需要，预算面议"},

@@ -10,8 +10,9 @@ import (
 	"github.com/techmatch/techmatch/internal/domain"
 )
 
-// TextFloor is the text relevance below which a recalled candidate is dropped as off-topic
-// (counted under ReasonLowText): a stray common word is no match, however well the rest fits.
+// TextFloor is the text coverage (index.Hit.Coverage) below which a recalled candidate is
+// dropped as off-topic (counted under ReasonLowText): a stray common word is no match, however
+// well the rest fits. Coverage, not Text, so that BM25's share in Text cannot move the floor.
 const TextFloor = 0.05
 
 // Exclusion reasons besides the profile's hard filters (domain.HardFilters).
@@ -35,6 +36,7 @@ func (s *Service) Rank(d *domain.Demand, cands []Candidate, p *domain.Profile) *
 	pr := newPairing(s.tax, p.Params, s.now(), d, filled)
 	list := newList(p)
 	list.DemandID, list.Inferred = d.ID, inferred
+	var bm25 []float64
 	for _, c := range cands {
 		rec, ok := c.Record.(domain.SupplyRecord)
 		if !ok {
@@ -46,8 +48,9 @@ func (s *Service) Rank(d *domain.Demand, cands []Candidate, p *domain.Profile) *
 			continue
 		}
 		list.Matches = append(list.Matches, pr.score(p, rec, rec, rec, c.Hit))
+		bm25 = append(bm25, c.Hit.Score)
 	}
-	sortMatches(list.Matches)
+	sortMatches(list.Matches, bm25)
 	return list.MatchList
 }
 
@@ -58,6 +61,7 @@ func (s *Service) RankDemands(rec domain.SupplyRecord, cands []Candidate, p *dom
 	list := newList(p)
 	list.SupplyID = rec.GetMeta().ID
 	now := s.now()
+	var bm25 []float64
 	for _, c := range cands {
 		d, ok := c.Record.(*domain.Demand)
 		if !ok {
@@ -72,8 +76,9 @@ func (s *Service) RankDemands(rec domain.SupplyRecord, cands []Candidate, p *dom
 			continue
 		}
 		list.Matches = append(list.Matches, pr.score(p, rec, d, demandCandidate{filled}, c.Hit))
+		bm25 = append(bm25, c.Hit.Score)
 	}
-	sortMatches(list.Matches)
+	sortMatches(list.Matches, bm25)
 	return list.MatchList
 }
 
@@ -98,7 +103,7 @@ func (l listBuilder) exclude(reason string) {
 // Experts are never dropped for their modes: consulting or a secondment comes on top of however
 // the technology itself is taken up.
 func (pr *pairing) exclusion(rec domain.SupplyRecord, candidate domain.Record, h index.Hit) string {
-	if clamp01(h.Text) < TextFloor {
+	if clamp01(h.Coverage) < TextFloor {
 		return ReasonLowText
 	}
 	on := func(f string) bool { return slices.Contains(pr.params.HardFilters, f) }
@@ -227,17 +232,30 @@ var reasonOrder = []string{"field", "region", "maturity", "budget", "mode", "qua
 
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
-// sortMatches orders by score, then text relevance, then kind and id, so equal scores keep a
-// stable order across calls and cache fills.
-func sortMatches(ms []domain.Match) {
-	slices.SortFunc(ms, func(a, b domain.Match) int {
+// sortMatches orders by score, then text relevance, then the recall's BM25 score (bm25[i] is
+// ms[i]'s), then kind and id, so equal scores keep a stable order across calls and cache fills.
+// BM25 before id matters: with the text-only profile about a fifth of the CSL dev queries tie
+// at the top, and ordering those by id ranks by whichever ids sort first (docs/relevance.md).
+func sortMatches(ms []domain.Match, bm25 []float64) {
+	order := make([]int, len(ms))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := ms[i], ms[j]
 		return cmp.Or(
 			cmp.Compare(b.Score, a.Score),
 			cmp.Compare(b.Components["text"], a.Components["text"]),
+			cmp.Compare(bm25[j], bm25[i]),
 			strings.Compare(string(a.Kind), string(b.Kind)),
 			strings.Compare(a.ID, b.ID),
 		)
 	})
+	sorted := make([]domain.Match, len(ms))
+	for k, i := range order {
+		sorted[k] = ms[i]
+	}
+	copy(ms, sorted)
 }
 
 // fillHighlights marks the matched terms in the listed matches that have no highlights yet.
