@@ -1,0 +1,298 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/techmatch/techmatch/internal/cache"
+	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/eval"
+)
+
+// Store is the write path and the demand lookup of a served match.
+type Store interface {
+	PutMany(ctx context.Context, recs []domain.Record) error
+	Get(ctx context.Context, k domain.Kind, id string) (domain.Record, error)
+}
+
+// Indexer applies the store's outbox to the index, in the background and on demand.
+type Indexer interface {
+	Run(ctx context.Context)
+	Notify()
+	Drain(ctx context.Context) error
+}
+
+// Matcher ranks supply for a demand.
+type Matcher interface {
+	MatchDemand(ctx context.Context, d *domain.Demand, kinds []domain.Kind, limit int, p *domain.Profile) (*domain.MatchList, error)
+}
+
+// Env is a techmatch over a fresh data dir, wired as the server wires it.
+type Env struct {
+	Store      Store
+	Indexer    Indexer
+	Matcher    Matcher
+	Generation func(domain.Kind) uint64 // the index's data generation, part of cache keys
+	Profile    *domain.Profile          // the stored default profile
+}
+
+// NamedCache is a cache backend to time the cached path over.
+type NamedCache struct {
+	Name  string // "memory" or "redis"
+	Cache cache.Cache
+}
+
+// Options say what to measure.
+type Options struct {
+	Docs     int
+	Demands  int // ≥ 1; the issue asks for ≥ 500
+	Batch    int // records per PutMany transaction
+	Caches   []NamedCache
+	Baseline *Baseline // nil: no baseline
+	Progress io.Writer // one line per phase; nil discards
+}
+
+// Latency is a distribution in milliseconds.
+type Latency struct {
+	P50 float64 `json:"p50"`
+	P95 float64 `json:"p95"`
+	P99 float64 `json:"p99"`
+}
+
+func latencyOf(ds []time.Duration) Latency {
+	p50, p95, p99 := eval.Percentiles(ds)
+	return Latency{P50: p50, P95: p95, P99: p99}
+}
+
+// Report is what bench prints; --json prints it as is.
+type Report struct {
+	Docs                  int      `json:"docs"`
+	Demands               int      `json:"demands"`
+	IndexDocsPerS         float64  `json:"index_docs_per_s"`
+	BaselineIndexDocsPerS float64  `json:"baseline_index_docs_per_s,omitempty"`
+	MatchMS               Latency  `json:"match_ms"`
+	CachedMatchMS         Latency  `json:"cached_match_ms"`
+	RedisCachedMatchMS    *Latency `json:"redis_cached_match_ms,omitempty"`
+	BaselineRecallMS      *Latency `json:"baseline_recall_ms,omitempty"`
+	// RSSMB is techmatch's peak RSS, measured after the baseline's memory was released and the
+	// peak reset; BaselineRSSMB is the peak while plain bleve ran.
+	RSSMB         float64 `json:"rss_mb"`
+	BaselineRSSMB float64 `json:"baseline_rss_mb,omitempty"`
+}
+
+// cachedLimit and the kinds below are what the cached path is timed with: the default list.
+const cachedLimit = 10
+
+// Run measures techmatch over env with the records and demands of g, and plain bleve when
+// o.Baseline is set. The baseline runs first, so that its memory can be released and the peak
+// RSS reset before techmatch is measured.
+func Run(ctx context.Context, env Env, g *Generator, o Options) (*Report, error) {
+	if o.Docs < 1 || o.Demands < 1 {
+		return nil, fmt.Errorf("bench: need at least one record and one demand, got %d and %d", o.Docs, o.Demands)
+	}
+	if o.Batch <= 0 {
+		o.Batch = 1000
+	}
+	progress := o.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	demands := g.Demands(o.Demands)
+	rep := &Report{Docs: o.Docs, Demands: o.Demands}
+	if o.Baseline != nil {
+		fmt.Fprintf(progress, "baseline: indexing %d records into plain bleve\n", o.Docs)
+		var rate float64
+		var lat Latency
+		err := phase(ctx, "baseline", func(ctx context.Context) (err error) {
+			rate, lat, err = o.Baseline.run(ctx, g, o.Docs, demands)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		rep.BaselineIndexDocsPerS, rep.BaselineRecallMS = round1(rate), &lat
+		rep.BaselineRSSMB = peakRSSMB()
+		runtime.GC()
+		debug.FreeOSMemory()
+		resetPeakRSS()
+	}
+
+	fmt.Fprintf(progress, "techmatch: indexing %d records through store, outbox and indexer\n", o.Docs)
+	var rate float64
+	err := phase(ctx, "index", func(ctx context.Context) (err error) {
+		rate, err = load(ctx, env, g, o.Docs, o.Batch)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep.IndexDocsPerS = round1(rate)
+	stored := make([]domain.Record, len(demands))
+	for i, d := range demands {
+		stored[i] = d
+	}
+	if err := env.Store.PutMany(ctx, stored); err != nil {
+		return nil, fmt.Errorf("bench: store demands: %w", err)
+	}
+	if err := env.Indexer.Drain(ctx); err != nil {
+		return nil, fmt.Errorf("bench: index demands: %w", err)
+	}
+
+	fmt.Fprintf(progress, "techmatch: %d uncached matches\n", len(demands))
+	err = phase(ctx, "match", func(ctx context.Context) (err error) {
+		rep.MatchMS, err = uncached(ctx, env, demands)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range o.Caches {
+		fmt.Fprintf(progress, "techmatch: %d cached matches over %s\n", len(demands), c.Name)
+		var lat Latency
+		err := phase(ctx, "cached-"+c.Name, func(ctx context.Context) (err error) {
+			lat, err = cached(ctx, env, c.Cache, demands)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("bench: cached matches over %s: %w", c.Name, err)
+		}
+		switch c.Name {
+		case "redis":
+			rep.RedisCachedMatchMS = &lat
+		default:
+			rep.CachedMatchMS = lat
+		}
+	}
+	rep.RSSMB = peakRSSMB()
+	return rep, nil
+}
+
+// phase runs fn under the pprof label phase=name, so that one CPU profile of a whole run can be
+// read phase by phase: go tool pprof -tagfocus phase=match.
+func phase(ctx context.Context, name string, fn func(context.Context) error) error {
+	var err error
+	pprof.Do(ctx, pprof.Labels("phase", name), func(ctx context.Context) { err = fn(ctx) })
+	return err
+}
+
+// load writes records 0..n-1 in batches through the store while the indexer drains the outbox
+// in the background, as the server does, and returns records per second until all are indexed.
+// Records are generated batch by batch so that the corpus never sits whole in memory.
+func load(ctx context.Context, env Env, g *Generator, n, batch int) (float64, error) {
+	runCtx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { env.Indexer.Run(runCtx) })
+	start := time.Now()
+	recs := make([]domain.Record, 0, batch)
+	var err error
+	for i := 0; i < n && err == nil; i += batch {
+		recs = recs[:0]
+		for j := i; j < min(i+batch, n); j++ {
+			recs = append(recs, g.SupplyRecord(j))
+		}
+		if err = env.Store.PutMany(ctx, recs); err != nil {
+			err = fmt.Errorf("bench: store records %d–%d: %w", i, i+len(recs)-1, err)
+		}
+		env.Indexer.Notify()
+	}
+	stop()
+	wg.Wait()
+	if err != nil {
+		return 0, err
+	}
+	if err := env.Indexer.Drain(ctx); err != nil {
+		return 0, fmt.Errorf("bench: drain the outbox: %w", err)
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+// warmup queries are run and not timed, on both sides alike, so that first-use costs (page
+// cache, lazily built tables) do not land in the percentiles.
+const warmup = 10
+
+func uncached(ctx context.Context, env Env, demands []*domain.Demand) (Latency, error) {
+	for _, d := range demands[:min(warmup, len(demands))] {
+		if _, err := env.Matcher.MatchDemand(ctx, d, nil, cachedLimit, env.Profile); err != nil {
+			return Latency{}, fmt.Errorf("bench: match demand %s: %w", d.ID, err)
+		}
+	}
+	lat := make([]time.Duration, 0, len(demands))
+	for _, d := range demands {
+		start := time.Now()
+		if _, err := env.Matcher.MatchDemand(ctx, d, nil, cachedLimit, env.Profile); err != nil {
+			return Latency{}, fmt.Errorf("bench: match demand %s: %w", d.ID, err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	return latencyOf(lat), nil
+}
+
+// cached times GET /v1/demands/{id}/matches minus HTTP: load the stored demand, build the
+// handler's cache key, read through a Loader. A first pass fills the cache; the second, timed,
+// must hit every time.
+func cached(ctx context.Context, env Env, c cache.Cache, demands []*domain.Demand) (Latency, error) {
+	loader := cache.NewLoader(c, 10*time.Minute, nil)
+	get := func(id string) (cache.Status, error) {
+		rec, err := env.Store.Get(ctx, domain.Demands, id)
+		if err != nil {
+			return "", err
+		}
+		d := rec.(*domain.Demand)
+		key := cache.Key("match", "demand", d.ID, strconv.FormatInt(d.Rev, 10),
+			env.Profile.Name+"@"+strconv.Itoa(env.Profile.Version), generations(env, domain.SupplyKinds),
+			kindList(domain.SupplyKinds), strconv.Itoa(cachedLimit))
+		_, status, err := loader.Get(ctx, key, func(ctx context.Context) ([]byte, error) {
+			ml, err := env.Matcher.MatchDemand(ctx, d, domain.SupplyKinds, cachedLimit, env.Profile)
+			if err != nil {
+				return nil, err
+			}
+			return json.Marshal(ml)
+		})
+		return status, err
+	}
+	for _, d := range demands {
+		if _, err := get(d.ID); err != nil {
+			return Latency{}, err
+		}
+	}
+	lat := make([]time.Duration, 0, len(demands))
+	for _, d := range demands {
+		start := time.Now()
+		status, err := get(d.ID)
+		if err != nil {
+			return Latency{}, err
+		}
+		lat = append(lat, time.Since(start))
+		if status != cache.Hit {
+			return Latency{}, fmt.Errorf("demand %s: second lookup was a %s, not a hit", d.ID, status)
+		}
+	}
+	return latencyOf(lat), nil
+}
+
+func generations(env Env, ks []domain.Kind) string {
+	var b strings.Builder
+	for _, k := range ks {
+		fmt.Fprintf(&b, "%s=%d;", k, env.Generation(k))
+	}
+	return b.String()
+}
+
+func kindList(ks []domain.Kind) string {
+	parts := make([]string, len(ks))
+	for i, k := range ks {
+		parts[i] = string(k)
+	}
+	return strings.Join(parts, ",")
+}
+
+func round1(x float64) float64 { return float64(int64(x*10+0.5)) / 10 }
