@@ -108,7 +108,7 @@ func Default() Config {
 		DataDir: "./data",
 		Redis:   Redis{Timeout: 500 * time.Millisecond},
 		Cache:   Cache{TTL: 10 * time.Minute, MaxSize: 10000},
-		Index:   Index{BatchSize: 500, FlushInterval: 200 * time.Millisecond},
+		Index:   Index{BatchSize: 2000, FlushInterval: 200 * time.Millisecond},
 		Log:     Log{Level: "info", Format: "text"},
 		Limits:  Limits{RatePerSecond: 50, Burst: 100},
 		Webhook: Webhook{Timeout: 5 * time.Second, Backoff: 2 * time.Second, MaxAttempts: 6},

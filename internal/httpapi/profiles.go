@@ -30,7 +30,7 @@ func (s *Server) resolveProfile(ctx context.Context, name string) (*domain.Profi
 	if !domain.ValidID(name) {
 		return nil, domain.Invalid("profile", "profile name must be 1–128 characters of A-Z a-z 0-9 . _ : -")
 	}
-	return s.Store.Profile(ctx, name)
+	return s.profiles.get(ctx, name, s.Store.Profile)
 }
 
 func (s *Server) listProfiles(c *gin.Context) {
@@ -147,6 +147,7 @@ func (s *Server) publish(c *gin.Context, p *domain.Profile) {
 		s.fail(c, err)
 		return
 	}
+	s.profiles.forget(p.Name)
 	s.audit(c, "profile", "", p.Name, fmt.Sprintf("version %d: %s", p.Version, p.Note))
 	writeJSON(c, http.StatusOK, p)
 }

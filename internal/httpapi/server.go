@@ -93,10 +93,11 @@ type Deps struct {
 // Server holds the handlers' dependencies.
 type Server struct {
 	Deps
-	log     *slog.Logger
-	cfg     config.HTTP
-	metrics *metrics
-	engine  *gin.Engine
+	log      *slog.Logger
+	cfg      config.HTTP
+	metrics  *metrics
+	engine   *gin.Engine
+	profiles profileCache
 }
 
 // New builds the server and its routes.

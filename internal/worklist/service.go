@@ -16,6 +16,7 @@ type Store interface {
 	Put(ctx context.Context, rec domain.Record) (bool, error)
 	Profile(ctx context.Context, name string) (*domain.Profile, error)
 	OutboxAfter(ctx context.Context, after uint64, limit int) ([]store.OutboxEntry, error)
+	SampleDemandIDs(ctx context.Context, status string, n int) ([]string, error)
 
 	PutAgent(ctx context.Context, a *domain.Agent) (bool, error)
 	Agent(ctx context.Context, id string) (*domain.Agent, error)

@@ -151,6 +151,27 @@ func (w *Worker) affectedDemands(ctx context.Context, rows []store.OutboxEntry, 
 			out = append(out, id)
 		}
 	}
+	// A bulk import brings more new supply than there are open demands: re-matching every open
+	// demand once is then cheaper than one reverse match per supply item, and finds the same.
+	supply := 0
+	for _, r := range rows {
+		if r.Op == "put" && r.Kind.IsSupply() {
+			supply++
+		}
+	}
+	var open []string
+	if supply > 0 {
+		var err error
+		if open, err = w.st.SampleDemandIDs(ctx, "open", supply+1); err != nil {
+			return nil, err
+		}
+	}
+	bulk := len(open) < supply
+	if bulk {
+		for _, id := range open {
+			add(id)
+		}
+	}
 	done := map[string]bool{}
 	for _, r := range rows {
 		if r.Op != "put" || done[string(r.Kind)+"/"+r.ID] {
@@ -159,6 +180,9 @@ func (w *Worker) affectedDemands(ctx context.Context, rows []store.OutboxEntry, 
 		done[string(r.Kind)+"/"+r.ID] = true
 		if r.Kind == domain.Demands {
 			add(r.ID)
+			continue
+		}
+		if bulk {
 			continue
 		}
 		rec, err := w.st.Get(ctx, r.Kind, r.ID)
