@@ -111,18 +111,6 @@ func principal(c *gin.Context) Principal {
 	return Principal{Role: RoleAnonymous}
 }
 
-// requireAdmin guards staff-only routes: 401 without a key, 403 with a key of another role.
-func (s *Server) requireAdmin(c *gin.Context) {
-	switch principal(c).Role {
-	case RoleAdmin:
-		c.Next()
-	case RoleAnonymous:
-		s.fail(c, domain.Errorf(domain.CodeUnauthenticated, "this route needs an API key: Authorization: Bearer <key>"))
-	default:
-		s.fail(c, domain.Errorf(domain.CodePermissionDenied, "this route is for platform staff (admin keys)"))
-	}
-}
-
 // me tells the caller who the key says they are, so a console can offer only what the role may do.
 func (s *Server) me(c *gin.Context) {
 	p := principal(c)
