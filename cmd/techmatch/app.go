@@ -41,6 +41,9 @@ func segmenter(cfg config.Config) (*index.Segmenter, error) {
 			}
 		}
 		seg, segErr = index.NewSegmenter(cfg.Jieba.DictDir, userDict)
+		if segErr != nil && cfg.Jieba.DictDir == "" {
+			segErr = fmt.Errorf("%w (a moved binary or a container needs gojieba's dictionaries: set jieba.dict_dir or TECHMATCH_JIEBA_DICT_DIR)", segErr)
+		}
 	})
 	return seg, segErr
 }
