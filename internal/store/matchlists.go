@@ -355,6 +355,8 @@ func (s *Store) FeedbackVersion(ctx context.Context, demandID string) (int64, er
 
 // UpdateEntry reads an entry, lets change modify it and writes it back, all in one write
 // transaction, and bumps its demand's feedback version so cached match lists are not reused.
+// An entry that becomes signed adds one to its supply item's market.deals in the same
+// transaction, so a crash can neither lose the deal nor count it twice.
 func (s *Store) UpdateEntry(ctx context.Context, id string, change func(*domain.MatchEntry) error) (*domain.MatchEntry, error) {
 	var e *domain.MatchEntry
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -362,8 +364,14 @@ func (s *Store) UpdateEntry(ctx context.Context, id string, change func(*domain.
 		if e, err = entryBy(ctx, tx, `SELECT body FROM match_entries WHERE id = ?`, id); err != nil {
 			return err
 		}
+		before := e.Status
 		if err := change(e); err != nil {
 			return err
+		}
+		if before != domain.StatusSigned && e.Status == domain.StatusSigned {
+			if err := s.countDeal(ctx, tx, e.SupplyKind, e.SupplyID); err != nil {
+				return err
+			}
 		}
 		e.UpdatedAt = now()
 		body, err := json.Marshal(e)
@@ -393,4 +401,36 @@ func (s *Store) DemandAgent(ctx context.Context, demandID string) (string, error
 		return "", fmt.Errorf("store: agent of demand %s: %w", demandID, err)
 	}
 	return id, nil
+}
+
+// countDeal adds a signed deal to a supply item's market signals inside tx; the write goes
+// through the outbox like any other, so the item is re-indexed and its generation bumped.
+// A supply item deleted meanwhile has nothing to count.
+func (s *Store) countDeal(ctx context.Context, tx *sql.Tx, k domain.Kind, id string) error {
+	var body string
+	err := tx.QueryRowContext(ctx, `SELECT body FROM records WHERE kind = ? AND id = ?`, k, id).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("count deal on %s %s: %w", k, id, err)
+	}
+	rec, err := domain.NewRecord(k)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal([]byte(body), rec); err != nil {
+		return fmt.Errorf("count deal on %s %s: %w", k, id, err)
+	}
+	sup, ok := rec.(domain.SupplyRecord)
+	if !ok {
+		return nil
+	}
+	c := sup.Common()
+	if c.Market == nil {
+		c.Market = &domain.Market{}
+	}
+	c.Market.Deals++
+	_, err = s.writer(ctx, tx).put(ctx, rec)
+	return err
 }

@@ -2,7 +2,6 @@ package worklist
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/techmatch/techmatch/internal/domain"
@@ -13,7 +12,6 @@ import (
 type Store interface {
 	Get(ctx context.Context, k domain.Kind, id string) (domain.Record, error)
 	GetMany(ctx context.Context, k domain.Kind, ids []string) (map[string]domain.Record, error)
-	Put(ctx context.Context, rec domain.Record) (bool, error)
 	Profile(ctx context.Context, name string) (*domain.Profile, error)
 	OutboxAfter(ctx context.Context, after uint64, limit int) ([]store.OutboxEntry, error)
 	SampleDemandIDs(ctx context.Context, status string, n int) ([]string, error)
@@ -73,38 +71,10 @@ func (s *Service) Update(ctx context.Context, id string, u domain.EntryUpdate, w
 	if err != nil {
 		return nil, err
 	}
-	if signed {
-		if err := s.addDeal(ctx, e.SupplyKind, e.SupplyID); err != nil {
-			return e, err
-		}
-	}
-	return e, nil
-}
-
-// addDeal counts a signed deal in the supply item's market signals. A supply item deleted
-// meanwhile has nothing to count.
-func (s *Service) addDeal(ctx context.Context, k domain.Kind, id string) error {
-	rec, err := s.Get(ctx, k, id)
-	if err != nil {
-		if domain.ErrorCode(err) == domain.CodeNotFound {
-			return nil
-		}
-		return fmt.Errorf("worklist: count deal on %s %s: %w", k, id, err)
-	}
-	sup, ok := rec.(domain.SupplyRecord)
-	if !ok {
-		return nil
-	}
-	c := sup.Common()
-	if c.Market == nil {
-		c.Market = &domain.Market{}
-	}
-	c.Market.Deals++
-	if _, err := s.Put(ctx, rec); err != nil {
-		return fmt.Errorf("worklist: count deal on %s %s: %w", k, id, err)
-	}
-	if s.reindex != nil {
+	// The store counted the deal on the supply item in the same transaction; its write is in
+	// the outbox, which the indexer picks up sooner when told.
+	if signed && s.reindex != nil {
 		s.reindex.Notify()
 	}
-	return nil
+	return e, nil
 }
