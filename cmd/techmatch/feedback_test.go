@@ -19,17 +19,7 @@ func listOf(t *testing.T, s *server, demandID string) (matchList, string) {
 }
 
 func findMatch(ml matchList, id string) (int, bool) {
-	i := slices.IndexFunc(ml.Matches, func(m struct {
-		Kind       string
-		ID         string
-		Title      string
-		Score      float64
-		Components map[string]float64
-		Reasons    []string
-		Highlights map[string][]string
-	}) bool {
-		return m.ID == id
-	})
+	i := slices.IndexFunc(ml.Matches, func(m matchItem) bool { return m.ID == id })
 	return i, i >= 0
 }
 

@@ -10,6 +10,17 @@ import (
 
 const acceptanceDemand = "需要高安全性锂离子电池电解质技术，预算200万元，南京，希望许可"
 
+// matchItem is one ranked counterpart of a match answer.
+type matchItem struct {
+	Kind       string
+	ID         string
+	Title      string
+	Score      float64
+	Components map[string]float64
+	Reasons    []string
+	Highlights map[string][]string
+}
+
 type matchList struct {
 	DemandID string `json:"demand_id"`
 	SupplyID string `json:"supply_id"`
@@ -17,15 +28,7 @@ type matchList struct {
 		Name    string
 		Version int
 	}
-	Matches []struct {
-		Kind       string
-		ID         string
-		Title      string
-		Score      float64
-		Components map[string]float64
-		Reasons    []string
-		Highlights map[string][]string
-	}
+	Matches  []matchItem
 	Excluded struct {
 		Count    int
 		ByReason map[string]int `json:"by_reason"`

@@ -22,11 +22,17 @@ func (s *Server) matchParams(c *gin.Context) (kinds []domain.Kind, limit int, p 
 	if limit, err = intParam(c, "limit", 10, 1, maxMatchLimit); err != nil {
 		return
 	}
-	p, err = s.resolveProfile(c, c.Query("profile"))
+	p, err = s.profileParam(c)
+	return
+}
+
+// profileParam resolves the profile query parameter; an unknown name is bad input, not a 404.
+func (s *Server) profileParam(c *gin.Context) (*domain.Profile, error) {
+	p, err := s.resolveProfile(c, c.Query("profile"))
 	if errors.Is(err, domain.ErrNotFound) {
 		err = domain.Invalid("profile", "profile %q does not exist", c.Query("profile"))
 	}
-	return
+	return p, err
 }
 
 func profileKey(p *domain.Profile) string { return p.Name + "@" + strconv.Itoa(p.Version) }
@@ -121,10 +127,7 @@ func (s *Server) matchReverse(k domain.Kind) gin.HandlerFunc {
 			s.fail(c, err)
 			return
 		}
-		p, err := s.resolveProfile(c, c.Query("profile"))
-		if errors.Is(err, domain.ErrNotFound) {
-			err = domain.Invalid("profile", "profile %q does not exist", c.Query("profile"))
-		}
+		p, err := s.profileParam(c)
 		if err != nil {
 			s.fail(c, err)
 			return

@@ -3,7 +3,6 @@ package indexer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -238,6 +237,3 @@ func (x *Indexer) Rebuild(ctx context.Context) (int, error) {
 	}
 	return total, nil
 }
-
-// ErrStopped is returned by WaitFor callers that give up because the indexer stopped.
-var ErrStopped = errors.New("indexer: stopped")
