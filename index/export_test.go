@@ -9,20 +9,21 @@ type Tuning struct {
 	Title                float64
 	Flat, SubParts       bool
 	BM25Share, BM25Sat   float64
+	GramPartial          float64
 }
 
 // DefaultTuning is what an index uses unless told otherwise.
 func DefaultTuning() Tuning {
 	t := defaultTuning
 	return Tuning{Partial: t.partial, PhraseBoost: t.phraseBoost, PhraseIDF: t.phraseIDF, Title: t.titleBoost,
-		Flat: t.flatBoost, SubParts: t.subParts, BM25Share: t.bm25Share, BM25Sat: t.bm25Sat}
+		Flat: t.flatBoost, SubParts: t.subParts, BM25Share: t.bm25Share, BM25Sat: t.bm25Sat, GramPartial: t.gramPartial}
 }
 
 // WithTune sets every knob.
 func WithTune(t Tuning) Option {
 	return func(ix *Index) {
 		ix.tune = &tuning{partial: t.Partial, phraseBoost: t.PhraseBoost, phraseIDF: t.PhraseIDF, titleBoost: t.Title,
-			flatBoost: t.Flat, subParts: t.SubParts, bm25Share: t.BM25Share, bm25Sat: t.BM25Sat}
+			flatBoost: t.Flat, subParts: t.SubParts, bm25Share: t.BM25Share, bm25Sat: t.BM25Sat, gramPartial: t.GramPartial}
 	}
 }
 

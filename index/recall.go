@@ -48,9 +48,10 @@ type tuning struct {
 	subParts    bool    // a term jieba keeps whole gets its dictionary sub-words as parts
 	bm25Share   float64 // share of a hit's Text that follows its saturated BM25 score (see blendBM25)
 	bm25Sat     float64 // BM25 score, per unit of the query's total term weight, giving half of bm25Share
+	gramPartial float64 // credit for a term without jieba parts of which only some bigrams occur
 }
 
-var defaultTuning = tuning{partial: 0.7, phraseIDF: true, titleBoost: 0.3, subParts: true, bm25Share: 0.3, bm25Sat: 0.1}
+var defaultTuning = tuning{partial: 0.7, phraseIDF: true, titleBoost: 0.3, subParts: true, bm25Share: 0.3, bm25Sat: 0.1, gramPartial: 0.5}
 
 // Recall returns the records that match the request's text, best first (by Text, then Score).
 func (ix *Index) Recall(ctx context.Context, r RecallRequest) ([]Hit, error) {
@@ -185,7 +186,7 @@ func (ix *Index) hits(ctx context.Context, dms search.DocumentMatchCollection, t
 		}
 		h := Hit{Kind: dk.Kind, ID: dk.ID, Score: dm.Score}
 		if len(terms) > 0 {
-			h.Coverage, h.Matched = textScore(terms, dm.Locations[fText], t.partial)
+			h.Coverage, h.Matched = textScore(terms, dm.Locations[fText], t.partial, t.gramPartial)
 			h.Text = h.Coverage
 		}
 		if highlight {

@@ -28,6 +28,9 @@ type queryTerm struct {
 	tokens []termToken // its bigram-field tokens, with positions relative to the first
 	weight float64     // its idf (the rarest token's), times the source weight
 	parts  []queryTerm // its jieba words when it has several: partial credit
+	// grams: parts are the term's bigrams, for a term jieba keeps whole and cannot tile with
+	// sub-words (管幕法, 增韧性); they earn less credit (tuning.gramPartial) than words do.
+	grams bool
 }
 
 type termToken struct {
@@ -181,7 +184,7 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 		return qt, true
 	}
 	terms := make([]queryTerm, 0, len(srcs))
-	for _, s := range srcs {
+	for i, s := range srcs {
 		qt, ok := analyse(s.text, s.weight)
 		if !ok {
 			continue
@@ -199,6 +202,12 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 					qt.parts = append(qt.parts, p)
 				}
 			}
+		}
+		if i < nHead && len(qt.parts) == 0 && len(qt.tokens) > 1 && ix.tuning().gramPartial > 0 {
+			for _, tok := range qt.tokens {
+				qt.parts = append(qt.parts, queryTerm{text: tok.term, tokens: []termToken{{term: tok.term}}, weight: 1})
+			}
+			qt.grams = true
 		}
 		terms = append(terms, qt)
 	}
@@ -257,11 +266,12 @@ func isHan(w string) bool {
 // over the query's terms t (keywords, short title chunks, jieba words of longer text), where w_t
 // is the term's idf (of the whole term as a phrase; body words count half) and m_t is 1 when the
 // hit holds the term whole (its bigrams at consecutive positions), else partial × the w-weighted
-// share of the term's jieba words it holds whole. The denominator is the query's own best
+// share of the term's jieba words it holds whole (gramPartial × the share of its bigrams, for a
+// term jieba cannot split). The denominator is the query's own best
 // possible score, never the best candidate's, so a threshold means the same for every query: a
 // hit holding every term is 1, one sharing only a common word stays near 0. Hits with equal Text
 // are ordered by BM25. It also returns the terms the hit holds whole.
-func textScore(terms []queryTerm, locs search.TermLocationMap, partial float64) (float64, []string) {
+func textScore(terms []queryTerm, locs search.TermLocationMap, partial, gramPartial float64) (float64, []string) {
 	var num, den float64
 	var matched []string
 	for _, qt := range terms {
@@ -271,7 +281,11 @@ func textScore(terms []queryTerm, locs search.TermLocationMap, partial float64) 
 			num += qt.weight
 			continue
 		}
-		num += qt.weight * partial * partShare(qt, locs)
+		credit := partial
+		if qt.grams {
+			credit = gramPartial
+		}
+		num += qt.weight * credit * partShare(qt, locs)
 	}
 	if den == 0 {
 		return 0, matched

@@ -72,6 +72,9 @@ type reading struct {
 	modes      []string
 	trl        int
 	trlWord    string
+	// loneNoise are pieces that are nothing but noise words (问题 in "问题 对策"): cut from
+	// the terms, yet what the user typed; a title's go to the recall body, where they count half.
+	loneNoise []string
 }
 
 // InferDemand fills a plain-sentence demand's missing structured fields from its title and
@@ -88,6 +91,9 @@ func inferDemand(d *domain.Demand, tax *taxonomy.Taxonomy, noise []string) (*dom
 	title, rt := read(d.Title, tax, noise)
 	desc, rd := read(d.Description, tax, noise)
 	if title != "" || desc != "" || len(d.Keywords) > 0 {
+		if title != "" && len(rt.loneNoise) > 0 {
+			desc = strings.TrimSpace(desc + " " + strings.Join(rt.loneNoise, " "))
+		}
 		f.Title, f.Description = title, desc
 	}
 	var inferred []string
@@ -143,7 +149,8 @@ func read(s string, tax *taxonomy.Taxonomy, noise []string) (string, reading) {
 		return "", r
 	}
 	cut := make([]bool, len(s))
-	soft := make([]bool, len(s)) // cut, unless the piece turns out to be a term (keepTerms)
+	soft := make([]bool, len(s))  // cut, unless the piece turns out to be a term (keepTerms)
+	noisy := make([]bool, len(s)) // a noise word (not an intent word) stands here
 	mark := func(start, end int) {
 		for i := start; i < end; i++ {
 			cut[i] = true
@@ -188,7 +195,12 @@ func read(s string, tax *taxonomy.Taxonomy, noise []string) (string, reading) {
 				loneNoise = append(loneNoise, w)
 				continue
 			}
-			markWord := markSoft
+			markWord := func(start, end int) {
+				markSoft(start, end)
+				for i := start; i < end; i++ {
+					noisy[i] = true
+				}
+			}
 			if slices.Contains(intentWords, w) {
 				markWord = mark
 			}
@@ -202,6 +214,7 @@ func read(s string, tax *taxonomy.Taxonomy, noise []string) (string, reading) {
 			}
 		}
 	}
+	r.loneNoise = loneNoiseOf(s, cut, noisy)
 	keepTerms(s, cut, soft)
 	return clean(s, cut, loneNoise), r
 }
@@ -237,6 +250,32 @@ func keepTerms(s string, cut, soft []bool) {
 		_, size := utf8.DecodeRuneInString(s[end:])
 		start = end + max(size, 1)
 	}
+}
+
+// loneNoiseOf returns the pieces (between spaces or punctuation) made only of noise words, with
+// no hard cut among them: 问题 in "问题 对策", 需求 in "需求 发展思路".
+func loneNoiseOf(s string, cut, noisy []bool) []string {
+	var out []string
+	for start := 0; start < len(s); {
+		end := start
+		for end < len(s) {
+			r, size := utf8.DecodeRuneInString(s[end:])
+			if unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) {
+				break
+			}
+			end += size
+		}
+		lone := end > start
+		for i := start; i < end && lone; i++ {
+			lone = noisy[i] && !cut[i]
+		}
+		if lone {
+			out = append(out, s[start:end])
+		}
+		_, size := utf8.DecodeRuneInString(s[end:])
+		start = end + max(size, 1)
+	}
+	return out
 }
 
 // clean drops the cut bytes, splits what is left at punctuation and spaces, and drops pieces

@@ -13,6 +13,7 @@ func TestInferDemand(t *testing.T) {
 	tax := loadTaxonomy(t)
 	type want struct {
 		title, body string
+		noBody      bool // the recall body must stay empty
 		min, max    *float64
 		region      string
 		modes       []string
@@ -74,6 +75,16 @@ func TestInferDemand(t *testing.T) {
 			want: want{title: "锂电池回收工艺", modes: []string{"joint_dev"}, fields: []string{"新能源与氢能储能/锂离子电池"}, inferredLen: 2},
 		},
 		{
+			name: "a piece of nothing but noise is what the user typed: it counts in the body",
+			d:    domain.Demand{Title: "需求 发展思路"},
+			want: want{title: "发展思路", body: "需求"},
+		},
+		{
+			name: "intent words and places standing alone stay out of the body",
+			d:    domain.Demand{Title: "需要 锂电池 南京"},
+			want: want{title: "锂电池", noBody: true, region: "320100", fields: []string{"新能源与氢能储能/锂离子电池"}, inferredLen: 2},
+		},
+		{
 			name: "only noise keeps the original text for recall",
 			d:    domain.Demand{Title: "需要，预算面议"},
 			want: want{title: "需要，预算面议"},
@@ -89,7 +100,7 @@ func TestInferDemand(t *testing.T) {
 			if got.Title != tt.want.title {
 				t.Errorf("recall title = %q, want %q", got.Title, tt.want.title)
 			}
-			if tt.want.body != "" && got.Description != tt.want.body {
+			if (tt.want.body != "" || tt.want.noBody) && got.Description != tt.want.body {
 				t.Errorf("recall body = %q, want %q", got.Description, tt.want.body)
 			}
 			var gotMin, gotMax *float64
