@@ -107,6 +107,10 @@ func (x *Indexer) Drain(ctx context.Context) error {
 	defer x.mu.Unlock()
 	for {
 		n, err := x.step(ctx)
+		if err != nil && ctx.Err() != nil {
+			// Shutting down is not a fault of the index; /readyz keeps the last real state.
+			return err
+		}
 		x.errMu.Lock()
 		x.err = err
 		x.errMu.Unlock()

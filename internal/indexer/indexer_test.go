@@ -136,3 +136,24 @@ func TestRunAndWaitFor(t *testing.T) {
 		t.Errorf("Err = %v", x.Err())
 	}
 }
+
+// A drain cut short by shutdown is not an index fault: Err, which /readyz reports, stays nil.
+func TestDrainCancelledIsNotAnError(t *testing.T) {
+	st, ix, _ := setup(t)
+	x := indexer.New(st, ix, indexer.Options{})
+	put(t, st, ach("c1", "储能"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := x.Drain(ctx); err == nil {
+		t.Fatal("Drain with a cancelled context returned nil")
+	}
+	if err := x.Err(); err != nil {
+		t.Errorf("Err = %v after a cancelled drain, want nil", err)
+	}
+	if err := x.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(t, ix, domain.Achievements); !got["c1"] {
+		t.Errorf("after drain: %v", got)
+	}
+}
