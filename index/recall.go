@@ -2,10 +2,9 @@ package index
 
 import (
 	"context"
-	"fmt"
+	"slices"
 	"sort"
 
-	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 
@@ -55,20 +54,23 @@ var defaultTuning = tuning{partial: 0.7, phraseIDF: true, titleBoost: 0.3, subPa
 
 // Recall returns the records that match the request's text, best first (by Text, then Score).
 func (ix *Index) Recall(ctx context.Context, r RecallRequest) ([]Hit, error) {
-	size := r.Size
+	q, terms, size, err := ix.recallQuery(ctx, r)
+	if err != nil || q == nil {
+		return []Hit{}, err
+	}
+	return ix.run(ctx, q, terms, size, r.Highlight)
+}
+
+// recallQuery analyses r's text into terms and builds the query for its top size hits; the
+// query is nil when the text has no terms.
+func (ix *Index) recallQuery(ctx context.Context, r RecallRequest) (q *query.BooleanQuery, terms []queryTerm, size int, err error) {
+	size = r.Size
 	if size <= 0 {
 		size = DefaultRecallSize
 	}
-	terms, err := ix.queryTerms(ctx, r.Title, r.Keywords, r.Body)
-	if err != nil {
-		return nil, err
-	}
-	if len(terms) == 0 {
-		return []Hit{}, nil
-	}
-	filters := []query.Query{kindQuery(r.Kinds)}
-	if r.OnlyOpen {
-		filters = append(filters, termQuery(fStatus, "open"))
+	terms, err = ix.queryTerms(ctx, r.Title, r.Keywords, r.Body)
+	if err != nil || len(terms) == 0 {
+		return nil, nil, 0, err
 	}
 	var mustNot []query.Query
 	if len(r.Exclude) > 0 {
@@ -78,9 +80,54 @@ func (ix *Index) Recall(ctx context.Context, r RecallRequest) ([]Hit, error) {
 		}
 		mustNot = append(mustNot, query.NewDocIDQuery(ids))
 	}
-	q := query.NewBooleanQuery([]query.Query{ix.textQuery(terms)}, nil, mustNot)
-	q.AddMust(filters...)
-	return ix.run(ctx, q, terms, size, r.Highlight)
+	q = query.NewBooleanQuery(nil, nil, mustNot)
+	restrict(q, ix.textQuery(terms), r.Kinds, r.OnlyOpen)
+	return q, terms, size, nil
+}
+
+// restrict makes text, restricted to kinds (the supply kinds when none) and with onlyOpen to
+// open records, q's scoring clause. No restriction scores: a scored kind clause gave each hit a
+// bonus by the rarity of its kind (experts over achievements) and shrank every score through
+// BM25's query norm. Asked for all supply kinds, the usual case, q excludes demands, the one
+// other kind: a must-not is checked only where a demand could be, while a positive filter over
+// most of the index is checked against every hit. Otherwise the restrictions are conjuncts with
+// boost 0, which lets bleve skip to the few records of a rare kind or of the open demands.
+func restrict(q *query.BooleanQuery, text query.Query, kinds []domain.Kind, onlyOpen bool) {
+	if len(kinds) == 0 {
+		kinds = domain.SupplyKinds
+	}
+	all := len(kinds) == len(domain.SupplyKinds)
+	for _, k := range domain.SupplyKinds {
+		all = all && slices.Contains(kinds, k)
+	}
+	if all && !onlyOpen {
+		// Must is set whole: AddMust would wrap text in a one-clause conjunction, whose
+		// bookkeeping per hit cost as much as the filter it replaced.
+		q.Must = text
+		q.AddMustNot(termQuery(fKind, string(domain.Demands)))
+		return
+	}
+	filters := []query.Query{text, kindQuery(kinds)}
+	if onlyOpen {
+		filters = append(filters, termQuery(fStatus, "open"))
+	}
+	for _, f := range filters[1:] {
+		unscored(f)
+	}
+	q.Must = query.NewConjunctionQuery(filters)
+}
+
+// unscored sets the boost of f's term clauses to 0, which takes them out of the score and of
+// the query norm; bleve ignores the boost of a disjunction itself.
+func unscored(f query.Query) {
+	switch v := f.(type) {
+	case *query.TermQuery:
+		v.SetBoost(0)
+	case *query.DisjunctionQuery:
+		for _, d := range v.Disjuncts {
+			unscored(d)
+		}
+	}
 }
 
 // textQuery builds the scoring query: each term's bigrams in the text field, weighted by the
@@ -123,16 +170,15 @@ func (ix *Index) tuning() tuning {
 
 // run searches q for the top size hits by BM25 and returns them ranked by Text, then Score.
 func (ix *Index) run(ctx context.Context, q query.Query, terms []queryTerm, size int, highlight bool) ([]Hit, error) {
-	req := bleve.NewSearchRequestOptions(q, size, 0, false)
-	req.IncludeLocations = true
+	var fields []string
 	if highlight {
-		req.Fields = []string{fTitle, fSummary}
+		fields = []string{fTitle, fSummary}
 	}
-	res, err := ix.bleve.SearchInContext(ctx, req)
+	dms, err := ix.top(ctx, q, terms, size, fields)
 	if err != nil {
-		return nil, fmt.Errorf("index: recall: %w", err)
+		return nil, err
 	}
-	hits, err := ix.hits(ctx, res.Hits, terms, highlight)
+	hits, err := ix.hits(ctx, dms, terms, highlight)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,7 @@
 # Builds techmatch, prepares a data dir with `techmatch bench --docs DOCS --keep DIR` (reused
 # from $BENCH_DATA_DIR when that already holds one), starts a private redis-server and
 # `techmatch serve` over it, fills the cache with one GET, then runs wrk on /healthz and on the
-# cached GET /v1/demands/{id}/matches for the same duration. Needs wrk and redis-server
+# cached GET /v1/demands/{id}/matches for the same duration, once the server is idle. Needs wrk and redis-server
 # (Debian: apt-get install -y wrk redis-server). Source text: $BENCH_SOURCE (default: the CSL
 # papers in ../shared/data/csl when present, else the built-in demo data). Per-key rate limits
 # are off: the point is the handler's throughput, not the limiter's.
@@ -36,7 +36,12 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-(cd "$ROOT" && go build -o "$WORK/techmatch" ./cmd/techmatch)
+# BENCH_BIN runs a prebuilt binary instead (say, an older build to compare with).
+if [[ -n ${BENCH_BIN:-} ]]; then
+	cp "$BENCH_BIN" "$WORK/techmatch"
+else
+	(cd "$ROOT" && go build -o "$WORK/techmatch" ./cmd/techmatch)
+fi
 
 if [[ ! -f $DATA/techmatch.db ]]; then
 	source_args=()
@@ -62,6 +67,21 @@ for _ in $(seq 1 600); do
 	sleep 0.5
 done
 curl -fs "$URL/readyz" >/dev/null || { echo "bench-wrk: server not ready" >&2; cat "$WORK/serve.log" >&2; exit 1; }
+
+# Wait until the server is idle (under 5% of a core over 2 s): after an import the worklist
+# worker re-matches open demands, and wrk should measure the handler, not that catch-up.
+cpu() { curl -fs "$URL/metrics" | awk '/^process_cpu_seconds_total/ {print $2}'; }
+waited=0
+prev=$(cpu)
+while :; do
+	sleep 2
+	waited=$((waited + 2))
+	cur=$(cpu)
+	python3 -c "import sys; sys.exit(0 if $cur - $prev < 0.1 else 1)" && break
+	((waited < ${BENCH_IDLE_TIMEOUT:-1800})) || { echo "bench-wrk: server still busy after ${waited}s" >&2; exit 1; }
+	prev=$cur
+done
+echo "server idle after ${waited}s (process CPU $(cpu) s)" >&2
 
 MATCH=$URL/v1/demands/$DEMAND/matches
 first=$(curl -fs -o /dev/null -D - -H "Authorization: Bearer $KEY" "$MATCH" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-cache"{print $2}')

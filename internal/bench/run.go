@@ -16,12 +16,14 @@ import (
 	"github.com/techmatch/techmatch/internal/cache"
 	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/eval"
+	"github.com/techmatch/techmatch/internal/store"
 )
 
 // Store is the write path and the demand lookup of a served match.
 type Store interface {
 	PutMany(ctx context.Context, recs []domain.Record) error
 	Get(ctx context.Context, k domain.Kind, id string) (domain.Record, error)
+	DemandHead(ctx context.Context, id string) (store.DemandHead, error)
 }
 
 // Indexer applies the store's outbox to the index, in the background and on demand.
@@ -236,22 +238,25 @@ func uncached(ctx context.Context, env Env, demands []*domain.Demand) (Latency, 
 	return latencyOf(lat), nil
 }
 
-// cached times GET /v1/demands/{id}/matches minus HTTP: load the stored demand, build the
-// handler's cache key, read through a Loader. A first pass fills the cache; the second, timed,
+// cached times GET /v1/demands/{id}/matches minus HTTP: read the stored demand's head, build the
+// handler's cache key, read through a Loader (loading the demand only on a miss). A first pass fills the cache; the second, timed,
 // must hit every time.
 func cached(ctx context.Context, env Env, c cache.Cache, demands []*domain.Demand) (Latency, error) {
 	loader := cache.NewLoader(c, 10*time.Minute, nil)
 	get := func(id string) (cache.Status, error) {
-		rec, err := env.Store.Get(ctx, domain.Demands, id)
+		h, err := env.Store.DemandHead(ctx, id)
 		if err != nil {
 			return "", err
 		}
-		d := rec.(*domain.Demand)
-		key := cache.Key("match", "demand", d.ID, strconv.FormatInt(d.Rev, 10),
+		key := cache.Key("match", "demand", h.ID, strconv.FormatInt(h.Rev, 10), "fb="+strconv.FormatInt(h.Feedback, 10),
 			env.Profile.Name+"@"+strconv.Itoa(env.Profile.Version), generations(env, domain.SupplyKinds),
 			kindList(domain.SupplyKinds), strconv.Itoa(cachedLimit))
 		_, status, err := loader.Get(ctx, key, func(ctx context.Context) ([]byte, error) {
-			ml, err := env.Matcher.MatchDemand(ctx, d, domain.SupplyKinds, cachedLimit, env.Profile)
+			rec, err := env.Store.Get(ctx, domain.Demands, id)
+			if err != nil {
+				return nil, err
+			}
+			ml, err := env.Matcher.MatchDemand(ctx, rec.(*domain.Demand), domain.SupplyKinds, cachedLimit, env.Profile)
 			if err != nil {
 				return nil, err
 			}

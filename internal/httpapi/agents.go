@@ -27,7 +27,6 @@ type Worklist interface {
 	Update(ctx context.Context, id string, u domain.EntryUpdate, who string) (*domain.MatchEntry, error)
 	Deliveries(ctx context.Context, agentID string, offset, limit int) ([]store.Delivery, int, error)
 	Stats(ctx context.Context, from, to time.Time) (*worklist.Stats, error)
-	FeedbackVersion(ctx context.Context, demandID string) (int64, error)
 }
 
 var _ Worklist = (*worklist.Service)(nil)

@@ -54,32 +54,33 @@ func (s *Server) serveCached(c *gin.Context, key string, compute func(ctx contex
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }
 
-// matchStored ranks supply for a stored demand.
+// matchStored ranks supply for a stored demand. A hit reads only the demand's head (rev, owner,
+// feedback version: one indexed row, no JSON); the demand itself is read on a miss.
 func (s *Server) matchStored(c *gin.Context) {
 	id := c.Param("id")
-	rec, err := s.Store.Get(c, domain.Demands, id)
+	h, err := s.Store.DemandHead(c, id)
 	if err != nil {
 		s.fail(c, notFound(err, domain.Demands, id))
 		return
 	}
-	if !demandVisible(principal(c), rec) {
+	if p := principal(c); p.Role == RoleEnterprise && !p.owns(&domain.Demand{Enterprise: h.Enterprise}) {
 		s.fail(c, hidden(domain.Demands, id))
 		return
 	}
-	d := rec.(*domain.Demand)
 	kinds, limit, p, err := s.matchParams(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	fbv, err := s.feedbackVersion(c, d.ID)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	key := cache.Key("match", "demand", d.ID, strconv.FormatInt(d.Rev, 10), fbv, profileKey(p), s.generations(kinds), kindsString(kinds), itoa(limit))
+	key := cache.Key("match", "demand", h.ID, strconv.FormatInt(h.Rev, 10), "fb="+strconv.FormatInt(h.Feedback, 10), profileKey(p), s.generations(kinds), kindsString(kinds), itoa(limit))
 	s.serveCached(c, key, func(ctx context.Context) (any, error) {
-		return s.Matcher.MatchDemand(ctx, d, kinds, limit, p)
+		rec, err := s.Store.Get(ctx, domain.Demands, id)
+		if err != nil {
+			return nil, notFound(err, domain.Demands, id)
+		}
+		// A write between the head and this read gives a list of a newer rev under the older
+		// key: never staler than the key says, and the next request keys by the new rev.
+		return s.Matcher.MatchDemand(ctx, rec.(*domain.Demand), kinds, limit, p)
 	})
 }
 

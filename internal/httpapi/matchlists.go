@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -111,19 +110,6 @@ func (s *Server) stats(c *gin.Context) {
 		return
 	}
 	writeJSON(c, http.StatusOK, st)
-}
-
-// feedbackVersion is the part of a stored demand's cache key that changes with every
-// workflow change on its entries, since agents' feedback changes its ranking.
-func (s *Server) feedbackVersion(c *gin.Context, demandID string) (string, error) {
-	if s.Worklist == nil {
-		return "fb=0", nil
-	}
-	v, err := s.Worklist.FeedbackVersion(c, demandID)
-	if err != nil {
-		return "", err
-	}
-	return "fb=" + strconv.FormatInt(v, 10), nil
 }
 
 // listEntries lists entries across agents, for staff: by demand, agent, status, or the unassigned.

@@ -32,6 +32,7 @@ type Store interface {
 	Put(ctx context.Context, rec domain.Record) (bool, error)
 	PutMany(ctx context.Context, recs []domain.Record) error
 	Get(ctx context.Context, k domain.Kind, id string) (domain.Record, error)
+	DemandHead(ctx context.Context, id string) (store.DemandHead, error)
 	GetMany(ctx context.Context, k domain.Kind, ids []string) (map[string]domain.Record, error)
 	Delete(ctx context.Context, k domain.Kind, id string) error
 	List(ctx context.Context, k domain.Kind, offset, limit int) ([]domain.Record, int, error)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/store"
 )
 
 // cslCorpus reads the CSL achievement corpus when TECHMATCH_CSL_DIR names it. It skips the
@@ -122,31 +123,52 @@ func BenchmarkPutMany(b *testing.B) {
 	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "records/s")
 }
 
-// BenchmarkGetMany reads 200 random ids, the size of one recall list, from 20,000 records.
+// BenchmarkGetMany reads 200 random ids, the size of one recall list, from 20,000 records:
+// uncached (every body decoded), and through the record cache when it holds them all (each
+// record's seq is still read from SQLite; nothing is decoded).
 func BenchmarkGetMany(b *testing.B) {
 	const (
 		stored = 20000
 		asked  = 200
 	)
 	ctx := context.Background()
-	s, _ := openStore(b)
+	path := filepath.Join(b.TempDir(), "techmatch.db")
+	writer := openAt(b, path)
 	recs := benchRecords(b, stored, 0)
 	for start := 0; start < stored; start += 500 {
-		if err := s.PutMany(ctx, recs[start:start+500]); err != nil {
+		if err := writer.PutMany(ctx, recs[start:start+500]); err != nil {
 			b.Fatal(err)
 		}
 	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	ids := make([]string, asked)
-	b.ResetTimer()
-	for b.Loop() {
-		for i := range ids {
-			ids[i] = fmt.Sprintf("bench-%07d", rng.IntN(stored))
-		}
-		got, err := s.GetMany(ctx, domain.Achievements, ids)
-		if err != nil || len(got) == 0 {
-			b.Fatalf("GetMany: %d records, %v", len(got), err)
-		}
+	all := make([]string, stored)
+	for i := range all {
+		all[i] = fmt.Sprintf("bench-%07d", i)
+	}
+	for _, c := range []struct {
+		name  string
+		cache int
+	}{{"uncached", 0}, {"cached", stored}} {
+		b.Run(c.name, func(b *testing.B) {
+			s, err := store.Open(ctx, path, store.WithRecordCache(c.cache))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			if _, err := s.GetMany(ctx, domain.Achievements, all); err != nil {
+				b.Fatal(err)
+			}
+			rng := rand.New(rand.NewPCG(1, 2))
+			ids := make([]string, asked)
+			for b.Loop() {
+				for i := range ids {
+					ids[i] = all[rng.IntN(stored)]
+				}
+				got, err := s.GetMany(ctx, domain.Achievements, ids)
+				if err != nil || len(got) == 0 {
+					b.Fatalf("GetMany: %d records, %v", len(got), err)
+				}
+			}
+		})
 	}
 }
 

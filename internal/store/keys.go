@@ -48,9 +48,7 @@ func (s *Store) CreateKey(ctx context.Context, k *APIKey, hash []byte) error {
 func (s *Store) KeyByHash(ctx context.Context, hash []byte) (APIKey, error) {
 	var k APIKey
 	var at int64
-	err := s.read.QueryRowContext(ctx,
-		`SELECT id, role, subject, created_by, created_at FROM api_keys WHERE hash = ? AND revoked_at IS NULL`, hash).
-		Scan(&k.ID, &k.Role, &k.Subject, &k.CreatedBy, &at)
+	err := s.hot.keyByHash.QueryRowContext(ctx, hash).Scan(&k.ID, &k.Role, &k.Subject, &k.CreatedBy, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return k, fmt.Errorf("store: key by hash: %w", domain.ErrNotFound)
 	}

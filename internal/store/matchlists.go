@@ -340,19 +340,6 @@ func (s *Store) StatRows(ctx context.Context, from, to time.Time) ([]StatRow, er
 	return out, nil
 }
 
-// FeedbackVersion counts the workflow changes made to a demand's entries; 0 when none.
-func (s *Store) FeedbackVersion(ctx context.Context, demandID string) (int64, error) {
-	var v int64
-	err := s.read.QueryRowContext(ctx, `SELECT version FROM demand_feedback WHERE demand_id = ?`, demandID).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("store: feedback version of %s: %w", demandID, err)
-	}
-	return v, nil
-}
-
 // UpdateEntry reads an entry, lets change modify it and writes it back, all in one write
 // transaction, and bumps its demand's feedback version so cached match lists are not reused.
 // An entry that becomes signed adds one to its supply item's market.deals in the same

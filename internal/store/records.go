@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"runtime"
 
@@ -25,45 +24,75 @@ func decode(k domain.Kind, body []byte) (domain.Record, error) {
 	return rec, nil
 }
 
-// Get reads one record; the error wraps domain.ErrNotFound when it does not exist.
+// Get reads one record; the error wraps domain.ErrNotFound when it does not exist. The record
+// is the caller's own: a change to it reaches nothing else.
 func (s *Store) Get(ctx context.Context, k domain.Kind, id string) (domain.Record, error) {
-	var body []byte
-	err := s.read.QueryRowContext(ctx, `SELECT body FROM records WHERE kind = ? AND id = ?`, k, id).Scan(&body)
-	if errors.Is(err, sql.ErrNoRows) {
+	m, err := s.GetMany(ctx, k, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	rec, ok := m[id]
+	if !ok {
 		return nil, fmt.Errorf("store: get %s %s: %w", k, id, domain.ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: get %s %s: %w", k, id, err)
-	}
-	rec, err := decode(k, body)
-	if err != nil {
-		return nil, fmt.Errorf("store: get %s %s: %w", k, id, err)
 	}
 	return rec, nil
 }
 
 // GetMany reads the records with the given ids; ids that do not exist are absent from the map.
-// The ids travel as one JSON array parameter, so there is no limit on how many.
+// The ids travel as one JSON array parameter, so there is no limit on how many. Records the
+// cache holds are not read again (see recordCache); every record returned is the caller's own.
 func (s *Store) GetMany(ctx context.Context, k domain.Kind, ids []string) (map[string]domain.Record, error) {
-	out := make(map[string]domain.Record, len(ids))
 	if len(ids) == 0 {
+		return map[string]domain.Record{}, nil
+	}
+	out, err := s.getMany(ctx, k, ids)
+	if err != nil {
+		return nil, fmt.Errorf("store: get %d %s: %w", len(ids), k, err)
+	}
+	return out, nil
+}
+
+func (s *Store) getMany(ctx context.Context, k domain.Kind, ids []string) (map[string]domain.Record, error) {
+	// One snapshot for the outbox head and the bodies, so that what is cached is current as
+	// of the head it is cached under.
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only; nothing to undo
+	head, err := s.catchUp(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	out := s.recs.lookup(k, ids)
+	var missing []string
+	for _, id := range ids {
+		if _, ok := out[id]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
 		return out, nil
 	}
-	list, err := json.Marshal(ids)
+	list, err := json.Marshal(missing)
 	if err != nil {
-		return nil, fmt.Errorf("store: get %d %s: %w", len(ids), k, err)
+		return nil, err
 	}
-	bodies, err := queryBodies(ctx, s.read,
-		`SELECT body FROM records WHERE kind = ? AND id IN (SELECT value FROM json_each(?))`, k, string(list))
+	rows, err := tx.StmtContext(ctx, s.reads.bodies).QueryContext(ctx, k, string(list))
 	if err != nil {
-		return nil, fmt.Errorf("store: get %d %s: %w", len(ids), k, err)
+		return nil, err
+	}
+	bodies, err := scanBodies(rows)
+	if err != nil {
+		return nil, err
 	}
 	recs, err := decodeAll(k, bodies)
 	if err != nil {
-		return nil, fmt.Errorf("store: get %d %s: %w", len(ids), k, err)
+		return nil, err
 	}
+	s.recs.add(k, recs, head)
 	for _, r := range recs {
-		out[r.GetMeta().ID] = r
+		out[r.GetMeta().ID] = clone(r)
 	}
 	return out, nil
 }
@@ -74,6 +103,11 @@ func queryBodies(ctx context.Context, q querier, query string, args ...any) ([][
 	if err != nil {
 		return nil, err
 	}
+	return scanBodies(rows)
+}
+
+// scanBodies reads the bodies of a "SELECT body" result and closes it.
+func scanBodies(rows *sql.Rows) ([][]byte, error) {
 	defer rows.Close()
 	var bodies [][]byte
 	for rows.Next() {

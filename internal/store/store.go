@@ -25,6 +25,9 @@ type Store struct {
 	write *sql.DB
 	read  *sql.DB
 	stmts *writeStmts
+	hot   *hotReads
+	reads *readStmts
+	recs  *recordCache
 }
 
 // busyTimeoutMS only matters when another process (say `techmatch import` beside a running
@@ -38,7 +41,7 @@ const (
 )
 
 // Open opens or creates the database file at path and brings its schema up to date.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -62,7 +65,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	write.SetConnMaxLifetime(0)
 	write.SetConnMaxIdleTime(0)
 
-	s := &Store{path: abs, write: write}
+	s := &Store{path: abs, write: write, recs: newRecordCache(DefaultRecordCache)}
+	for _, o := range opts {
+		o(s)
+	}
 	// The schema is created before the read pool exists, so readers never open a file
 	// that is still being converted to WAL.
 	if err := s.migrate(ctx); err != nil {
@@ -84,6 +90,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	read.SetMaxIdleConns(n)
 	read.SetConnMaxIdleTime(5 * time.Minute)
 	s.read = read
+	if s.hot, err = prepareHotReads(ctx, read); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.reads, err = prepareReadStmts(ctx, read); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -99,6 +113,12 @@ func (s *Store) Close() error {
 	var errs []error
 	if s.stmts != nil {
 		s.stmts.close()
+	}
+	if s.hot != nil {
+		s.hot.close()
+	}
+	if s.reads != nil {
+		s.reads.close()
 	}
 	if s.read != nil {
 		errs = append(errs, s.read.Close())

@@ -30,7 +30,6 @@ type Store interface {
 	Entries(ctx context.Context, f store.EntryFilter, offset, limit int) ([]*domain.MatchEntry, int, error)
 	SaveMatches(ctx context.Context, b store.MatchBatch) ([]*domain.MatchEntry, error)
 	UpdateEntry(ctx context.Context, id string, change func(*domain.MatchEntry) error) (*domain.MatchEntry, error)
-	FeedbackVersion(ctx context.Context, demandID string) (int64, error)
 	StatRows(ctx context.Context, from, to time.Time) ([]store.StatRow, error)
 
 	DueDeliveries(ctx context.Context, t time.Time, limit int) ([]store.Delivery, error)
