@@ -147,7 +147,8 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, 
 	hooks := worklist.NewWebhooks(b.store, worklist.WebhookOptions{
 		Secret: secret, Timeout: cfg.Webhook.Timeout, Backoff: cfg.Webhook.Backoff, MaxAttempts: cfg.Webhook.MaxAttempts, Log: log,
 	})
-	lists := worklist.NewWorker(b.store, b.index, matcher, hooks, cfg.Index.FlushInterval, log)
+	lists := worklist.NewWorker(b.store, b.index, matcher, hooks, cfg.Index.FlushInterval, log).
+		WithOutboxRetention(cfg.Index.OutboxRetention)
 	var backendCache cache.Cache
 	if cfg.Redis.URL != "" {
 		r, err := cache.NewRedis(cfg.Redis.URL, cfg.Redis.Timeout, log)

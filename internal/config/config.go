@@ -68,6 +68,9 @@ type Auth struct {
 type Index struct {
 	BatchSize     int           `yaml:"batch_size"`
 	FlushInterval time.Duration `yaml:"flush_interval"`
+	// OutboxRetention is how long outbox rows are kept once the index and the worklist worker
+	// have both applied them; 0 keeps them for ever.
+	OutboxRetention time.Duration `yaml:"outbox_retention"`
 }
 
 // Limits configures per-caller rate limits: a token bucket per API key, or per client IP for
@@ -108,7 +111,7 @@ func Default() Config {
 		DataDir: "./data",
 		Redis:   Redis{Timeout: 500 * time.Millisecond},
 		Cache:   Cache{TTL: 10 * time.Minute, MaxSize: 10000},
-		Index:   Index{BatchSize: 2000, FlushInterval: 200 * time.Millisecond},
+		Index:   Index{BatchSize: 2000, FlushInterval: 200 * time.Millisecond, OutboxRetention: 24 * time.Hour},
 		Log:     Log{Level: "info", Format: "text"},
 		Limits:  Limits{RatePerSecond: 50, Burst: 100},
 		Webhook: Webhook{Timeout: 5 * time.Second, Backoff: 2 * time.Second, MaxAttempts: 6},
@@ -185,6 +188,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		dur("TECHMATCH_CACHE_TTL", &c.Cache.TTL),
 		dur("TECHMATCH_REDIS_TIMEOUT", &c.Redis.Timeout),
 		num("TECHMATCH_INDEX_BATCH_SIZE", &c.Index.BatchSize),
+		dur("TECHMATCH_INDEX_OUTBOX_RETENTION", &c.Index.OutboxRetention),
 		num("TECHMATCH_LIMITS_BURST", &c.Limits.Burst),
 		dur("TECHMATCH_WEBHOOK_TIMEOUT", &c.Webhook.Timeout),
 		dur("TECHMATCH_WEBHOOK_BACKOFF", &c.Webhook.Backoff),
@@ -213,6 +217,8 @@ func (c *Config) Validate() error {
 		return errors.New("config: http.max_page_size and http.max_query_len must be positive")
 	case c.Index.BatchSize <= 0 || c.Index.FlushInterval <= 0:
 		return errors.New("config: index.batch_size and index.flush_interval must be positive")
+	case c.Index.OutboxRetention < 0:
+		return errors.New("config: index.outbox_retention must be ≥ 0 (0: keep the outbox for ever)")
 	case c.Webhook.Timeout <= 0 || c.Webhook.Backoff <= 0 || c.Webhook.MaxAttempts < 1:
 		return errors.New("config: webhook.timeout and webhook.backoff must be positive, webhook.max_attempts ≥ 1")
 	case c.Limits.RatePerSecond < 0 || (c.Limits.RatePerSecond > 0 && c.Limits.Burst < 1):

@@ -72,6 +72,23 @@ func (s *Store) OutboxHead(ctx context.Context) (uint64, error) {
 	return uint64(head), nil
 }
 
+// PruneApplied deletes the entries written before before that every reader is done with: Seq ≤
+// upTo, which the caller takes from the positions it knows (the index's), and ≤ the position of
+// every consumer in the consumers table. It returns how many it deleted.
+func (s *Store) PruneApplied(ctx context.Context, upTo uint64, before time.Time) (int64, error) {
+	res, err := s.write.ExecContext(ctx, `DELETE FROM outbox
+		WHERE seq <= MIN(?1, COALESCE((SELECT MIN(position) FROM consumers), ?1)) AND at < ?2`,
+		int64(upTo), nanos(before))
+	if err != nil {
+		return 0, fmt.Errorf("store: prune outbox up to %d: %w", upTo, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: prune outbox up to %d: %w", upTo, err)
+	}
+	return n, nil
+}
+
 // PruneOutbox deletes the entries with Seq ≤ upTo and returns how many it deleted.
 // AUTOINCREMENT guarantees pruned sequence numbers are never handed out again.
 func (s *Store) PruneOutbox(ctx context.Context, upTo uint64) (int64, error) {

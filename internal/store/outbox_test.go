@@ -178,3 +178,46 @@ func TestOpenChecksSchemaVersion(t *testing.T) {
 		t.Fatalf("Open of a newer schema: err = %v, want a refusal", err)
 	}
 }
+
+// PruneApplied deletes only what every reader is done with: rows up to the caller's bound, no
+// further than any consumer's position, and only those written before the cut-off.
+func TestPruneAppliedKeepsWhatAReaderStillNeeds(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openStore(t)
+	for _, id := range []string{"a", "b", "c", "d", "e"} {
+		if _, err := s.Put(ctx, achievement(id, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	es := outboxAll(t, s)
+	later := time.Now().Add(time.Hour)
+
+	// Written after the cut-off: kept, however far the readers are.
+	if n, err := s.PruneApplied(ctx, es[4].Seq, es[0].At); err != nil || n != 0 {
+		t.Fatalf("PruneApplied before the first write = %d, %v; want 0", n, err)
+	}
+	// No consumer yet: the caller's bound (the index) decides.
+	if n, err := s.PruneApplied(ctx, es[0].Seq, later); err != nil || n != 1 {
+		t.Fatalf("PruneApplied(%d) = %d, %v; want 1", es[0].Seq, n, err)
+	}
+	// A consumer behind the index holds the rows it has not read.
+	if err := s.SetConsumerPosition(ctx, "worklist", es[2].Seq); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.PruneApplied(ctx, es[4].Seq, later); err != nil || n != 2 {
+		t.Fatalf("PruneApplied with a consumer at %d = %d, %v; want 2", es[2].Seq, n, err)
+	}
+	if got := entries(outboxAll(t, s)); !slices.Equal(got, entries(es[3:])) {
+		t.Fatalf("after pruning outbox = %v, want %v", got, entries(es[3:]))
+	}
+	// The index behind the consumer holds them too.
+	if err := s.SetConsumerPosition(ctx, "worklist", es[4].Seq); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.PruneApplied(ctx, es[3].Seq, later); err != nil || n != 1 {
+		t.Fatalf("PruneApplied(%d) = %d, %v; want 1", es[3].Seq, n, err)
+	}
+	if got := entries(outboxAll(t, s)); !slices.Equal(got, entries(es[4:])) {
+		t.Fatalf("after pruning outbox = %v, want %v", got, entries(es[4:]))
+	}
+}

@@ -25,6 +25,7 @@ type Store interface {
 
 	ConsumerPosition(ctx context.Context, name string) (uint64, error)
 	SetConsumerPosition(ctx context.Context, name string, pos uint64) error
+	PruneApplied(ctx context.Context, upTo uint64, before time.Time) (int64, error)
 
 	Entry(ctx context.Context, id string) (*domain.MatchEntry, error)
 	Entries(ctx context.Context, f store.EntryFilter, offset, limit int) ([]*domain.MatchEntry, int, error)

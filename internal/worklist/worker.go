@@ -49,7 +49,14 @@ type Worker struct {
 	interval time.Duration
 	log      *slog.Logger
 	wake     chan struct{}
+
+	retention time.Duration // see WithOutboxRetention
+	pruned    time.Time     // when Run last pruned the outbox
 }
+
+// pruneEvery is how often Run prunes the outbox: the delete walks the applied rows, so it is
+// not worth doing on every step.
+const pruneEvery = 10 * time.Minute
 
 // NewWorker builds a worker; alerts is told when webhook deliveries were queued.
 func NewWorker(st Store, index Indexed, m Matcher, alerts Notifier, interval time.Duration, log *slog.Logger) *Worker {
@@ -60,6 +67,23 @@ func NewWorker(st Store, index Indexed, m Matcher, alerts Notifier, interval tim
 		log = slog.Default()
 	}
 	return &Worker{st: st, index: index, matcher: m, alerts: alerts, interval: interval, log: log, wake: make(chan struct{}, 1)}
+}
+
+// WithOutboxRetention makes Run delete, every few minutes, the outbox rows older than d that
+// both the index and the worker have applied (config index.outbox_retention); 0, the
+// default, keeps them all. The outbox otherwise grows by one row per write, for ever.
+func (w *Worker) WithOutboxRetention(d time.Duration) *Worker {
+	w.retention = d
+	return w
+}
+
+// PruneOutbox deletes the outbox rows older than the retention that the index and every
+// consumer (this worker included) have applied, and returns how many it deleted.
+func (w *Worker) PruneOutbox(ctx context.Context) (int64, error) {
+	if w.retention <= 0 {
+		return 0, nil
+	}
+	return w.st.PruneApplied(ctx, w.index.Position(), time.Now().Add(-w.retention))
 }
 
 // Notify asks for a step soon; it never blocks.
@@ -85,6 +109,14 @@ func (w *Worker) Run(ctx context.Context) {
 			}
 			if n == 0 {
 				break
+			}
+		}
+		if w.retention > 0 && time.Since(w.pruned) >= pruneEvery && ctx.Err() == nil {
+			w.pruned = time.Now()
+			if n, err := w.PruneOutbox(ctx); err != nil {
+				w.log.Error("worklist: pruning the outbox failed; will retry", "err", err)
+			} else if n > 0 {
+				w.log.Info("worklist: pruned the outbox", "rows", n)
 			}
 		}
 		select {

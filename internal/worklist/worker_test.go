@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/techmatch/techmatch/configs"
 	"github.com/techmatch/techmatch/index"
@@ -172,5 +173,48 @@ func TestWorkerReverseMatchesInSmallSteps(t *testing.T) {
 	}
 	if s := e.matcher.supply.Load(); s != 250 {
 		t.Fatalf("made %d supply matches, want one per new item (250)", s)
+	}
+}
+
+// TestWorkerPrunesOnlyWhatItHasApplied: the outbox rows the worker has handled are pruned once
+// older than the retention; rows it has not handled yet, though indexed, stay, and the worker
+// then handles them as if nothing had been pruned.
+func TestWorkerPrunesOnlyWhatItHasApplied(t *testing.T) {
+	ctx := context.Background()
+	e := newWorkerEnv(t)
+	e.write(t, openDemands(8)) // dem-007 asks for the battery supply
+	e.steps(t)
+	handled := e.ix.Position()
+
+	if n, err := e.w.PruneOutbox(ctx); err != nil || n != 0 {
+		t.Fatalf("PruneOutbox with no retention = %d, %v; want 0 (keep everything)", n, err)
+	}
+	e.w.WithOutboxRetention(time.Hour)
+	if n, err := e.w.PruneOutbox(ctx); err != nil || n != 0 {
+		t.Fatalf("PruneOutbox of rows younger than the retention = %d, %v; want 0", n, err)
+	}
+
+	e.write(t, batterySupply(0, 2)) // indexed, not yet handled by the worker
+	e.w.WithOutboxRetention(time.Nanosecond)
+	n, err := e.w.PruneOutbox(ctx)
+	if err != nil || n != int64(handled) {
+		t.Fatalf("PruneOutbox = %d, %v; want the %d rows the worker handled", n, err, handled)
+	}
+	left, err := e.st.OutboxAfter(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 2 || left[0].Seq != handled+1 {
+		t.Fatalf("outbox after pruning = %+v, want the 2 unhandled rows from seq %d", left, handled+1)
+	}
+	if got := e.steps(t); len(got) != 1 || got[0] != 2 {
+		t.Fatalf("steps after pruning consumed %v rows, want [2]", got)
+	}
+	entries, _, err := e.st.Entries(ctx, store.EntryFilter{}, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) == 0 {
+		t.Fatal("the supply written before the prune was never listed")
 	}
 }
