@@ -1,12 +1,14 @@
 package httpapi
 
 import (
+	"errors"
 	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/store"
 )
 
 // Role sets that routes allow.
@@ -141,27 +143,20 @@ func hidden(k domain.Kind, id string) error {
 	return domain.Errorf(domain.CodeNotFound, "%s %q not found", k, id)
 }
 
-// claimDemand runs before an enterprise writes a demand: the demand is filed under the
-// key's enterprise whatever the body says, and an id held by another enterprise is not theirs
-// to replace.
-func (s *Server) claimDemand(c *gin.Context, k domain.Kind, rec domain.Record) error {
+// putRecord stores rec for the caller. An enterprise's demand is filed under the key's
+// enterprise whatever the body says, and an id held by another enterprise is not theirs to
+// replace: the store checks that in the write's own transaction.
+func (s *Server) putRecord(c *gin.Context, rec domain.Record) (created bool, err error) {
 	p := principal(c)
 	d, ok := rec.(*domain.Demand)
 	if !ok || p.Role != RoleEnterprise {
-		return nil
+		return s.Store.Put(c, rec)
 	}
-	d.Enterprise = p.Subject
-	if d.ID == "" {
-		return nil
+	created, err = s.Store.PutAs(c, d, p.Subject)
+	if errors.Is(err, store.ErrNotOwner) {
+		return false, hidden(domain.Demands, d.ID)
 	}
-	old, err := s.Store.Get(c, k, d.ID)
-	switch {
-	case err == nil && !demandVisible(p, old):
-		return hidden(k, d.ID)
-	case err != nil && !isNotFound(err):
-		return err
-	}
-	return nil
+	return created, err
 }
 
 // checkVisible loads the record an enterprise is about to act on (delete) and hides it when

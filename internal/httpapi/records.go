@@ -70,11 +70,7 @@ func (s *Server) write(c *gin.Context, k domain.Kind, pathID string) {
 		s.fail(c, domain.Invalid("id", "body id %q differs from the path id %q", meta.ID, pathID))
 		return
 	}
-	if err := s.claimDemand(c, k, rec); err != nil {
-		s.fail(c, err)
-		return
-	}
-	created, err := s.Store.Put(c, rec)
+	created, err := s.putRecord(c, rec)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -30,6 +30,7 @@ import (
 // Store is the part of the store the API uses.
 type Store interface {
 	Put(ctx context.Context, rec domain.Record) (bool, error)
+	PutAs(ctx context.Context, d *domain.Demand, enterprise string) (bool, error)
 	PutMany(ctx context.Context, recs []domain.Record) error
 	Get(ctx context.Context, k domain.Kind, id string) (domain.Record, error)
 	DemandHead(ctx context.Context, id string) (store.DemandHead, error)

@@ -32,9 +32,29 @@ func newID(k domain.Kind) string {
 // in place, and writes an outbox row "put" in the same transaction.
 // rec must already be validated. created reports whether the record did not exist.
 func (s *Store) Put(ctx context.Context, rec domain.Record) (created bool, err error) {
+	return s.put(ctx, rec, "")
+}
+
+// ErrNotOwner: PutAs was asked to replace a demand that another enterprise filed.
+var ErrNotOwner = errors.New("the demand belongs to another enterprise")
+
+// PutAs is Put for an enterprise writing its own demand d: d is filed under enterprise, and an
+// existing demand with d's id that another enterprise filed is left alone, with an error
+// wrapping ErrNotOwner. The check and the write are one transaction, so two enterprises racing
+// for a new id cannot replace each other's demand.
+func (s *Store) PutAs(ctx context.Context, d *domain.Demand, enterprise string) (created bool, err error) {
+	if enterprise == "" {
+		return false, domain.Invalid("enterprise", "is empty")
+	}
+	d.Enterprise = enterprise
+	return s.put(ctx, d, enterprise)
+}
+
+func (s *Store) put(ctx context.Context, rec domain.Record, owner string) (created bool, err error) {
 	saved := *rec.GetMeta()
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		w := s.writer(ctx, tx)
+		w.owner = owner
 		var err error
 		created, err = w.put(ctx, rec)
 		return err
@@ -88,7 +108,7 @@ func (s *Store) PutMany(ctx context.Context, recs []domain.Record) error {
 // and bound to each transaction with Tx.StmtContext, which reuses them on that connection:
 // preparing them per transaction cost more than the writes of a single Put.
 const (
-	selectCurrent = `SELECT rev, created_at FROM records WHERE kind = ? AND id = ?`
+	selectCurrent = `SELECT rev, created_at, enterprise FROM records WHERE kind = ? AND id = ?`
 	upsertRecord  = `INSERT INTO records (kind, id, rev, status, enterprise, created_at, updated_at, seq, body)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (kind, id) DO UPDATE SET
@@ -128,6 +148,7 @@ func (ws *writeStmts) close() {
 type recordWriter struct {
 	at                  time.Time
 	current, upsert, ob *sql.Stmt
+	owner               string // when set, only a record of this enterprise may be replaced
 }
 
 func (s *Store) writer(ctx context.Context, tx *sql.Tx) *recordWriter {
@@ -152,7 +173,8 @@ func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool
 	}
 	for {
 		var rev, createdAt int64
-		err := w.current.QueryRowContext(ctx, k, m.ID).Scan(&rev, &createdAt)
+		var enterprise string
+		err := w.current.QueryRowContext(ctx, k, m.ID).Scan(&rev, &createdAt, &enterprise)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			created = true
@@ -163,6 +185,8 @@ func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool
 			// 80 random bits collide practically never, but a made-up id must not replace a record.
 			m.ID = newID(k)
 			continue
+		case w.owner != "" && enterprise != w.owner:
+			return false, ErrNotOwner
 		default:
 			m.Rev, m.CreatedAt = rev+1, fromNanos(createdAt)
 		}
