@@ -87,7 +87,7 @@ func BenchmarkRecall(b *testing.B) {
 	dir := cslDir(b)
 	docs := readJSONL[corpusDoc](b, filepath.Join(dir, "eval", "corpus.jsonl"))
 	queries := readJSONL[evalQuery](b, filepath.Join(dir, "eval", "queries_dev_kw2.jsonl"))
-	ix := memIndex(b)
+	ix := memIndex(b, index.WithRecords(recordsOf(corpusRecords(docs))))
 	loadCorpus(b, ix, docs)
 	ctx := context.Background()
 	for _, tc := range []struct {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/collector"
@@ -15,14 +14,14 @@ import (
 )
 
 // top returns q's best size matches by BM25 score, each with the locations of terms' tokens in
-// the text field, and with fields loaded when asked, all from one snapshot of the index.
+// the text field, all from one snapshot of the index.
 //
 // It does what bleve's SearchInContext does with IncludeLocations, in two steps: the first
 // scores every matching document without reading term locations, the second reads the
 // locations of the top size only. Reading them for every document the text matched, often
 // thousands, was about 40% of recall. One snapshot for both, so that a batch applied in
 // between cannot give a hit the score of one version and the coverage of another.
-func (ix *Index) top(ctx context.Context, q query.Query, terms []queryTerm, size int, fields []string) (search.DocumentMatchCollection, error) {
+func (ix *Index) top(ctx context.Context, q query.Query, terms []queryTerm, size int) (search.DocumentMatchCollection, error) {
 	adv, err := ix.bleve.Advanced()
 	if err != nil {
 		return nil, fmt.Errorf("index: recall: %w", err)
@@ -52,14 +51,6 @@ func (ix *Index) top(ctx context.Context, q query.Query, terms []queryTerm, size
 	dms := coll.Results()
 	if err := locate(ctx, reader, textTokens(terms), dms); err != nil {
 		return nil, err
-	}
-	if len(fields) > 0 {
-		req := &bleve.SearchRequest{Fields: fields}
-		for _, dm := range dms {
-			if err, _ := bleve.LoadAndHighlightFields(dm, req, "", reader, nil); err != nil {
-				return nil, fmt.Errorf("index: recall: fields of %s: %w", dm.ID, err)
-			}
-		}
 	}
 	return dms, nil
 }

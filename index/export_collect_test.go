@@ -27,3 +27,33 @@ func RecallOnePass(ctx context.Context, ix *Index, r RecallRequest) ([]Hit, erro
 	rankByText(hits, terms, ix.tuning())
 	return hits, nil
 }
+
+// PhraseIDF is the idf query analysis gives phrase as a whole term (its phrase weight), read
+// through the document-frequency cache. between, when set, runs after the query has taken its
+// index snapshot and before it counts: a batch applied while a query is analysed.
+func PhraseIDF(ctx context.Context, ix *Index, phrase string, between func() error) (float64, error) {
+	dr, err := ix.dfReader()
+	if err != nil {
+		return 0, err
+	}
+	defer dr.close()
+	if between != nil {
+		if err := between(); err != nil {
+			return 0, err
+		}
+	}
+	qt := queryTerm{text: phrase, weight: 1}
+	var toks []string
+	for _, t := range ix.mapping.AnalyzerNamed(analyzerBigram).Analyze([]byte(phrase)) {
+		qt.tokens = append(qt.tokens, termToken{term: string(t.Term), rel: t.Position - 1})
+		toks = append(toks, string(t.Term))
+	}
+	idfs, err := dr.idfs(ctx, toks)
+	if err != nil {
+		return 0, err
+	}
+	if err := dr.phraseWeight(ctx, &qt, idfs); err != nil {
+		return 0, err
+	}
+	return qt.weight, nil
+}

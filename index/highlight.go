@@ -1,10 +1,14 @@
 package index
 
 import (
+	"context"
+	"fmt"
 	"html"
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/techmatch/techmatch/internal/domain"
 )
 
 const (
@@ -12,24 +16,70 @@ const (
 	fragmentRunes = 30 // context kept on each side of a match
 )
 
-// highlights marks the matched terms in the stored title and summary. Terms are matched as
-// substrings (ASCII case folded) because they were matched whole in the index.
-func highlights(fields map[string]interface{}, matched []string) map[string][]string {
+// Records reads records by id; the store implements it.
+type Records interface {
+	GetMany(ctx context.Context, k domain.Kind, ids []string) (map[string]domain.Record, error)
+}
+
+// WithRecords gives the index the records to highlight hits in: Search, and Recall asked to
+// Highlight, mark the matched terms in the title and summary rs holds. The index stores no text
+// of its own (see newMapping); without rs, hits carry no highlights.
+func WithRecords(rs Records) Option { return func(ix *Index) { ix.records = rs } }
+
+// highlight sets each hit's highlights from its record, read with one GetMany a kind. A hit
+// whose record is gone (deleted since the index saw it) has nothing to mark.
+func (ix *Index) highlight(ctx context.Context, hits []Hit) error {
+	if ix.records == nil {
+		return nil
+	}
+	ids := map[domain.Kind][]string{}
+	for _, h := range hits {
+		ids[h.Kind] = append(ids[h.Kind], h.ID)
+	}
+	recs := make(map[DocKey]domain.Record, len(hits))
+	for k, list := range ids {
+		m, err := ix.records.GetMany(ctx, k, list)
+		if err != nil {
+			return fmt.Errorf("index: highlight %d %s: %w", len(list), k, err)
+		}
+		for id, r := range m {
+			recs[DocKey{Kind: k, ID: id}] = r
+		}
+	}
+	for i := range hits {
+		title, summary := recordText(recs[DocKey{Kind: hits[i].Kind, ID: hits[i].ID}])
+		hits[i].Highlights = Highlights(title, summary, hits[i].Matched)
+	}
+	return nil
+}
+
+// recordText is the text a record is highlighted in: a supply item's title and summary, a
+// demand's title and description; none for a missing record.
+func recordText(r domain.Record) (title, summary string) {
+	switch v := r.(type) {
+	case domain.SupplyRecord:
+		c := v.Common()
+		return c.Title, c.Summary
+	case *domain.Demand:
+		return v.Title, v.Description
+	}
+	return "", ""
+}
+
+// Highlights marks the matched terms in a record's title and summary (a demand's description):
+// the title whole, the summary in up to maxFragments fragments. Terms are matched as
+// substrings (ASCII case folded) because they were matched whole in the index. Matching calls
+// it for the few listed hits, from the records it has loaded anyway.
+func Highlights(title, summary string, matched []string) map[string][]string {
 	out := map[string][]string{}
 	if len(matched) == 0 {
 		return out
 	}
-	for _, f := range []string{fTitle, fSummary} {
-		text, _ := fields[f].(string)
-		spans := findSpans(text, matched)
-		if len(spans) == 0 {
-			continue
-		}
-		if f == fTitle {
-			out[f] = []string{mark(text, spans, 0, len(text))}
-			continue
-		}
-		out[f] = fragments(text, spans)
+	if spans := findSpans(title, matched); len(spans) > 0 {
+		out["title"] = []string{mark(title, spans, 0, len(title))}
+	}
+	if spans := findSpans(summary, matched); len(spans) > 0 {
+		out["summary"] = fragments(summary, spans)
 	}
 	return out
 }
@@ -118,11 +168,4 @@ func forwardRunes(s string, i, n int) int {
 		i += size
 	}
 	return i
-}
-
-// Highlights marks the matched terms in a record's title and summary (a demand's description),
-// exactly as Recall does with Highlight set. Matching calls it for the few listed hits instead,
-// because loading the stored text of every recalled candidate cost about a sixth of a match.
-func Highlights(title, summary string, matched []string) map[string][]string {
-	return highlights(map[string]interface{}{fTitle: title, fSummary: summary}, matched)
 }

@@ -2,6 +2,7 @@ package index_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -83,6 +84,9 @@ func TestOpenRebuilds(t *testing.T) {
 		{"wrong schema version", func(t *testing.T, dir string) {
 			// Rewrite the stored version through bleve itself, as an older build would have left it.
 			setInternal(t, dir, "techmatch:schema", "0")
+		}},
+		{"schema version 1, which stored title and summary", func(t *testing.T, dir string) {
+			setInternal(t, dir, "techmatch:schema", "1")
 		}},
 		{"other dictionaries", func(t *testing.T, dir string) { setInternal(t, dir, "techmatch:segmenter", "jieba-other") }},
 		{"corrupt meta", func(t *testing.T, dir string) {
@@ -177,9 +181,9 @@ func TestEnricher(t *testing.T) {
 	}
 }
 
-func memIndex(t testing.TB) *index.Index {
+func memIndex(t testing.TB, opts ...index.Option) *index.Index {
 	t.Helper()
-	ix, err := index.OpenMem(segmenter(t))
+	ix, err := index.OpenMem(segmenter(t), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,4 +196,84 @@ func setInternal(t *testing.T, dir, key, value string) {
 	if err := index.SetInternal(dir, key, value); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// records is a map-backed index.Records: the records a test indexed, as the store returns them.
+type records map[index.DocKey]domain.Record
+
+func recordsOf(recs []domain.Record) records {
+	rs := records{}
+	for _, r := range recs {
+		rs[index.DocKey{Kind: r.RecordKind(), ID: r.GetMeta().ID}] = r
+	}
+	return rs
+}
+
+func (rs records) GetMany(_ context.Context, k domain.Kind, ids []string) (map[string]domain.Record, error) {
+	out := make(map[string]domain.Record, len(ids))
+	for _, id := range ids {
+		if r, ok := rs[index.DocKey{Kind: k, ID: id}]; ok {
+			out[id] = r
+		}
+	}
+	return out, nil
+}
+
+// TestApplyOneBatchSemantics applies a large batch and checks what Apply guarantees: a later
+// put of an id wins over an earlier one, a delete wins over a put, and the position is persisted
+// with the documents.
+func TestApplyOneBatchSemantics(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "index")
+	ix, _, err := index.Open(dir, segmenter(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Apply(ctx, []domain.Record{achievement("old", "旧成果", "")}, nil, 1); err != nil {
+		t.Fatal(err)
+	}
+	puts := []domain.Record{achievement("a0", "钙钛矿光伏", "")}
+	for i := 1; i < 1500; i++ {
+		puts = append(puts, achievement(fmt.Sprintf("a%d", i), fmt.Sprintf("成果%d", i), ""))
+	}
+	puts = append(puts, achievement("a0", "固态电解质", ""))
+	deletes := []index.DocKey{{Kind: domain.Achievements, ID: "a7"}, {Kind: domain.Achievements, ID: "old"}}
+	if err := ix.Apply(ctx, puts, deletes, 42); err != nil {
+		t.Fatal(err)
+	}
+	check := func(ix *index.Index) {
+		t.Helper()
+		if ix.Position() != 42 || ix.Generation(domain.Achievements) != 42 {
+			t.Errorf("position %d, generation %d, want 42", ix.Position(), ix.Generation(domain.Achievements))
+		}
+		counts, err := ix.Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counts[domain.Achievements] != 1499 {
+			t.Errorf("%d achievements, want 1499 (a0–a1499 without a7)", counts[domain.Achievements])
+		}
+		for title, want := range map[string]int{"固态电解质": 1, "钙钛矿光伏": 0} {
+			hits, err := ix.Recall(ctx, index.RecallRequest{Title: title, Kinds: []domain.Kind{domain.Achievements}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(hits) != want {
+				t.Errorf("%s: %d hits, want %d", title, len(hits), want)
+			}
+		}
+	}
+	check(ix)
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ix, rebuilt, err := index.Open(dir, segmenter(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if rebuilt {
+		t.Fatal("reopening rebuilt the index")
+	}
+	check(ix)
 }

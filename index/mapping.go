@@ -18,15 +18,13 @@ import (
 )
 
 // SchemaVersion changes whenever the mapping or the analysis changes; an index built with
-// another version is dropped and rebuilt from the store.
-const SchemaVersion = 1
+// another version is dropped and rebuilt from the store. 2: nothing is stored in bleve any more
+// (title and summary are read from the store to highlight, see WithRecords).
+const SchemaVersion = 2
 
 // Field names of an index document.
 const (
 	fKind       = "kind"
-	fID         = "id"
-	fTitle      = "title"
-	fSummary    = "summary"
 	fText       = "text" // everything searchable, in CJK bigrams (see docs/relevance.md)
 	fTitleText  = "title_text"
 	fFields     = "fields"
@@ -80,41 +78,38 @@ func newMapping(seg *Segmenter) (*mapping.IndexMappingImpl, error) {
 		return nil, err
 	}
 
+	// Nothing is stored: the store holds every record, and bleve's stored fields were read back
+	// only to highlight a few hits (now from the records, WithRecords), yet they were a sixth of
+	// the index's bytes (docs/benchmarks.md). Facets and the sort by date read doc values.
 	doc := bleve.NewDocumentStaticMapping()
 	add := func(name string, fm *mapping.FieldMapping) {
-		fm.IncludeInAll = false
+		fm.IncludeInAll, fm.Store = false, false
 		doc.AddFieldMappingsAt(name, fm)
 	}
-	kw := func(store, docValues bool) *mapping.FieldMapping {
+	kw := func(docValues bool) *mapping.FieldMapping {
 		fm := bleve.NewKeywordFieldMapping()
-		fm.Store, fm.DocValues, fm.IncludeTermVectors = store, docValues, false
+		fm.DocValues, fm.IncludeTermVectors = docValues, false
 		return fm
 	}
-	storedOnly := func() *mapping.FieldMapping {
-		fm := bleve.NewTextFieldMapping()
-		fm.Index, fm.Store, fm.IncludeTermVectors, fm.DocValues = false, true, false, false
-		return fm
-	}
+	// Both text fields need term positions: recall reads the text field's to see whole-term
+	// matches (locate, textScore), and the title clauses are phrase queries.
 	text := func(analyzer string) *mapping.FieldMapping {
 		fm := bleve.NewTextFieldMapping()
-		fm.Analyzer, fm.Store, fm.IncludeTermVectors, fm.DocValues = analyzer, false, true, false
+		fm.Analyzer, fm.IncludeTermVectors, fm.DocValues = analyzer, true, false
 		return fm
 	}
-	add(fKind, kw(true, true))
-	add(fID, kw(true, false))
-	add(fTitle, storedOnly())
-	add(fSummary, storedOnly())
-	add(fText, text(analyzerBigram)) // positions let recall see whole-term matches
+	add(fKind, kw(true))
+	add(fText, text(analyzerBigram))
 	add(fTitleText, text(analyzerBigram))
-	add(fFields, kw(true, true))
-	add(fFieldPath, kw(false, false))
-	add(fRegion, kw(true, true))
-	add(fRegionPath, kw(false, false))
-	add(fTRL, kw(true, true))
-	add(fModes, kw(true, false))
-	add(fStatus, kw(true, false))
+	add(fFields, kw(true))
+	add(fFieldPath, kw(false))
+	add(fRegion, kw(true))
+	add(fRegionPath, kw(false))
+	add(fTRL, kw(true))
+	add(fModes, kw(false))
+	add(fStatus, kw(false))
 	updated := bleve.NewNumericFieldMapping()
-	updated.Store, updated.DocValues = false, true
+	updated.DocValues = true
 	add(fUpdated, updated)
 
 	im.DefaultMapping = doc
@@ -128,13 +123,11 @@ func splitDocID(s string) (DocKey, bool) {
 	return DocKey{Kind: domain.Kind(k), ID: id}, ok
 }
 
-// document turns a record into what bleve indexes; only facet and highlight fields are stored,
-// the store keeps the full record.
+// document turns a record into what bleve indexes; the store keeps the record itself.
 func document(r domain.Record, extra string) map[string]interface{} {
 	m := r.GetMeta()
 	d := map[string]interface{}{
 		fKind:    string(r.RecordKind()),
-		fID:      m.ID,
 		fUpdated: float64(m.UpdatedAt.Unix()),
 	}
 	var parts []string
@@ -145,7 +138,7 @@ func document(r domain.Record, extra string) map[string]interface{} {
 	switch v := r.(type) {
 	case domain.SupplyRecord:
 		s := v.Common()
-		d[fTitle], d[fSummary], d[fTitleText] = s.Title, s.Summary, s.Title
+		d[fTitleText] = s.Title
 		parts = append(parts, s.Title, strings.Join(s.Keywords, "；"), s.Summary, strings.Join(s.Fields, "；"), s.Org)
 		fields, region, status, trl, modes = s.Fields, s.Region, s.Status, s.TRL, s.TransferModes
 		switch x := v.(type) {
@@ -155,7 +148,6 @@ func document(r domain.Record, extra string) map[string]interface{} {
 			parts = append(parts, strings.Join(x.Titles, "；"), strings.Join(x.ResearchAreas, "；"))
 		}
 	case *domain.Demand:
-		d[fTitle], d[fSummary] = v.Title, v.Description
 		parts = append(parts, v.Title, strings.Join(v.Keywords, "；"), v.Description, strings.Join(v.Fields, "；"), v.Enterprise)
 		fields, region, status, trl, modes = v.Fields, v.Region, v.Status, v.MinTRL, v.AcceptModes
 	}

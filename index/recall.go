@@ -170,11 +170,7 @@ func (ix *Index) tuning() tuning {
 
 // run searches q for the top size hits by BM25 and returns them ranked by Text, then Score.
 func (ix *Index) run(ctx context.Context, q query.Query, terms []queryTerm, size int, highlight bool) ([]Hit, error) {
-	var fields []string
-	if highlight {
-		fields = []string{fTitle, fSummary}
-	}
-	dms, err := ix.top(ctx, q, terms, size, fields)
+	dms, err := ix.top(ctx, q, terms, size)
 	if err != nil {
 		return nil, err
 	}
@@ -235,10 +231,12 @@ func (ix *Index) hits(ctx context.Context, dms search.DocumentMatchCollection, t
 			h.Coverage, h.Matched = textScore(terms, dm.Locations[fText], t.partial, t.gramPartial)
 			h.Text = h.Coverage
 		}
-		if highlight {
-			h.Highlights = highlights(dm.Fields, h.Matched)
-		}
 		out = append(out, h)
+	}
+	if highlight {
+		if err := ix.highlight(ctx, out); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

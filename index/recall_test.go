@@ -2,6 +2,7 @@ package index_test
 
 import (
 	"context"
+	"math"
 	"testing"
 
 	"github.com/techmatch/techmatch/index"
@@ -102,5 +103,39 @@ func TestRecallBigramCredit(t *testing.T) {
 	}
 	if c := hits[0].Coverage; c <= 0.05 || c >= 0.5 {
 		t.Errorf("a1 Coverage %v, want above the matcher's floor (0.05) and below 0.5", c)
+	}
+}
+
+// TestPhraseCountsOfAReplacedSnapshotAreNotCached analyses a query while a batch adds documents
+// holding its phrase: that query counts on the snapshot it started with (every count and the
+// document total from one snapshot), and the next query counts on the new one, not on a count
+// the racing query left in the cache.
+func TestPhraseCountsOfAReplacedSnapshotAreNotCached(t *testing.T) {
+	ctx := context.Background()
+	ix := fixture(t) // 7 documents, none with 固态电解质
+	const phrase = "固态电解质"
+	add := func() error {
+		var recs []domain.Record
+		for _, id := range []string{"s1", "s2", "s3"} {
+			a := &domain.Achievement{Supply: domain.Supply{Title: "硫化物固态电解质", Status: "active"}}
+			a.ID = id
+			recs = append(recs, a)
+		}
+		return ix.Apply(ctx, recs, nil, 2)
+	}
+	idf := func(n, df float64) float64 { return math.Log(1 + (n-df+0.5)/(df+0.5)) }
+	racing, err := index.PhraseIDF(ctx, ix, phrase, add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := idf(7, 0); math.Abs(racing-want) > 1e-12 {
+		t.Errorf("query racing the batch: idf %v, want %v (7 documents, none holding it)", racing, want)
+	}
+	next, err := index.PhraseIDF(ctx, ix, phrase, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := idf(10, 3); math.Abs(next-want) > 1e-12 {
+		t.Errorf("next query: idf %v, want %v (10 documents, 3 holding it)", next, want)
 	}
 }

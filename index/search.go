@@ -49,7 +49,7 @@ const searchBlock = DefaultRecallSize
 
 // Search finds supply matching the text and filters. With text, hits are ranked like Recall
 // (Text, then BM25) within fixed blocks of BM25 ranks (see searchBlock); without, newest first.
-// Each carries Text, Matched and highlights.
+// Each carries Text, Matched and, with WithRecords, highlights.
 func (ix *Index) Search(ctx context.Context, r SearchRequest) (*SearchResult, error) {
 	size := r.Size
 	if size <= 0 {
@@ -102,7 +102,6 @@ func (ix *Index) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 	}
 	req := bleve.NewSearchRequestOptions(q, end-start, start, false)
 	req.IncludeLocations = len(terms) > 0
-	req.Fields = []string{fTitle, fSummary}
 	if len(terms) == 0 {
 		req.SortBy([]string{"-" + fUpdated, "_id"})
 	}
@@ -113,7 +112,7 @@ func (ix *Index) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}
-	hits, err := ix.hits(ctx, res.Hits, terms, true)
+	hits, err := ix.hits(ctx, res.Hits, terms, false)
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +121,10 @@ func (ix *Index) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 			rankByText(hits[b:min(b+searchBlock, len(hits))], terms, ix.tuning())
 		}
 		hits = hits[min(from-start, len(hits)):min(from-start+size, len(hits))]
+	}
+	// Only the page is shown, so only its records are read.
+	if err := ix.highlight(ctx, hits); err != nil {
+		return nil, err
 	}
 	out := &SearchResult{Total: res.Total, Hits: hits, Facets: map[string][]FacetCount{}}
 	for name := range facetFields {

@@ -11,10 +11,16 @@ import (
 	"github.com/techmatch/techmatch/internal/domain"
 )
 
-// fixture indexes a small mixed set of supply and demands.
+// fixture indexes a small mixed set of supply and demands, highlighted from the same records.
 func fixture(t *testing.T) *index.Index {
 	t.Helper()
-	ix := memIndex(t)
+	ix, _ := fixtureRecords(t)
+	return ix
+}
+
+// fixtureRecords is fixture, with the records the index reads its highlights from.
+func fixtureRecords(t *testing.T) (*index.Index, records) {
+	t.Helper()
 	mk := func(id, title, summary, field, region string, trl int, modes []string, status string, day int) *domain.Supply {
 		s := domain.Supply{Title: title, Summary: summary, Region: region, TRL: trl, TransferModes: modes, Status: status}
 		s.ID = id
@@ -33,10 +39,13 @@ func fixture(t *testing.T) *index.Index {
 	d1.ID = "d1"
 	d2 := &domain.Demand{Title: "锂离子电池负极材料改性", Status: "closed"}
 	d2.ID = "d2"
-	if err := ix.Apply(context.Background(), []domain.Record{a1, a2, a3, p1, e1, d1, d2}, nil, 1); err != nil {
+	recs := []domain.Record{a1, a2, a3, p1, e1, d1, d2}
+	rs := recordsOf(recs)
+	ix := memIndex(t, index.WithRecords(rs))
+	if err := ix.Apply(context.Background(), recs, nil, 1); err != nil {
 		t.Fatal(err)
 	}
-	return ix
+	return ix, rs
 }
 
 func ids(hits []index.Hit) []string {
@@ -154,6 +163,49 @@ func TestSearchHighlights(t *testing.T) {
 	}
 	if !reflect.DeepEqual(h.Matched, []string{"锂离子电池"}) || h.Coverage != 1 {
 		t.Errorf("Matched = %q, Coverage = %v; want [锂离子电池] and 1", h.Matched, h.Coverage)
+	}
+}
+
+// TestHighlightsReadRecords checks that highlights are made from the records as the store holds
+// them, not from text kept in the index: a changed title is marked as it now reads, a record
+// gone from the store has nothing to mark, and an index without records marks nothing.
+func TestHighlightsReadRecords(t *testing.T) {
+	ctx := context.Background()
+	ix, rs := fixtureRecords(t)
+	a1 := rs[index.DocKey{Kind: domain.Achievements, ID: "a1"}].(*domain.Achievement)
+	a1.Title = "锂离子电池负极材料（新版）"
+	req := index.SearchRequest{Query: "锂离子电池", Kinds: []domain.Kind{domain.Achievements}, OnlyActive: true}
+	res, err := ix.Search(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := res.Hits[0].Highlights["title"], []string{"<mark>锂离子电池</mark>负极材料（新版）"}; res.Hits[0].ID != "a1" || !reflect.DeepEqual(got, want) {
+		t.Errorf("%s: title highlight %q, want %q", res.Hits[0].ID, got, want)
+	}
+	delete(rs, index.DocKey{Kind: domain.Achievements, ID: "a1"})
+	hits, err := ix.Recall(ctx, index.RecallRequest{Title: "锂离子电池", Kinds: []domain.Kind{domain.Achievements}, Highlight: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hits {
+		if h.ID == "a1" && len(h.Highlights) != 0 {
+			t.Errorf("a1 is gone from the store but highlighted: %q", h.Highlights)
+		}
+		if h.ID == "a3" && len(h.Highlights["title"]) != 1 {
+			t.Errorf("a3: highlights %q, want its title marked", h.Highlights)
+		}
+	}
+
+	bare := memIndex(t)
+	if err := bare.Apply(ctx, []domain.Record{achievement("a1", "锂离子电池负极材料", "锂离子电池")}, nil, 1); err != nil {
+		t.Fatal(err)
+	}
+	res, err = bare.Search(ctx, index.SearchRequest{Query: "锂离子电池"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) != 1 || res.Hits[0].Highlights != nil {
+		t.Errorf("index without records: hits %+v, want a1 without highlights", res.Hits)
 	}
 }
 

@@ -10,9 +10,10 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/collector"
 	"github.com/blevesearch/bleve/v2/search/query"
+	bindex "github.com/blevesearch/bleve_index_api"
 )
 
 // Limits of query analysis.
@@ -41,7 +42,7 @@ type termToken struct {
 // dfCache caches document frequencies of text-field terms; Apply resets it.
 type dfCache struct {
 	mu     sync.Mutex
-	total  uint64
+	epoch  uint64            // resets so far: a count read before one must not be cached after it
 	df     map[string]uint64 // bigram → documents
 	phrase map[string]uint64 // whole term → documents
 }
@@ -50,84 +51,135 @@ func newDFCache() *dfCache { return &dfCache{df: map[string]uint64{}, phrase: ma
 
 func (c *dfCache) reset() {
 	c.mu.Lock()
-	c.df, c.phrase, c.total = map[string]uint64{}, map[string]uint64{}, 0
+	c.df, c.phrase = map[string]uint64{}, map[string]uint64{}
+	c.epoch++
 	c.mu.Unlock()
+}
+
+// dfReader reads the document frequencies of one query's terms from one index snapshot,
+// through the cache: every idf of a query comes from the same document count, and a count
+// read from a snapshot that a batch has since replaced is used by this query but not cached.
+// Before, the phrase counts ran as searches of their own: a batch applied between a query's
+// bigram counts and its phrase counts left it with a document count of 0 (the reset cache's),
+// which turned its phrase idfs negative, and cached a phrase count of the older snapshot.
+type dfReader struct {
+	ix     *Index
+	reader bindex.IndexReader
+	epoch  uint64 // the cache's epoch when reader was opened
+	total  uint64
+}
+
+func (ix *Index) dfReader() (*dfReader, error) {
+	c := ix.dfs
+	c.mu.Lock()
+	epoch := c.epoch
+	c.mu.Unlock()
+	adv, err := ix.bleve.Advanced()
+	if err != nil {
+		return nil, fmt.Errorf("index: idf: %w", err)
+	}
+	reader, err := adv.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("index: idf: %w", err)
+	}
+	total, err := reader.DocCount()
+	if err != nil {
+		reader.Close()
+		return nil, fmt.Errorf("index: idf: %w", err)
+	}
+	return &dfReader{ix: ix, reader: reader, epoch: epoch, total: total}, nil
+}
+
+func (r *dfReader) close() { _ = r.reader.Close() }
+
+// cached returns a count from m under the cache's lock.
+func (r *dfReader) cached(m func(*dfCache) map[string]uint64, key string) (uint64, bool) {
+	c := r.ix.dfs
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.epoch != r.epoch {
+		return 0, false // the cache now holds counts of a later snapshot than r's
+	}
+	v, ok := m(c)[key]
+	return v, ok
+}
+
+// store caches a count read from r's snapshot, unless a batch has reset the cache since.
+func (r *dfReader) store(m func(*dfCache) map[string]uint64, key string, v uint64) {
+	c := r.ix.dfs
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.epoch == r.epoch {
+		m(c)[key] = v
+	}
+}
+
+func bigrams(c *dfCache) map[string]uint64 { return c.df }
+func phrases(c *dfCache) map[string]uint64 { return c.phrase }
+
+// idf is BM25's idf of a term held by df of n documents.
+func idf(n, df uint64) float64 {
+	return math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
 }
 
 // idfs returns the BM25 idf of each term in the text field, reading the index only for terms
 // not seen since the last Apply.
-func (ix *Index) idfs(ctx context.Context, terms []string) (map[string]float64, error) {
-	c := ix.dfs
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var missing []string
+func (r *dfReader) idfs(ctx context.Context, terms []string) (map[string]float64, error) {
+	out := make(map[string]float64, len(terms))
 	for _, t := range terms {
-		if _, ok := c.df[t]; !ok {
-			missing = append(missing, t)
+		if _, done := out[t]; done {
+			continue
 		}
-	}
-	if len(missing) > 0 || c.total == 0 {
-		r, err := ix.bleve.Advanced()
-		if err != nil {
-			return nil, fmt.Errorf("index: idf: %w", err)
-		}
-		reader, err := r.Reader()
-		if err != nil {
-			return nil, fmt.Errorf("index: idf: %w", err)
-		}
-		defer reader.Close()
-		if c.total, err = reader.DocCount(); err != nil {
-			return nil, fmt.Errorf("index: idf: %w", err)
-		}
-		for _, t := range missing {
-			tfr, err := reader.TermFieldReader(ctx, []byte(t), fText, false, false, false)
+		df, ok := r.cached(bigrams, t)
+		if !ok {
+			tfr, err := r.reader.TermFieldReader(ctx, []byte(t), fText, false, false, false)
 			if err != nil {
 				return nil, fmt.Errorf("index: idf of %q: %w", t, err)
 			}
-			c.df[t] = tfr.Count()
+			df = tfr.Count()
 			_ = tfr.Close()
+			r.store(bigrams, t, df)
 		}
-	}
-	out := make(map[string]float64, len(terms))
-	n := float64(c.total)
-	for _, t := range terms {
-		df := float64(c.df[t])
-		out[t] = math.Log(1 + (n-df+0.5)/(df+0.5))
+		out[t] = idf(r.total, df)
 	}
 	return out, nil
 }
 
 // phraseWeight multiplies qt's weight by the idf of the whole term: a phrase is rarer than its
 // rarest bigram, and how much rarer is what tells 全过程管理 from 过程管理. Counts are cached.
-func (ix *Index) phraseWeight(ctx context.Context, qt *queryTerm, idf map[string]float64) error {
+func (r *dfReader) phraseWeight(ctx context.Context, qt *queryTerm, idfs map[string]float64) error {
 	if len(qt.tokens) == 1 {
-		qt.weight *= idf[qt.tokens[0].term]
+		qt.weight *= idfs[qt.tokens[0].term]
 		return nil
 	}
-	c := ix.dfs
-	c.mu.Lock()
-	df, ok := c.phrase[qt.text]
-	n := float64(c.total)
-	c.mu.Unlock()
+	df, ok := r.cached(phrases, qt.text)
 	if !ok {
 		terms := make([]string, len(qt.tokens))
 		for i, t := range qt.tokens {
 			terms[i] = t.term
 		}
-		q := query.NewPhraseQuery(terms, fText)
-		req := bleve.NewSearchRequestOptions(q, 0, 0, false)
-		req.Score = "none"
-		res, err := ix.bleve.SearchInContext(ctx, req)
-		if err != nil {
+		var err error
+		if df, err = r.count(ctx, query.NewPhraseQuery(terms, fText)); err != nil {
 			return fmt.Errorf("index: phrase frequency of %q: %w", qt.text, err)
 		}
-		df = res.Total
-		c.mu.Lock()
-		c.phrase[qt.text] = df
-		c.mu.Unlock()
+		r.store(phrases, qt.text, df)
 	}
-	qt.weight *= math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5))
+	qt.weight *= idf(r.total, df)
 	return nil
+}
+
+// count is the number of documents q matches in r's snapshot, unscored.
+func (r *dfReader) count(ctx context.Context, q query.Query) (uint64, error) {
+	s, err := q.Searcher(ctx, r.reader, r.ix.bleve.Mapping(), search.SearcherOptions{Score: "none"})
+	if err != nil {
+		return 0, err
+	}
+	defer s.Close()
+	coll := collector.NewTopNCollector(0, 0, search.SortOrder{&search.SortScore{Desc: true}})
+	if err := coll.Collect(ctx, s, r.reader); err != nil {
+		return 0, err
+	}
+	return coll.Total(), nil
 }
 
 // queryTerms analyses a query into weighted terms. Keywords and short title chunks stay whole,
@@ -211,7 +263,12 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 		}
 		terms = append(terms, qt)
 	}
-	idf, err := ix.idfs(ctx, all)
+	dr, err := ix.dfReader()
+	if err != nil {
+		return nil, err
+	}
+	defer dr.close()
+	idf, err := dr.idfs(ctx, all)
 	if err != nil {
 		return nil, err
 	}
@@ -224,11 +281,11 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 	}
 	for i := range terms {
 		if i < nHead && ix.tuning().phraseIDF {
-			if err := ix.phraseWeight(ctx, &terms[i], idf); err != nil {
+			if err := dr.phraseWeight(ctx, &terms[i], idf); err != nil {
 				return nil, err
 			}
 			for j := range terms[i].parts {
-				if err := ix.phraseWeight(ctx, &terms[i].parts[j], idf); err != nil {
+				if err := dr.phraseWeight(ctx, &terms[i].parts[j], idf); err != nil {
 					return nil, err
 				}
 			}

@@ -105,22 +105,15 @@ func (x *Indexer) Run(ctx context.Context) {
 func (x *Indexer) Drain(ctx context.Context) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	for {
-		n, err := x.step(ctx)
-		if err != nil && ctx.Err() != nil {
-			// Shutting down is not a fault of the index; /readyz keeps the last real state.
-			return err
-		}
-		x.errMu.Lock()
-		x.err = err
-		x.errMu.Unlock()
-		if err != nil {
-			return err
-		}
-		if n < x.batch {
-			return nil
-		}
+	err := x.drain(ctx)
+	if err != nil && ctx.Err() != nil {
+		// Shutting down is not a fault of the index; /readyz keeps the last real state.
+		return err
 	}
+	x.errMu.Lock()
+	x.err = err
+	x.errMu.Unlock()
+	return err
 }
 
 // Err is the last drain error, nil once a drain succeeds; /readyz reports it.
@@ -130,11 +123,52 @@ func (x *Indexer) Err() error {
 	return x.err
 }
 
-func (x *Indexer) step(ctx context.Context) (int, error) {
-	pos := x.dst.Position()
-	rows, err := x.src.OutboxAfter(ctx, pos, x.batch)
+// drain applies the outbox batch by batch, reading each full batch's successor from the store
+// while bleve applies it: reading the rows and decoding the records need not wait for bleve.
+// Reading ahead is safe because a batch reads the records' state after its rows were written,
+// and batches are applied in order, each read after the one before; a record changed again
+// meanwhile has a later row, applied later. No read ahead outlives the drain.
+func (x *Indexer) drain(ctx context.Context) error {
+	b, err := x.load(ctx, x.dst.Position())
+	for err == nil && b.rows > 0 {
+		if b.rows < x.batch { // the last rows written so far
+			return x.apply(ctx, b)
+		}
+		aheadCtx, cancel := context.WithCancel(ctx)
+		ahead := make(chan error, 1)
+		var next batch
+		go func() {
+			var err error
+			next, err = x.load(aheadCtx, b.last)
+			ahead <- err
+		}()
+		err = x.apply(ctx, b)
+		if err != nil {
+			cancel()
+		}
+		aheadErr := <-ahead
+		cancel()
+		if err != nil {
+			return err
+		}
+		b, err = next, aheadErr
+	}
+	return err
+}
+
+// batch is the work of one step: outbox rows up to last, resolved to the records' current state.
+type batch struct {
+	rows    int
+	last    uint64
+	puts    []domain.Record
+	deletes []index.DocKey
+}
+
+// load reads up to x.batch outbox rows after seq after and the records they name.
+func (x *Indexer) load(ctx context.Context, after uint64) (batch, error) {
+	rows, err := x.src.OutboxAfter(ctx, after, x.batch)
 	if err != nil || len(rows) == 0 {
-		return 0, err
+		return batch{}, err
 	}
 	// The last row for an id wins; its current state in the store decides put or delete.
 	ids := map[domain.Kind][]string{}
@@ -146,30 +180,33 @@ func (x *Indexer) step(ctx context.Context) (int, error) {
 			ids[r.Kind] = append(ids[r.Kind], r.ID)
 		}
 	}
-	var puts []domain.Record
-	var deletes []index.DocKey
+	b := batch{rows: len(rows), last: rows[len(rows)-1].Seq}
 	for kind, list := range ids {
 		recs, err := x.src.GetMany(ctx, kind, list)
 		if err != nil {
-			return 0, fmt.Errorf("indexer: load %s: %w", kind, err)
+			return batch{}, fmt.Errorf("indexer: load %s: %w", kind, err)
 		}
 		for _, id := range list {
 			if r, ok := recs[id]; ok {
-				puts = append(puts, r)
+				b.puts = append(b.puts, r)
 			} else {
-				deletes = append(deletes, index.DocKey{Kind: kind, ID: id})
+				b.deletes = append(b.deletes, index.DocKey{Kind: kind, ID: id})
 			}
 		}
 	}
-	last := rows[len(rows)-1].Seq
-	if err := x.dst.Apply(ctx, puts, deletes, last); err != nil {
-		return 0, fmt.Errorf("indexer: apply up to %d: %w", last, err)
+	return b, nil
+}
+
+// apply applies b to the index and wakes whoever waits for its position.
+func (x *Indexer) apply(ctx context.Context, b batch) error {
+	if err := x.dst.Apply(ctx, b.puts, b.deletes, b.last); err != nil {
+		return fmt.Errorf("indexer: apply up to %d: %w", b.last, err)
 	}
 	if x.onApply != nil {
-		x.onApply(last)
+		x.onApply(b.last)
 	}
 	x.cond.Broadcast()
-	return len(rows), nil
+	return nil
 }
 
 // WaitFor blocks until the index has applied outbox position seq, or ctx ends.

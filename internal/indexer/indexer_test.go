@@ -2,6 +2,7 @@ package indexer_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -155,5 +156,95 @@ func TestDrainCancelledIsNotAnError(t *testing.T) {
 	}
 	if got := ids(t, ix, domain.Achievements); !got["c1"] {
 		t.Errorf("after drain: %v", got)
+	}
+}
+
+// hookedIndex is the real index with a hook run before each Apply (n counts the calls from 1):
+// writes, and failures, while bleve applies a batch and the next one is read ahead.
+type hookedIndex struct {
+	*index.Index
+	before func(n int) error
+	calls  int
+}
+
+func (h *hookedIndex) Apply(ctx context.Context, puts []domain.Record, deletes []index.DocKey, position uint64) error {
+	h.calls++
+	if err := h.before(h.calls); err != nil {
+		return err
+	}
+	return h.Index.Apply(ctx, puts, deletes, position)
+}
+
+// TestDrainReadAheadKeepsOrder writes while the first batch is applied, touching records of that
+// batch and of the one read ahead meanwhile, and checks the index ends at the store's last state.
+func TestDrainReadAheadKeepsOrder(t *testing.T) {
+	ctx := context.Background()
+	st, ix, _ := setup(t)
+	put(t, st, ach("a1", "氢燃料电池"), ach("a2", "固态电解质"), ach("a3", "碳纤维"), ach("a4", "海水淡化"), ach("a5", "反渗透膜"))
+	h := &hookedIndex{Index: ix, before: func(n int) error {
+		if n == 1 {
+			put(t, st, ach("a1", "钙钛矿光伏组件"), ach("a3", "膜蒸馏"), ach("a6", "风电叶片"))
+			return st.Delete(ctx, domain.Achievements, "a4")
+		}
+		return nil
+	}}
+	x := indexer.New(st, h, indexer.Options{BatchSize: 2})
+	if err := x.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	head, _ := st.OutboxHead(ctx)
+	if ix.Position() != head {
+		t.Errorf("position %d, want head %d", ix.Position(), head)
+	}
+	got := ids(t, ix, domain.Achievements)
+	if len(got) != 5 || !got["a1"] || !got["a2"] || !got["a3"] || got["a4"] || !got["a5"] || !got["a6"] {
+		t.Errorf("indexed %v, want a1 a2 a3 a5 a6", got)
+	}
+	for title, want := range map[string]string{"钙钛矿光伏": "a1", "膜蒸馏": "a3", "氢燃料电池": "", "碳纤维": ""} {
+		hits, err := ix.Recall(ctx, index.RecallRequest{Title: title, Kinds: []domain.Kind{domain.Achievements}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found []string
+		for _, hit := range hits {
+			if hit.Coverage == 1 {
+				found = append(found, hit.ID)
+			}
+		}
+		if (want == "" && len(found) != 0) || (want != "" && (len(found) != 1 || found[0] != want)) {
+			t.Errorf("%s: found %v, want %q", title, found, want)
+		}
+	}
+}
+
+// TestDrainFailedApplyDropsReadAhead: when a batch fails, the batch read ahead is not applied
+// and the next drain starts after the last applied batch, so no row is skipped.
+func TestDrainFailedApplyDropsReadAhead(t *testing.T) {
+	ctx := context.Background()
+	st, ix, _ := setup(t)
+	put(t, st, ach("a1", "氢燃料电池"), ach("a2", "固态电解质"), ach("a3", "碳纤维"), ach("a4", "海水淡化"), ach("a5", "反渗透膜"))
+	fail := errors.New("disk full")
+	h := &hookedIndex{Index: ix, before: func(n int) error {
+		if n == 2 {
+			return fail
+		}
+		return nil
+	}}
+	x := indexer.New(st, h, indexer.Options{BatchSize: 2})
+	if err := x.Drain(ctx); !errors.Is(err, fail) {
+		t.Fatalf("Drain = %v, want %v", err, fail)
+	}
+	if got := ids(t, ix, domain.Achievements); len(got) != 2 || !got["a1"] || !got["a2"] {
+		t.Errorf("after the failed batch: indexed %v, want a1 a2", got)
+	}
+	if !errors.Is(x.Err(), fail) {
+		t.Errorf("Err = %v, want %v", x.Err(), fail)
+	}
+	if err := x.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	head, _ := st.OutboxHead(ctx)
+	if got := ids(t, ix, domain.Achievements); len(got) != 5 || ix.Position() != head {
+		t.Errorf("after the retry: indexed %v at %d, want all 5 at %d", got, ix.Position(), head)
 	}
 }

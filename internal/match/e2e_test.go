@@ -40,6 +40,8 @@ var _ match.Searcher = (*index.Index)(nil)
 type demo struct {
 	svc  *match.Service
 	recs records
+	ix   *index.Index
+	tax  *taxonomy.Taxonomy
 }
 
 var (
@@ -103,7 +105,7 @@ func buildDemo(tax *taxonomy.Taxonomy) (demo, error) {
 		return demo{}, err
 	}
 	svc := match.New(ix, recs, tax, demoNoise()).WithClock(func() time.Time { return clock })
-	return demo{svc: svc, recs: recs}, nil
+	return demo{svc: svc, recs: recs, ix: ix, tax: tax}, nil
 }
 
 // demoNoise reads the configured demand-noise words when that file exists.

@@ -38,6 +38,9 @@ type pairing struct {
 	inferred struct{ budget, region, modes, trl, fields bool }
 	// reverse: the demand is the listed item, so reasons name its field and place.
 	reverse bool
+	// explain: tell the reasons. Ranking scores all recalled candidates and lists a few, so it
+	// scores without them and explains only the listed (rank.go); values never depend on it.
+	explain bool
 }
 
 func newPairing(tax *taxonomy.Taxonomy, params domain.ProfileParams, now time.Time, given, filled *domain.Demand) *pairing {
@@ -64,8 +67,11 @@ func note(inferred bool, what string) string {
 var genericTerms = []string{"技术", "用于", "要求", "方法", "应用", "开发", "研究", "计划", "实现", "提高", "降低",
 	"低于", "高于", "以上", "以下", "现有", "进行", "具有", "可以", "需要", "系统", "工艺", "制备", "生产", "体系"}
 
-func textFeature(h index.Hit) feature {
+func (pr *pairing) text(h index.Hit) feature {
 	f := feature{value: clamp01(h.Text)}
+	if !pr.explain {
+		return f
+	}
 	var shown []string
 	for _, t := range h.Matched {
 		numeric := strings.Trim(t, "0123456789.%-") == ""
@@ -87,6 +93,9 @@ func (pr *pairing) field(supply []string) feature {
 		return neutral("未注明行业领域，领域项按中性计")
 	}
 	a, b, s := pr.tax.BestFieldPair(pr.fields, supply)
+	if !pr.explain {
+		return feature{value: s}
+	}
 	if pr.reverse {
 		a, b = b, a
 	}
@@ -108,21 +117,39 @@ func (pr *pairing) region(code string) feature {
 		return neutral("未注明所在地区，地区项按中性计")
 	}
 	rs := pr.params.RegionScores
-	suffix := note(pr.inferred.region, "需求地区")
 	rel := pr.tax.RegionRelation(pr.d.Region, code, pr.params.PartnerRegions)
+	if !pr.explain {
+		return feature{value: regionScore(rs, rel)}
+	}
+	suffix := note(pr.inferred.region, "需求地区")
 	listed, other := code, pr.d.Region
 	if pr.reverse {
 		listed, other = other, listed
 	}
+	f := feature{value: regionScore(rs, rel)}
 	switch rel {
 	case taxonomy.RegionCity:
-		return feature{value: rs.City, reason: "同城：" + placeName(pr.tax, listed) + suffix}
+		f.reason = "同城：" + placeName(pr.tax, listed) + suffix
 	case taxonomy.RegionProvince:
-		return feature{value: rs.Province, reason: "同省：" + pr.tax.Name(taxonomy.Province(listed)) + suffix}
+		f.reason = "同省：" + pr.tax.Name(taxonomy.Province(listed)) + suffix
 	case taxonomy.RegionPartner:
-		return feature{value: rs.Partner, reason: "对口协作地区：" + pr.tax.Name(taxonomy.Province(listed)) + "—" + pr.tax.Name(taxonomy.Province(other)) + suffix}
+		f.reason = "对口协作地区：" + pr.tax.Name(taxonomy.Province(listed)) + "—" + pr.tax.Name(taxonomy.Province(other)) + suffix
+	default:
+		f.reason = "异地：" + placeName(pr.tax, listed) + suffix
 	}
-	return feature{value: rs.Other, reason: "异地：" + placeName(pr.tax, listed) + suffix}
+	return f
+}
+
+func regionScore(rs domain.RegionScores, rel taxonomy.RegionRelation) float64 {
+	switch rel {
+	case taxonomy.RegionCity:
+		return rs.City
+	case taxonomy.RegionProvince:
+		return rs.Province
+	case taxonomy.RegionPartner:
+		return rs.Partner
+	}
+	return rs.Other
 }
 
 // placeName names a code, falling back from an unlisted district to its city, then its province.
@@ -147,11 +174,17 @@ func (pr *pairing) maturity(trl int, expert bool) feature {
 	case trl == 0:
 		return neutral("未注明技术成熟度，成熟度项按中性计")
 	}
+	v := 1.0
+	if trl < pr.d.MinTRL {
+		v = math.Max(0, 1-pr.params.MaturityStep*float64(pr.d.MinTRL-trl))
+	}
+	if !pr.explain {
+		return feature{value: v}
+	}
 	suffix := note(pr.inferred.trl, "需求成熟度")
 	if trl >= pr.d.MinTRL {
-		return feature{value: 1, reason: fmt.Sprintf("TRL %d ≥ 需求 %d%s", trl, pr.d.MinTRL, suffix)}
+		return feature{value: v, reason: fmt.Sprintf("TRL %d ≥ 需求 %d%s", trl, pr.d.MinTRL, suffix)}
 	}
-	v := math.Max(0, 1-pr.params.MaturityStep*float64(pr.d.MinTRL-trl))
 	return feature{value: v, reason: fmt.Sprintf("TRL %d 低于需求 %d%s", trl, pr.d.MinTRL, suffix)}
 }
 
@@ -166,25 +199,34 @@ func (pr *pairing) budget(price *domain.Range, what string) feature {
 		return neutral(what + "面议，预算项按中性计")
 	}
 	lo, hi := bounds(price)
+	bmax := math.Inf(1) // no upper bound: any price is within budget
+	if b.Max != nil {
+		bmax = *b.Max
+	}
+	var v float64
+	var verdict string // what the reason says of the price; empty: above a positive budget
+	switch {
+	case hi <= bmax:
+		v, verdict = 1, "在预算内"
+	case lo <= bmax:
+		v, verdict = 0.8, "，部分在预算内"
+	case bmax <= 0:
+		v, verdict = 0, "，高于预算"
+	default:
+		v = math.Max(0, 1-(lo-bmax)/bmax)
+	}
+	if !pr.explain {
+		return feature{value: v}
+	}
 	shown := what + " " + rangeText(lo, hi) + " 万元"
+	if verdict == "" {
+		return feature{value: v, reason: shown + "，高于预算 " + amount(bmax) + " 万元" + note(pr.inferred.budget, "预算")}
+	}
 	suffix := ""
 	if pr.inferred.budget {
 		suffix = "（预算 " + budgetText(b) + "，从文本识别）"
 	}
-	if b.Max == nil {
-		return feature{value: 1, reason: shown + "在预算内" + suffix}
-	}
-	bmax := *b.Max
-	switch {
-	case hi <= bmax:
-		return feature{value: 1, reason: shown + "在预算内" + suffix}
-	case lo <= bmax:
-		return feature{value: 0.8, reason: shown + "，部分在预算内" + suffix}
-	case bmax <= 0:
-		return feature{value: 0, reason: shown + "，高于预算" + suffix}
-	}
-	v := math.Max(0, 1-(lo-bmax)/bmax)
-	return feature{value: v, reason: shown + "，高于预算 " + amount(bmax) + " 万元" + note(pr.inferred.budget, "预算")}
+	return feature{value: v, reason: shown + verdict + suffix}
 }
 
 func bounds(r *domain.Range) (lo, hi float64) {
@@ -228,6 +270,15 @@ func (pr *pairing) mode(offered []string, expert bool) feature {
 		return neutral("未注明转化方式，方式项按中性计")
 	}
 	common := commonModes(pr.d.AcceptModes, offered)
+	if !pr.explain {
+		switch {
+		case len(common) > 0:
+			return feature{value: 1}
+		case expert:
+			return feature{value: Neutral}
+		}
+		return feature{value: 0}
+	}
 	if len(common) == 0 && expert {
 		return feature{value: Neutral, reason: "专家可提供" + modeList(offered) + "，方式项按中性计"}
 	}

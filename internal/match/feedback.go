@@ -62,8 +62,8 @@ func (s *Service) feedbackFor(ctx context.Context, d *domain.Demand) (*domain.De
 	return &eff, fb, nil
 }
 
-// applyFeedback drops hidden pairs and tells, on each match it acts on, what feedback changed.
-func applyFeedback(list *domain.MatchList, fb DemandFeedback, orig *domain.Demand) {
+// hideRejected drops the pairs agents rejected, counting them as excluded.
+func hideRejected(list *domain.MatchList, fb DemandFeedback) {
 	kept := list.Matches[:0]
 	for _, m := range list.Matches {
 		if fb.Hidden[m.Kind][m.ID] {
@@ -71,13 +71,21 @@ func applyFeedback(list *domain.MatchList, fb DemandFeedback, orig *domain.Deman
 			list.Excluded.ByReason[ReasonFeedbackNotRelevant]++
 			continue
 		}
+		kept = append(kept, m)
+	}
+	list.Matches = kept
+}
+
+// noteFeedback tells, on each listed match it acts on, what feedback changed; the notes close
+// the reasons.
+func noteFeedback(list *domain.MatchList, fb DemandFeedback, orig *domain.Demand) {
+	for i := range list.Matches {
+		m := &list.Matches[i]
 		if fb.MinTRL > orig.MinTRL && m.Kind != domain.Experts {
 			m.Reasons = append(m.Reasons, fmt.Sprintf("经纪人反馈：需求方认为技术尚早，最低 TRL 按 %d 计", min(fb.MinTRL, 9)))
 		}
 		if fb.BudgetMax != nil && m.Kind != domain.Experts {
 			m.Reasons = append(m.Reasons, fmt.Sprintf("经纪人反馈：报价偏高，预算上限按 %s 万元计", amount(*fb.BudgetMax)))
 		}
-		kept = append(kept, m)
 	}
-	list.Matches = kept
 }

@@ -32,14 +32,14 @@ func (s *highlightingSearcher) Recall(ctx context.Context, r index.RecallRequest
 }
 
 // TestListedHighlightsAreTheIndexs checks that highlights made for the listed matches only, from
-// the records, are the ones the index makes from its stored text.
+// the records, are the ones the index makes from the records it reads back.
 func TestListedHighlightsAreTheIndexs(t *testing.T) {
 	env := loadDemo(t)
 	seg, err := index.NewSegmenter("", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ix, err := index.OpenMem(seg)
+	ix, err := index.OpenMem(seg, index.WithRecords(env.recs))
 	if err != nil {
 		t.Fatal(err)
 	}

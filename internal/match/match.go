@@ -109,9 +109,12 @@ func (s *Service) MatchDemand(ctx context.Context, d *domain.Demand, kinds []dom
 	if err != nil {
 		return nil, err
 	}
-	list := s.Rank(eff, cands, p)
-	applyFeedback(list, fb, d)
+	now := s.now()
+	list := s.rank(eff, cands, p, now, false)
+	hideRejected(list, fb)
 	list.Matches = list.Matches[:min(len(list.Matches), clampLimit(limit))]
+	s.explainListed(list.Matches, cands, p, now, eff, nil)
+	noteFeedback(list, fb, d)
 	fillHighlights(list.Matches, cands)
 	return list, nil
 }
@@ -155,8 +158,10 @@ func (s *Service) MatchSupply(ctx context.Context, rec domain.SupplyRecord, limi
 	if err != nil {
 		return nil, err
 	}
-	list := s.RankDemands(rec, cands, p)
+	now := s.now()
+	list := s.rankDemands(rec, cands, p, now, false)
 	list.Matches = list.Matches[:min(len(list.Matches), clampLimit(limit))]
+	s.explainListed(list.Matches, cands, p, now, nil, rec)
 	fillHighlights(list.Matches, cands)
 	return list, nil
 }

@@ -53,8 +53,10 @@ func (s *Service) Preview(ctx context.Context, demands []*domain.Demand, kinds [
 		if err != nil {
 			return nil, err
 		}
-		cur := s.Rank(d, cands[:min(len(cands), current.Params.Recall)], current).Matches
-		cnd := s.Rank(d, cands[:min(len(cands), candidate.Params.Recall)], candidate).Matches
+		// Ranks only, no reasons: the preview shows none.
+		now := s.now()
+		cur := s.rank(d, cands[:min(len(cands), current.Params.Recall)], current, now, false).Matches
+		cnd := s.rank(d, cands[:min(len(cands), candidate.Params.Recall)], candidate, now, false).Matches
 		dp := DemandPreview{DemandID: d.ID, Title: d.Title}
 		dp.Current, dp.Candidate = compare(cur, cnd, "dropped"), compare(cnd, cur, "new")
 		common := 0

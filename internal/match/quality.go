@@ -19,7 +19,7 @@ func (pr *pairing) freshness(rec domain.Record) feature {
 	days := math.Max(0, pr.now.Sub(at).Hours()/24)
 	v := math.Exp2(-days / pr.params.FreshnessHalfLifeDays)
 	f := feature{value: v}
-	if v < 0.25 {
+	if v < 0.25 && pr.explain {
 		f.reason = fmt.Sprintf("信息较旧：%s于 %s", label, at.Format("2006-01"))
 	}
 	return f
@@ -43,19 +43,20 @@ type signal struct {
 }
 
 // supplyQuality rates a supply item by what a technology-transfer agent looks at first:
-// a patent's legal status and type, market signals, an expert's titles.
-func supplyQuality(rec domain.SupplyRecord) feature {
+// a patent's legal status and type, market signals, an expert's titles. Reasons are told
+// only with explain.
+func supplyQuality(rec domain.SupplyRecord, explain bool) feature {
 	var parts []signal
 	switch v := rec.(type) {
 	case *domain.Patent:
-		parts = append(parts, patentSignal(v))
+		parts = append(parts, patentSignal(v, explain))
 	case *domain.Expert:
-		if s, ok := titleSignal(v.Titles); ok {
+		if s, ok := titleSignal(v.Titles, explain); ok {
 			parts = append(parts, s)
 		}
 	}
 	if m := rec.Common().Market; m != nil {
-		parts = append(parts, marketSignal(m))
+		parts = append(parts, marketSignal(m, explain))
 	}
 	return combine(parts, "缺少专利、市场或职称信息，质量项按中性计")
 }
@@ -103,7 +104,7 @@ var (
 	patentTypeValue  = map[string]float64{"invention": 1, "utility": 0.7, "design": 0.4}
 )
 
-func patentSignal(p *domain.Patent) signal {
+func patentSignal(p *domain.Patent, explain bool) signal {
 	s, sok := legalStatusValue[p.LegalStatus]
 	k, kok := patentTypeValue[p.PatentType]
 	if !sok {
@@ -111,6 +112,9 @@ func patentSignal(p *domain.Patent) signal {
 	}
 	if !kok {
 		k = Neutral
+	}
+	if !explain {
+		return signal{value: (s + k) / 2}
 	}
 	name := patentTypeNames[p.PatentType]
 	if name == "" {
@@ -145,7 +149,7 @@ var titleRanks = []struct {
 	{"讲师", 0.5}, {"助理研究员", 0.5}, {"工程师", 0.5},
 }
 
-func titleSignal(titles []string) (signal, bool) {
+func titleSignal(titles []string, explain bool) (signal, bool) {
 	best, name := -1.0, ""
 	for _, t := range titles {
 		for _, r := range titleRanks {
@@ -160,17 +164,23 @@ func titleSignal(titles []string) (signal, bool) {
 	if best < 0 {
 		return signal{}, false
 	}
+	if !explain {
+		return signal{value: best}, true
+	}
 	return signal{best, "职称：" + name}, true
 }
 
 // marketSignal turns investor interest and deals into [0.3, 1], log-scaled so the first deals
 // count most; no signal at all is a little below neutral: the market has looked and passed.
-func marketSignal(m *domain.Market) signal {
+func marketSignal(m *domain.Market, explain bool) signal {
 	if m.InvestorInterest == 0 && m.Deals == 0 {
 		return signal{0.4, ""}
 	}
 	s := 0.5*math.Min(1, math.Log1p(float64(m.InvestorInterest))/math.Log1p(20)) +
 		0.5*math.Min(1, math.Log1p(float64(m.Deals))/math.Log1p(10))
+	if !explain {
+		return signal{value: 0.5 + 0.5*s}
+	}
 	var parts []string
 	if m.InvestorInterest > 0 {
 		parts = append(parts, fmt.Sprintf("获投资机构关注 %d 次", m.InvestorInterest))

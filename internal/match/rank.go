@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/techmatch/techmatch/index"
 	"github.com/techmatch/techmatch/internal/domain"
@@ -28,12 +29,17 @@ type Candidate struct {
 	Hit    index.Hit
 }
 
-// Rank filters, scores and orders supply candidates for a demand, without a limit.
-// It is the pure half of MatchDemand: no I/O.
+// Rank filters, scores and orders supply candidates for a demand, without a limit, every
+// match with its reasons. It is the pure half of MatchDemand: no I/O.
 func (s *Service) Rank(d *domain.Demand, cands []Candidate, p *domain.Profile) *domain.MatchList {
-	p = effective(p)
+	return s.rank(d, cands, effective(p), s.now(), true)
+}
+
+// rank is Rank at time now; without explain the matches have no reasons (see explainListed).
+func (s *Service) rank(d *domain.Demand, cands []Candidate, p *domain.Profile, now time.Time, explain bool) *domain.MatchList {
 	filled, inferred := inferDemand(d, s.tax, s.noise)
-	pr := newPairing(s.tax, p.Params, s.now(), d, filled)
+	pr := newPairing(s.tax, p.Params, now, d, filled)
+	pr.explain = explain
 	list := newList(p)
 	list.DemandID, list.Inferred = d.ID, inferred
 	var bm25 []float64
@@ -56,11 +62,14 @@ func (s *Service) Rank(d *domain.Demand, cands []Candidate, p *domain.Profile) *
 
 // RankDemands filters, scores and orders demand candidates for one supply item: the same
 // filters and features with the roles swapped, freshness and quality judged on the demand.
+// Every match has its reasons.
 func (s *Service) RankDemands(rec domain.SupplyRecord, cands []Candidate, p *domain.Profile) *domain.MatchList {
-	p = effective(p)
+	return s.rankDemands(rec, cands, effective(p), s.now(), true)
+}
+
+func (s *Service) rankDemands(rec domain.SupplyRecord, cands []Candidate, p *domain.Profile, now time.Time, explain bool) *domain.MatchList {
 	list := newList(p)
 	list.SupplyID = rec.GetMeta().ID
-	now := s.now()
 	var bm25 []float64
 	for _, c := range cands {
 		d, ok := c.Record.(*domain.Demand)
@@ -68,18 +77,61 @@ func (s *Service) RankDemands(rec domain.SupplyRecord, cands []Candidate, p *dom
 			list.exclude(ReasonMissing)
 			continue
 		}
-		filled, _ := inferDemand(d, s.tax, s.noise)
-		pr := newPairing(s.tax, p.Params, now, d, filled)
-		pr.reverse = true
+		pr := s.reversePairing(p, now, d)
+		pr.explain = explain
 		if why := pr.exclusion(rec, d, c.Hit); why != "" {
 			list.exclude(why)
 			continue
 		}
-		list.Matches = append(list.Matches, pr.score(p, rec, d, demandCandidate{filled}, c.Hit))
+		list.Matches = append(list.Matches, pr.score(p, rec, d, demandCandidate{pr.d}, c.Hit))
 		bm25 = append(bm25, c.Hit.Score)
 	}
 	sortMatches(list.Matches, bm25)
 	return list.MatchList
+}
+
+func (s *Service) reversePairing(p *domain.Profile, now time.Time, d *domain.Demand) *pairing {
+	filled, _ := inferDemand(d, s.tax, s.noise)
+	pr := newPairing(s.tax, p.Params, now, d, filled)
+	pr.reverse = true
+	return pr
+}
+
+// explainListed replaces each listed match, scored without reasons, by the same pair scored
+// with them. Ranking scores all recalled candidates, about 200, to list 10; telling the reasons
+// of all of them (three quarters of ranking's allocations: 5,219 against 1,301 for 200) was
+// wasted on the 190 not listed. Feature values never depend on explain, so the scores and
+// the order are the ones ranking gave, at the same time now (freshness). d is the demand as
+// ranked (feedback applied) in forward matching; with sup set, the matches are demands for sup.
+func (s *Service) explainListed(ms []domain.Match, cands []Candidate, p *domain.Profile, now time.Time, d *domain.Demand, sup domain.SupplyRecord) {
+	listed := make(map[index.DocKey]int, len(ms))
+	for i, m := range ms {
+		listed[index.DocKey{Kind: m.Kind, ID: m.ID}] = i
+	}
+	var fwd *pairing
+	if sup == nil {
+		filled, _ := inferDemand(d, s.tax, s.noise)
+		fwd = newPairing(s.tax, p.Params, now, d, filled)
+		fwd.explain = true
+	}
+	for _, c := range cands {
+		i, ok := listed[index.DocKey{Kind: c.Hit.Kind, ID: c.Hit.ID}]
+		if !ok {
+			continue
+		}
+		switch r := c.Record.(type) {
+		case domain.SupplyRecord:
+			if fwd != nil {
+				ms[i] = fwd.score(p, r, r, r, c.Hit)
+			}
+		case *domain.Demand:
+			if sup != nil {
+				pr := s.reversePairing(p, now, r)
+				pr.explain = true
+				ms[i] = pr.score(p, sup, r, demandCandidate{pr.d}, c.Hit)
+			}
+		}
+	}
 }
 
 // demandCandidate lets a demand, with its inferred fields, be judged for freshness and quality
@@ -172,7 +224,7 @@ func (pr *pairing) score(p *domain.Profile, rec domain.SupplyRecord, listed doma
 	price, what := priceOf(rec)
 	_, isExpert := rec.(*domain.Expert)
 	fs := map[string]feature{
-		"text":     textFeature(h),
+		"text":     pr.text(h),
 		"field":    pr.field(rec.Common().Fields),
 		"region":   pr.region(rec.Common().Region),
 		"maturity": pr.maturity(rec.Common().TRL, isExpert),
@@ -185,7 +237,7 @@ func (pr *pairing) score(p *domain.Profile, rec domain.SupplyRecord, listed doma
 		fs["quality"] = demandQuality(j.d)
 	case domain.SupplyRecord:
 		fs["freshness"] = pr.freshness(j)
-		fs["quality"] = supplyQuality(j)
+		fs["quality"] = supplyQuality(j, pr.explain)
 	}
 	m := domain.Match{
 		Kind:       listed.RecordKind(),

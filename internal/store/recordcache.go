@@ -99,6 +99,20 @@ func (c *recordCache) lookup(k domain.Kind, ids []string) map[string]domain.Reco
 	return out
 }
 
+// bulk reports whether a read of n records is too large to cache: the indexer's batches (up to
+// 2,000 rows) and other bulk reads would evict what matching reads again and again, and only
+// churn the cache. During a 100k import the indexer's reads kept the cache full of records
+// nobody asked for again, an extra copy of each, all through the import's memory peak.
+func (c *recordCache) bulk(n int) bool { return n > max(c.max/bulkShare, bulkMin) }
+
+// A read of more than 1/bulkShare of the cache's capacity, and of more than bulkMin records, is
+// not cached: 512 at the default capacity. Matching reads up to params.recall (200 by default)
+// records of a kind.
+const (
+	bulkShare = 16
+	bulkMin   = 256
+)
+
 // add caches records decoded from the snapshot whose outbox head was at, unless the mark has
 // moved since: they might then predate a write the mark covers. It evicts the least recently used.
 func (c *recordCache) add(k domain.Kind, recs []domain.Record, at int64) {

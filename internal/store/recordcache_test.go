@@ -322,3 +322,43 @@ func TestReadsAfterAWriteSeeIt(t *testing.T) {
 		}
 	}
 }
+
+// TestBulkReadsAreNotCached reads more records at once than the cache takes from one read (the
+// indexer's batches): none is cached, each is right, and a change the caller makes to one
+// reaches no later read, bulk or not.
+func TestBulkReadsAreNotCached(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openStore(t)
+	const n = 600 // more than the default cache's 512 per read
+	var recs []domain.Record
+	var ids []string
+	for i := range n {
+		a := achievement(fmt.Sprintf("a%03d", i), i)
+		recs, ids = append(recs, a), append(ids, a.ID)
+	}
+	if err := s.PutMany(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 2 {
+		got, err := s.GetMany(ctx, domain.Achievements, ids)
+		if err != nil || len(got) != n {
+			t.Fatalf("round %d: GetMany = %d records, %v", round, len(got), err)
+		}
+		for i, id := range ids {
+			if want := achievement(id, i).Title; titleOf(got[id]) != want {
+				t.Fatalf("round %d: %s has title %q, want %q", round, id, titleOf(got[id]), want)
+			}
+			got[id].(*domain.Achievement).Title = "changed by the caller"
+		}
+		if c := store.CachedRecords(s); c != 0 {
+			t.Fatalf("round %d: a bulk read left %d records in the cache", round, c)
+		}
+	}
+	small, err := s.GetMany(ctx, domain.Achievements, ids[:10])
+	if err != nil || titleOf(small[ids[0]]) != achievement(ids[0], 0).Title {
+		t.Fatalf("a small read after bulk reads: %v, %v", small[ids[0]], err)
+	}
+	if c := store.CachedRecords(s); c != 10 {
+		t.Fatalf("a read of 10 left %d records in the cache, want 10", c)
+	}
+}
