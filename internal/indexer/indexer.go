@@ -3,6 +3,7 @@ package indexer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -31,6 +32,10 @@ var (
 	_ Source = (*store.Store)(nil)
 	_ Target = (*index.Index)(nil)
 )
+
+// ErrOutboxPruned: outbox rows the index has not applied were pruned; only a rebuild of the
+// index from the store brings it up to date.
+var ErrOutboxPruned = errors.New("outbox rows this index has not applied were pruned")
 
 // Indexer drains the outbox into the index. Applying is idempotent: a row is applied by
 // reading the record's current state, so replaying rows after a crash is harmless.
@@ -169,6 +174,14 @@ func (x *Indexer) load(ctx context.Context, after uint64) (batch, error) {
 	rows, err := x.src.OutboxAfter(ctx, after, x.batch)
 	if err != nil || len(rows) == 0 {
 		return batch{}, err
+	}
+	if rows[0].Seq != after+1 {
+		// Sequence numbers are handed out without gaps and rows are deleted only by pruning,
+		// which never passes this index's position: the index is older than the outbox (a
+		// restored copy, say) and the writes in between are gone. Applying the rest would
+		// hide that the index misses them.
+		return batch{}, fmt.Errorf("indexer: %w: the index is at outbox position %d, the oldest row left is %d; run `techmatch reindex`",
+			ErrOutboxPruned, after, rows[0].Seq)
 	}
 	// The last row for an id wins; its current state in the store decides put or delete.
 	ids := map[domain.Kind][]string{}

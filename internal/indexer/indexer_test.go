@@ -248,3 +248,43 @@ func TestDrainFailedApplyDropsReadAhead(t *testing.T) {
 		t.Errorf("after the retry: indexed %v at %d, want all 5 at %d", got, ix.Position(), head)
 	}
 }
+
+// Pruning what the index has applied is invisible to it; an index behind pruned rows (a
+// restored older copy) stops with ErrOutboxPruned instead of silently missing those writes.
+func TestDrainStopsBehindPrunedRows(t *testing.T) {
+	ctx := context.Background()
+	st, ix, _ := setup(t)
+	x := indexer.New(st, ix, indexer.Options{})
+	put(t, st, ach("p1", "储能"), ach("p2", "光伏"))
+	if err := x.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PruneOutbox(ctx, ix.Position()); err != nil {
+		t.Fatal(err)
+	}
+	put(t, st, ach("p3", "氢能"))
+	if err := x.Drain(ctx); err != nil {
+		t.Fatalf("Drain after pruning applied rows: %v", err)
+	}
+
+	at := ix.Position()
+	put(t, st, ach("p4", "风电"))
+	head, _ := st.OutboxHead(ctx)
+	if _, err := st.PruneOutbox(ctx, head); err != nil { // past the index: rows it never saw
+		t.Fatal(err)
+	}
+	put(t, st, ach("p5", "核能"))
+	err := x.Drain(ctx)
+	if !errors.Is(err, indexer.ErrOutboxPruned) {
+		t.Fatalf("Drain behind pruned rows: err = %v, want ErrOutboxPruned", err)
+	}
+	if !errors.Is(x.Err(), indexer.ErrOutboxPruned) {
+		t.Errorf("Err = %v, want ErrOutboxPruned for /readyz", x.Err())
+	}
+	if ix.Position() != at {
+		t.Errorf("position moved from %d to %d past the gap", at, ix.Position())
+	}
+	if got := ids(t, ix, domain.Achievements); len(got) != 3 {
+		t.Errorf("indexed %v, want p1–p3 only", got)
+	}
+}
