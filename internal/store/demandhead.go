@@ -28,42 +28,12 @@ const selectDemandHead = `SELECT r.rev, r.enterprise,
 // selectKeyByHash is KeyByHash's query, looked up on every request that carries a key.
 const selectKeyByHash = `SELECT id, role, subject, created_by, created_at FROM api_keys WHERE hash = ? AND revoked_at IS NULL`
 
-// hotReads are the read statements of every request, prepared once: database/sql prepares an
-// unprepared query on each call, which cost as much as running it.
-type hotReads struct {
-	demandHead, keyByHash *sql.Stmt
-}
-
-func prepareHotReads(ctx context.Context, db *sql.DB) (*hotReads, error) {
-	var hr hotReads
-	for _, p := range []struct {
-		dst   **sql.Stmt
-		query string
-	}{{&hr.demandHead, selectDemandHead}, {&hr.keyByHash, selectKeyByHash}} {
-		st, err := db.PrepareContext(ctx, p.query)
-		if err != nil {
-			hr.close()
-			return nil, fmt.Errorf("store: prepare: %w", err)
-		}
-		*p.dst = st
-	}
-	return &hr, nil
-}
-
-func (hr *hotReads) close() {
-	for _, st := range []*sql.Stmt{hr.demandHead, hr.keyByHash} {
-		if st != nil {
-			st.Close()
-		}
-	}
-}
-
 // DemandHead reads a demand's rev, owner and feedback version; the error wraps
 // domain.ErrNotFound when the demand does not exist. It reads the database every time, so it is
 // as current as Get, across processes too.
 func (s *Store) DemandHead(ctx context.Context, id string) (DemandHead, error) {
 	h := DemandHead{ID: id}
-	err := s.hot.demandHead.QueryRowContext(ctx, id).Scan(&h.Rev, &h.Enterprise, &h.Feedback)
+	err := s.reads.demandHead.QueryRowContext(ctx, id).Scan(&h.Rev, &h.Enterprise, &h.Feedback)
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, fmt.Errorf("store: head of demand %s: %w", id, domain.ErrNotFound)
 	}

@@ -48,7 +48,7 @@ func (s *Store) CreateKey(ctx context.Context, k *APIKey, hash []byte) error {
 func (s *Store) KeyByHash(ctx context.Context, hash []byte) (APIKey, error) {
 	var k APIKey
 	var at int64
-	err := s.hot.keyByHash.QueryRowContext(ctx, hash).Scan(&k.ID, &k.Role, &k.Subject, &k.CreatedBy, &at)
+	err := s.reads.keyByHash.QueryRowContext(ctx, hash).Scan(&k.ID, &k.Role, &k.Subject, &k.CreatedBy, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return k, fmt.Errorf("store: key by hash: %w", domain.ErrNotFound)
 	}

@@ -152,34 +152,16 @@ const (
 	selectBodies      = `SELECT body FROM records WHERE kind = ? AND id IN (SELECT value FROM json_each(?))`
 )
 
-// readStmts are GetMany's statements, prepared once: database/sql otherwise prepares an
-// unprepared query on every call, which costs about as much as running it.
+// readStmts are the read statements prepared once: GetMany's, and the two every cached match
+// or keyed request runs (DemandHead, KeyByHash).
 type readStmts struct {
 	head, complete, written, bodies *sql.Stmt
+	demandHead, keyByHash           *sql.Stmt
 }
 
-func prepareReadStmts(ctx context.Context, db *sql.DB) (*readStmts, error) {
-	var rs readStmts
-	for _, p := range []struct {
-		dst   **sql.Stmt
-		query string
-	}{{&rs.head, selectOutboxHead}, {&rs.complete, selectLogComplete}, {&rs.written, selectWritten}, {&rs.bodies, selectBodies}} {
-		st, err := db.PrepareContext(ctx, p.query)
-		if err != nil {
-			rs.close()
-			return nil, fmt.Errorf("store: prepare: %w", err)
-		}
-		*p.dst = st
-	}
-	return &rs, nil
-}
-
-func (rs *readStmts) close() {
-	for _, st := range []*sql.Stmt{rs.head, rs.complete, rs.written, rs.bodies} {
-		if st != nil {
-			st.Close()
-		}
-	}
+func (rs *readStmts) specs() []stmtSpec {
+	return []stmtSpec{{&rs.head, selectOutboxHead}, {&rs.complete, selectLogComplete}, {&rs.written, selectWritten},
+		{&rs.bodies, selectBodies}, {&rs.demandHead, selectDemandHead}, {&rs.keyByHash, selectKeyByHash}}
 }
 
 // catchUp brings the cache up to the outbox head of tx's snapshot and returns that head.

@@ -25,9 +25,10 @@ type Store struct {
 	write *sql.DB
 	read  *sql.DB
 	stmts *writeStmts
-	hot   *hotReads
 	reads *readStmts
 	recs  *recordCache
+	// prepared are the statements of stmts and reads, closed with the store.
+	prepared []*sql.Stmt
 }
 
 // busyTimeoutMS only matters when another process (say `techmatch import` beside a running
@@ -76,8 +77,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 
-	if s.stmts, err = prepareWriteStmts(ctx, write); err != nil {
-		write.Close()
+	s.stmts = &writeStmts{}
+	if err := s.prepare(ctx, write, s.stmts.specs()); err != nil {
+		s.Close()
 		return nil, err
 	}
 	read, err := sql.Open("sqlite", base+"?"+common+"&_query_only=1")
@@ -90,11 +92,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	read.SetMaxIdleConns(n)
 	read.SetConnMaxIdleTime(5 * time.Minute)
 	s.read = read
-	if s.hot, err = prepareHotReads(ctx, read); err != nil {
-		s.Close()
-		return nil, err
-	}
-	if s.reads, err = prepareReadStmts(ctx, read); err != nil {
+	s.reads = &readStmts{}
+	if err := s.prepare(ctx, read, s.reads.specs()); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -111,14 +110,8 @@ func (s *Store) Path() string { return s.path }
 // Close closes both connection pools; the WAL is checkpointed when the last connection closes.
 func (s *Store) Close() error {
 	var errs []error
-	if s.stmts != nil {
-		s.stmts.close()
-	}
-	if s.hot != nil {
-		s.hot.close()
-	}
-	if s.reads != nil {
-		s.reads.close()
+	for _, st := range s.prepared {
+		st.Close()
 	}
 	if s.read != nil {
 		errs = append(errs, s.read.Close())
@@ -224,6 +217,26 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// stmtSpec is a statement to prepare once, and where to keep it. database/sql otherwise
+// prepares an unprepared query on every call, which costs about as much as running it.
+type stmtSpec struct {
+	dst   **sql.Stmt
+	query string
+}
+
+// prepare prepares each of specs on db; Close closes them.
+func (s *Store) prepare(ctx context.Context, db *sql.DB, specs []stmtSpec) error {
+	for _, p := range specs {
+		st, err := db.PrepareContext(ctx, p.query)
+		if err != nil {
+			return fmt.Errorf("store: prepare: %w", err)
+		}
+		*p.dst = st
+		s.prepared = append(s.prepared, st)
+	}
+	return nil
 }
 
 // now is the server time written into records and logs: UTC, without a monotonic reading.

@@ -120,28 +120,8 @@ type writeStmts struct {
 	current, upsert, outbox *sql.Stmt
 }
 
-func prepareWriteStmts(ctx context.Context, db *sql.DB) (*writeStmts, error) {
-	var ws writeStmts
-	for _, p := range []struct {
-		dst   **sql.Stmt
-		query string
-	}{{&ws.current, selectCurrent}, {&ws.upsert, upsertRecord}, {&ws.outbox, insertOutbox}} {
-		st, err := db.PrepareContext(ctx, p.query)
-		if err != nil {
-			ws.close()
-			return nil, fmt.Errorf("store: prepare: %w", err)
-		}
-		*p.dst = st
-	}
-	return &ws, nil
-}
-
-func (ws *writeStmts) close() {
-	for _, st := range []*sql.Stmt{ws.current, ws.upsert, ws.outbox} {
-		if st != nil {
-			st.Close()
-		}
-	}
+func (ws *writeStmts) specs() []stmtSpec {
+	return []stmtSpec{{&ws.current, selectCurrent}, {&ws.upsert, upsertRecord}, {&ws.outbox, insertOutbox}}
 }
 
 // recordWriter writes records inside one transaction.
