@@ -83,7 +83,13 @@ func (w *Worker) PruneOutbox(ctx context.Context) (int64, error) {
 	if w.retention <= 0 {
 		return 0, nil
 	}
-	return w.st.PruneApplied(ctx, w.index.Position(), time.Now().Add(-w.retention))
+	// The worker's own position bounds it too, even before its row in the consumers table
+	// exists (0: nothing is pruned before the worker's first step).
+	pos, err := w.st.ConsumerPosition(ctx, ConsumerName)
+	if err != nil {
+		return 0, err
+	}
+	return w.st.PruneApplied(ctx, min(pos, w.index.Position()), time.Now().Add(-w.retention))
 }
 
 // Notify asks for a step soon; it never blocks.

@@ -218,3 +218,14 @@ func TestWorkerPrunesOnlyWhatItHasApplied(t *testing.T) {
 		t.Fatal("the supply written before the prune was never listed")
 	}
 }
+
+// Before the worker's first step it has no row among the consumers, and nothing is pruned.
+func TestWorkerPrunesNothingBeforeItsFirstStep(t *testing.T) {
+	ctx := context.Background()
+	e := newWorkerEnv(t)
+	e.write(t, openDemands(2))
+	e.w.WithOutboxRetention(time.Nanosecond)
+	if n, err := e.w.PruneOutbox(ctx); err != nil || n != 0 {
+		t.Fatalf("PruneOutbox before the first step = %d, %v; want 0", n, err)
+	}
+}
