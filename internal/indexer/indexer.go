@@ -20,6 +20,7 @@ type Source interface {
 	OutboxHead(ctx context.Context) (uint64, error)
 	GetMany(ctx context.Context, k domain.Kind, ids []string) (map[string]domain.Record, error)
 	Scan(ctx context.Context, k domain.Kind, fn func(domain.Record) error) error
+	ExpertsLinking(ctx context.Context, k domain.Kind, ids []string) ([]string, error)
 }
 
 // Target is the index the outbox is applied to.
@@ -191,6 +192,20 @@ func (x *Indexer) load(ctx context.Context, after uint64) (batch, error) {
 		if !seen[k] {
 			seen[k] = true
 			ids[r.Kind] = append(ids[r.Kind], r.ID)
+		}
+	}
+	// An expert's searchable text holds the titles of the records it links (the index's
+	// enricher): when one of those changes or goes, the expert is indexed again too.
+	for _, kind := range []domain.Kind{domain.Achievements, domain.Patents} {
+		experts, err := x.src.ExpertsLinking(ctx, kind, ids[kind])
+		if err != nil {
+			return batch{}, fmt.Errorf("indexer: load: %w", err)
+		}
+		for _, id := range experts {
+			if k := (index.DocKey{Kind: domain.Experts, ID: id}); !seen[k] {
+				seen[k] = true
+				ids[domain.Experts] = append(ids[domain.Experts], id)
+			}
 		}
 	}
 	b := batch{rows: len(rows), last: rows[len(rows)-1].Seq}

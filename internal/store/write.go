@@ -126,6 +126,7 @@ func (ws *writeStmts) specs() []stmtSpec {
 
 // recordWriter writes records inside one transaction.
 type recordWriter struct {
+	tx                  *sql.Tx
 	at                  time.Time
 	current, upsert, ob *sql.Stmt
 	owner               string // when set, only a record of this enterprise may be replaced
@@ -134,6 +135,7 @@ type recordWriter struct {
 func (s *Store) writer(ctx context.Context, tx *sql.Tx) *recordWriter {
 	// The time is read inside the transaction: writes are serialised, so updated_at follows seq.
 	return &recordWriter{
+		tx:      tx,
 		at:      now(),
 		current: tx.StmtContext(ctx, s.stmts.current),
 		upsert:  tx.StmtContext(ctx, s.stmts.upsert),
@@ -186,6 +188,11 @@ func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool
 		nanos(m.CreatedAt), nanos(m.UpdatedAt), seq, string(body)); err != nil {
 		return false, err
 	}
+	if e, ok := rec.(*domain.Expert); ok {
+		if err := writeLinks(ctx, w.tx, e); err != nil {
+			return false, err
+		}
+	}
 	return created, nil
 }
 
@@ -220,6 +227,11 @@ func (s *Store) Delete(ctx context.Context, k domain.Kind, id string) error {
 			return err
 		} else if n == 0 {
 			return domain.ErrNotFound
+		}
+		if k == domain.Experts {
+			if err := deleteLinks(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		_, err = tx.ExecContext(ctx, insertOutbox, k, id, opDelete, nanos(now()))
 		return err

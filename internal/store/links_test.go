@@ -1,0 +1,95 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"testing"
+
+	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/store"
+)
+
+func expertLinking(id string, achievements, patents []string) *domain.Expert {
+	e := &domain.Expert{}
+	e.ID, e.Title, e.Status = id, "专家 "+id, "active"
+	e.AchievementIDs, e.PatentIDs = achievements, patents
+	return e
+}
+
+func linking(t *testing.T, s *store.Store, k domain.Kind, ids ...string) []string {
+	t.Helper()
+	got, err := s.ExpertsLinking(context.Background(), k, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// The links follow every write of an expert: a put replaces them, a delete drops them.
+func TestExpertsLinkingFollowsWrites(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openStore(t)
+	if err := s.PutMany(ctx, []domain.Record{
+		expertLinking("e1", []string{"a1", "a2"}, []string{"p1"}),
+		expertLinking("e2", []string{"a2"}, nil),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := linking(t, s, domain.Achievements, "a2", "a9"); !slices.Equal(got, []string{"e1", "e2"}) {
+		t.Errorf("linking a2 = %v, want [e1 e2]", got)
+	}
+	if got := linking(t, s, domain.Patents, "p1"); !slices.Equal(got, []string{"e1"}) {
+		t.Errorf("linking p1 = %v, want [e1]", got)
+	}
+	if got := linking(t, s, domain.Achievements, "p1"); len(got) != 0 {
+		t.Errorf("an achievement id p1 = %v, want none (p1 is a patent)", got)
+	}
+	if _, err := s.Put(ctx, expertLinking("e1", []string{"a3"}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if got := linking(t, s, domain.Achievements, "a1", "a2", "a3"); !slices.Equal(got, []string{"e1", "e2"}) {
+		t.Errorf("after e1 relinked to a3: %v, want [e1 e2]", got)
+	}
+	if got := linking(t, s, domain.Achievements, "a1"); len(got) != 0 {
+		t.Errorf("a1 after e1 dropped it: %v, want none", got)
+	}
+	if err := s.Delete(ctx, domain.Experts, "e2"); err != nil {
+		t.Fatal(err)
+	}
+	if got := linking(t, s, domain.Achievements, "a2"); len(got) != 0 {
+		t.Errorf("a2 after e2 was deleted: %v, want none", got)
+	}
+}
+
+// A database from before the link table gets it filled from the experts already stored.
+func TestExpertLinksMigrationFillsExisting(t *testing.T) {
+	ctx := context.Background()
+	s, path := openStore(t)
+	if err := s.PutMany(ctx, []domain.Record{
+		expertLinking("e1", []string{"a1"}, []string{"p1"}),
+		achievement("a1", 1),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+	// Back to schema version 3: no link table.
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TABLE expert_links`, `PRAGMA user_version = 3`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = db.Close()
+
+	s = openAt(t, path)
+	if got := linking(t, s, domain.Achievements, "a1"); !slices.Equal(got, []string{"e1"}) {
+		t.Errorf("linking a1 after the migration = %v, want [e1]", got)
+	}
+	if got := linking(t, s, domain.Patents, "p1"); !slices.Equal(got, []string{"e1"}) {
+		t.Errorf("linking p1 after the migration = %v, want [e1]", got)
+	}
+}
