@@ -15,6 +15,12 @@ import (
 
 func setup(t *testing.T) (*store.Store, *index.Index, string) {
 	t.Helper()
+	return setupWith(t, nil)
+}
+
+// setupWith is setup with the index options opts gives for the store.
+func setupWith(t *testing.T, opts func(*store.Store) []index.Option) (*store.Store, *index.Index, string) {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	st, err := store.Open(ctx, filepath.Join(dir, "db"))
@@ -26,7 +32,11 @@ func setup(t *testing.T) (*store.Store, *index.Index, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ix, _, err := index.Open(filepath.Join(dir, "index"), seg)
+	var o []index.Option
+	if opts != nil {
+		o = opts(st)
+	}
+	ix, _, err := index.Open(filepath.Join(dir, "index"), seg, o...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package indexer_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/techmatch/techmatch/index"
@@ -16,32 +15,19 @@ import (
 // When a linked achievement is renamed or deleted, the expert is indexed again with it.
 func TestLinkedRecordChangesReachTheExpert(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := store.Open(ctx, filepath.Join(dir, "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	seg, err := index.NewSegmenter("", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	enrich := func(ctx context.Context, r domain.Record) string {
-		e, ok := r.(*domain.Expert)
-		if !ok {
-			return ""
-		}
-		text, err := match.ExpertExtraText(ctx, st, e)
-		if err != nil {
-			t.Error(err)
-		}
-		return text
-	}
-	ix, _, err := index.Open(filepath.Join(dir, "index"), seg, index.WithEnricher(enrich))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
+	st, ix, _ := setupWith(t, func(st *store.Store) []index.Option {
+		return []index.Option{index.WithEnricher(func(ctx context.Context, r domain.Record) string {
+			e, ok := r.(*domain.Expert)
+			if !ok {
+				return ""
+			}
+			text, err := match.ExpertExtraText(ctx, st, e)
+			if err != nil {
+				t.Error(err)
+			}
+			return text
+		})}
+	})
 	x := indexer.New(st, ix, indexer.Options{})
 	drain := func() {
 		t.Helper()
