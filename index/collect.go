@@ -22,11 +22,7 @@ import (
 // thousands, was about 40% of recall. One snapshot for both, so that a batch applied in
 // between cannot give a hit the score of one version and the coverage of another.
 func (ix *Index) top(ctx context.Context, q query.Query, terms []queryTerm, size int) (search.DocumentMatchCollection, error) {
-	adv, err := ix.bleve.Advanced()
-	if err != nil {
-		return nil, fmt.Errorf("index: recall: %w", err)
-	}
-	reader, err := adv.Reader()
+	reader, err := ix.snapshot()
 	if err != nil {
 		return nil, fmt.Errorf("index: recall: %w", err)
 	}
@@ -53,6 +49,15 @@ func (ix *Index) top(ctx context.Context, q query.Query, terms []queryTerm, size
 		return nil, err
 	}
 	return dms, nil
+}
+
+// snapshot opens a reader of the index as it is now; the caller closes it.
+func (ix *Index) snapshot() (bindex.IndexReader, error) {
+	adv, err := ix.bleve.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	return adv.Reader()
 }
 
 // textTokens are the text-field tokens textQuery searches: each term's own bigrams (its

@@ -74,11 +74,7 @@ func (ix *Index) dfReader() (*dfReader, error) {
 	c.mu.Lock()
 	epoch := c.epoch
 	c.mu.Unlock()
-	adv, err := ix.bleve.Advanced()
-	if err != nil {
-		return nil, fmt.Errorf("index: idf: %w", err)
-	}
-	reader, err := adv.Reader()
+	reader, err := ix.snapshot()
 	if err != nil {
 		return nil, fmt.Errorf("index: idf: %w", err)
 	}

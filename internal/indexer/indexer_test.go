@@ -269,7 +269,7 @@ func TestDrainStopsBehindPrunedRows(t *testing.T) {
 	if err := x.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.PruneOutbox(ctx, ix.Position()); err != nil {
+	if _, err := st.PruneApplied(ctx, ix.Position(), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	put(t, st, ach("p3", "氢能"))
@@ -280,7 +280,7 @@ func TestDrainStopsBehindPrunedRows(t *testing.T) {
 	at := ix.Position()
 	put(t, st, ach("p4", "风电"))
 	head, _ := st.OutboxHead(ctx)
-	if _, err := st.PruneOutbox(ctx, head); err != nil { // past the index: rows it never saw
+	if _, err := st.PruneApplied(ctx, head, time.Now().Add(time.Hour)); err != nil { // past the index: rows it never saw
 		t.Fatal(err)
 	}
 	put(t, st, ach("p5", "核能"))

@@ -104,21 +104,13 @@ func (s *Service) reversePairing(p *domain.Profile, now time.Time, d *domain.Dem
 // the order are the ones ranking gave, at the same time now (freshness). d is the demand as
 // ranked (feedback applied) in forward matching; with sup set, the matches are demands for sup.
 func (s *Service) explainListed(ms []domain.Match, cands []Candidate, p *domain.Profile, now time.Time, d *domain.Demand, sup domain.SupplyRecord) {
-	listed := make(map[index.DocKey]int, len(ms))
-	for i, m := range ms {
-		listed[index.DocKey{Kind: m.Kind, ID: m.ID}] = i
-	}
 	var fwd *pairing
 	if sup == nil {
 		filled, _ := inferDemand(d, s.tax, s.noise)
 		fwd = newPairing(s.tax, p.Params, now, d, filled)
 		fwd.explain = true
 	}
-	for _, c := range cands {
-		i, ok := listed[index.DocKey{Kind: c.Hit.Kind, ID: c.Hit.ID}]
-		if !ok {
-			continue
-		}
+	eachListed(ms, cands, func(domain.Match) bool { return true }, func(i int, c Candidate) {
 		switch r := c.Record.(type) {
 		case domain.SupplyRecord:
 			if fwd != nil {
@@ -130,6 +122,22 @@ func (s *Service) explainListed(ms []domain.Match, cands []Candidate, p *domain.
 				pr.explain = true
 				ms[i] = pr.score(p, sup, r, demandCandidate{pr.d}, c.Hit)
 			}
+		}
+	})
+}
+
+// eachListed calls fn with the position in ms and the candidate of every match that want
+// accepts.
+func eachListed(ms []domain.Match, cands []Candidate, want func(domain.Match) bool, fn func(i int, c Candidate)) {
+	listed := make(map[index.DocKey]int, len(ms))
+	for i, m := range ms {
+		if want(m) {
+			listed[index.DocKey{Kind: m.Kind, ID: m.ID}] = i
+		}
+	}
+	for _, c := range cands {
+		if i, ok := listed[index.DocKey{Kind: c.Hit.Kind, ID: c.Hit.ID}]; ok {
+			fn(i, c)
 		}
 	}
 }
@@ -314,22 +322,12 @@ func sortMatches(ms []domain.Match, bm25 []float64) {
 // Recall runs without highlighting: loading the stored text of all its candidates cost about a
 // sixth of a match, and only the listed few are shown. The record holds the same text.
 func fillHighlights(ms []domain.Match, cands []Candidate) {
-	listed := make(map[index.DocKey]int, len(ms))
-	for i, m := range ms {
-		if m.Highlights == nil {
-			listed[index.DocKey{Kind: m.Kind, ID: m.ID}] = i
-		}
-	}
-	for _, c := range cands {
-		i, ok := listed[index.DocKey{Kind: c.Hit.Kind, ID: c.Hit.ID}]
-		if !ok {
-			continue
-		}
+	eachListed(ms, cands, func(m domain.Match) bool { return m.Highlights == nil }, func(i int, c Candidate) {
 		switch r := c.Record.(type) {
 		case domain.SupplyRecord:
 			ms[i].Highlights = index.Highlights(r.Common().Title, r.Common().Summary, c.Hit.Matched)
 		case *domain.Demand:
 			ms[i].Highlights = index.Highlights(r.Title, r.Description, c.Hit.Matched)
 		}
-	}
+	})
 }

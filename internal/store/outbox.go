@@ -74,21 +74,12 @@ func (s *Store) OutboxHead(ctx context.Context) (uint64, error) {
 
 // PruneApplied deletes the entries written before before that every reader is done with: Seq ≤
 // upTo, which the caller takes from the positions it knows (the index's), and ≤ the position of
-// every consumer in the consumers table. It returns how many it deleted.
+// every consumer in the consumers table. It returns how many it deleted. AUTOINCREMENT
+// guarantees pruned sequence numbers are never handed out again.
 func (s *Store) PruneApplied(ctx context.Context, upTo uint64, before time.Time) (int64, error) {
-	return s.pruneOutbox(ctx, upTo, `DELETE FROM outbox
-		WHERE seq <= MIN(?1, COALESCE((SELECT MIN(position) FROM consumers), ?1)) AND at < ?2`, nanos(before))
-}
-
-// PruneOutbox deletes the entries with Seq ≤ upTo and returns how many it deleted, whoever
-// has yet to read them. AUTOINCREMENT guarantees pruned sequence numbers are never handed out again.
-func (s *Store) PruneOutbox(ctx context.Context, upTo uint64) (int64, error) {
-	return s.pruneOutbox(ctx, upTo, `DELETE FROM outbox WHERE seq <= ?1`)
-}
-
-// pruneOutbox runs a delete whose first parameter is upTo.
-func (s *Store) pruneOutbox(ctx context.Context, upTo uint64, query string, args ...any) (int64, error) {
-	res, err := s.write.ExecContext(ctx, query, append([]any{int64(upTo)}, args...)...)
+	res, err := s.write.ExecContext(ctx, `DELETE FROM outbox
+		WHERE seq <= MIN(?1, COALESCE((SELECT MIN(position) FROM consumers), ?1)) AND at < ?2`,
+		int64(upTo), nanos(before))
 	if err != nil {
 		return 0, fmt.Errorf("store: prune outbox up to %d: %w", upTo, err)
 	}

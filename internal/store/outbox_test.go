@@ -88,16 +88,16 @@ func TestPruneOutboxNeverReusesSeq(t *testing.T) {
 		}
 	}
 	es := outboxAll(t, s)
-	n, err := s.PruneOutbox(ctx, es[1].Seq)
+	n, err := s.PruneApplied(ctx, es[1].Seq, time.Now().Add(time.Hour))
 	if err != nil || n != 2 {
-		t.Fatalf("PruneOutbox(%d) = %d, %v; want 2", es[1].Seq, n, err)
+		t.Fatalf("PruneApplied(%d) = %d, %v; want 2", es[1].Seq, n, err)
 	}
 	if got := entries(outboxAll(t, s)); !slices.Equal(got, entries(es[2:])) {
 		t.Fatalf("after prune outbox = %v, want %v", got, entries(es[2:]))
 	}
 	head := es[3].Seq
-	if n, err := s.PruneOutbox(ctx, head); err != nil || n != 2 {
-		t.Fatalf("PruneOutbox(head) = %d, %v; want 2", n, err)
+	if n, err := s.PruneApplied(ctx, head, time.Now().Add(time.Hour)); err != nil || n != 2 {
+		t.Fatalf("PruneApplied(head) = %d, %v; want 2", n, err)
 	}
 	if h, err := s.OutboxHead(ctx); err != nil || h != head {
 		t.Fatalf("OutboxHead after pruning everything = %d, %v; want %d (the head stays)", h, err, head)

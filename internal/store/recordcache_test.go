@@ -87,7 +87,7 @@ func TestReadsSeeEveryWrite(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.PruneOutbox(ctx, head); err != nil {
+			if _, err := s.PruneApplied(ctx, head, time.Now().Add(time.Hour)); err != nil {
 				t.Fatal(err)
 			}
 			return a.Title, false
