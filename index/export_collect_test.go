@@ -4,28 +4,37 @@ import (
 	"context"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
 )
 
 // RecallOnePass is Recall with the term locations collected by bleve's own search, for every
 // document the query matches: what Recall did before top split it in two steps, and what
 // those steps must reproduce.
 func RecallOnePass(ctx context.Context, ix *Index, r RecallRequest) ([]Hit, error) {
-	q, terms, size, err := ix.recallQuery(ctx, r)
-	if err != nil || q == nil {
+	rq, err := ix.recallQuery(ctx, r)
+	if err != nil || rq.terms == nil {
 		return []Hit{}, err
 	}
-	req := bleve.NewSearchRequestOptions(q, size, 0, false)
-	req.IncludeLocations = true
-	res, err := ix.bleve.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, err
+	search := func(q query.Query) ([]Hit, error) {
+		req := bleve.NewSearchRequestOptions(q, rq.size, 0, false)
+		req.IncludeLocations = true
+		res, err := ix.bleve.SearchInContext(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		hits, err := ix.hits(ctx, res.Hits, rq.terms, false)
+		if err != nil {
+			return nil, err
+		}
+		rankByText(hits, rq.terms, ix.tuning())
+		return hits, nil
 	}
-	hits, err := ix.hits(ctx, res.Hits, terms, false)
-	if err != nil {
-		return nil, err
+	if rq.pruned != nil {
+		if hits, err := search(rq.pruned); err != nil || len(hits) == rq.size {
+			return hits, err
+		}
 	}
-	rankByText(hits, terms, ix.tuning())
-	return hits, nil
+	return search(rq.full())
 }
 
 // PhraseIDF is the idf query analysis gives phrase as a whole term (its phrase weight), read

@@ -48,30 +48,50 @@ type tuning struct {
 	bm25Share   float64 // share of a hit's Text that follows its saturated BM25 score (see blendBM25)
 	bm25Sat     float64 // BM25 score, per unit of the query's total term weight, giving half of bm25Share
 	gramPartial float64 // credit for a term without jieba parts of which only some bigrams occur
+	keyShare    float64 // share of the documents above which a key is common (requiredQuery)
+	maxMissed   float64 // the Coverage requiredQuery may leave unselected; 0: every key selects
 }
 
-var defaultTuning = tuning{partial: 0.7, phraseIDF: true, titleBoost: 0.3, subParts: true, bm25Share: 0.3, bm25Sat: 0.1, gramPartial: 0.5}
+var defaultTuning = tuning{partial: 0.7, phraseIDF: true, titleBoost: 0.3, subParts: true, bm25Share: 0.3, bm25Sat: 0.1, gramPartial: 0.5, keyShare: 0.05, maxMissed: 0.5}
 
 // Recall returns the records that match the request's text, best first (by Text, then Score).
 func (ix *Index) Recall(ctx context.Context, r RecallRequest) ([]Hit, error) {
-	q, terms, size, err := ix.recallQuery(ctx, r)
-	if err != nil || q == nil {
+	rq, err := ix.recallQuery(ctx, r)
+	if err != nil || rq.terms == nil {
 		return []Hit{}, err
 	}
-	return ix.run(ctx, q, terms, size, r.Highlight)
+	if rq.pruned != nil {
+		hits, err := ix.run(ctx, rq.pruned, rq.terms, rq.size, r.Highlight)
+		if err != nil || len(hits) == rq.size {
+			return hits, err
+		}
+	}
+	return ix.run(ctx, rq.full(), rq.terms, rq.size, r.Highlight)
 }
 
-// recallQuery analyses r's text into terms and builds the query for its top size hits; the
-// query is nil when the text has no terms.
-func (ix *Index) recallQuery(ctx context.Context, r RecallRequest) (q *query.BooleanQuery, terms []queryTerm, size int, err error) {
-	size = r.Size
-	if size <= 0 {
-		size = DefaultRecallSize
+// recall is a request analysed into terms, with its queries.
+type recall struct {
+	terms []queryTerm
+	size  int
+	// pruned selects candidates by requiredQuery, leaving out records that share only common
+	// bigrams with the query; nil when it would leave out nothing. A pruned search that finds
+	// fewer than size hits is run again as full, so that such records still fill the list.
+	pruned *query.BooleanQuery
+	full   func() *query.BooleanQuery // every record holding a query bigram
+}
+
+// recallQuery analyses r's text into terms and builds its queries; terms is nil when the text
+// has none.
+func (ix *Index) recallQuery(ctx context.Context, r RecallRequest) (rq recall, err error) {
+	rq.size = r.Size
+	if rq.size <= 0 {
+		rq.size = DefaultRecallSize
 	}
-	terms, err = ix.queryTerms(ctx, r.Title, r.Keywords, r.Body)
+	terms, err := ix.queryTerms(ctx, r.Title, r.Keywords, r.Body)
 	if err != nil || len(terms) == 0 {
-		return nil, nil, 0, err
+		return recall{}, err
 	}
+	rq.terms = terms
 	var mustNot []query.Query
 	if len(r.Exclude) > 0 {
 		ids := make([]string, len(r.Exclude))
@@ -80,13 +100,25 @@ func (ix *Index) recallQuery(ctx context.Context, r RecallRequest) (q *query.Boo
 		}
 		mustNot = append(mustNot, query.NewDocIDQuery(ids))
 	}
-	q = query.NewBooleanQuery(nil, nil, mustNot)
-	restrict(q, ix.textQuery(terms), r.Kinds, r.OnlyOpen)
-	return q, terms, size, nil
+	rq.full = func() *query.BooleanQuery {
+		q := query.NewBooleanQuery(nil, nil, mustNot)
+		restrict(q, ix.textQuery(terms), r.Kinds, r.OnlyOpen)
+		return q
+	}
+	if required := requiredQuery(terms, ix.tuning()); required != nil {
+		q := query.NewBooleanQuery(nil, nil, mustNot)
+		// Should is set whole, like Must in restrict: NewBooleanQuery would wrap it in another
+		// disjunction.
+		q.Should = ix.textQuery(terms)
+		restrict(q, required, r.Kinds, r.OnlyOpen)
+		rq.pruned = q
+	}
+	return rq, nil
 }
 
 // restrict makes text, restricted to kinds (the supply kinds when none) and with onlyOpen to
-// open records, q's scoring clause. No restriction scores: a scored kind clause gave each hit a
+// open records, q's must clause: the text query itself, or the unscored requiredQuery that
+// selects what the should clause scores. No restriction scores: a scored kind clause gave each hit a
 // bonus by the rarity of its kind (experts over achievements) and shrank every score through
 // BM25's query norm. Asked for all supply kinds, the usual case, q excludes demands, the one
 // other kind: a must-not is checked only where a demand could be, while a positive filter over
@@ -128,6 +160,95 @@ func unscored(f query.Query) {
 			unscored(d)
 		}
 	}
+}
+
+// requiredQuery selects the records worth scoring: those holding one of a set of keys, the
+// rarest bigram of each query term and part. A record holding a term or part whole holds its key,
+// so a record holding none of the keys can reach a Coverage (textScore) of at most what the
+// terms and parts without a key in the set give. Keys held by at most t.keyShare of the documents
+// are always in the set: their postings are short. Common keys (研究, 应用, 技术) join it, rarest
+// first, only while a record holding none of the set could still reach a Coverage above
+// t.maxMissed. It does not score: textQuery, the should clause, scores each record it selects by
+// advancing to it. Most of the documents a disjunction of the query's bigrams visits share only
+// a common word with it; before, each was scored, and then ranked at a Coverage near 0.
+func requiredQuery(terms []queryTerm, t tuning) query.Query {
+	if t.keyShare <= 0 {
+		return nil
+	}
+	type key struct {
+		term   string
+		idf    float64
+		common bool
+	}
+	var keys []key
+	seen := map[string]bool{}
+	add := func(qt queryTerm) {
+		if qt.key != "" && !seen[qt.key] {
+			seen[qt.key] = true
+			keys = append(keys, key{qt.key, qt.keyIDF, qt.keyCommon})
+		}
+	}
+	for _, qt := range terms {
+		add(qt)
+		for _, p := range qt.parts {
+			add(p)
+		}
+	}
+	sort.SliceStable(keys, func(i, j int) bool { return keys[i].idf > keys[j].idf })
+	in := map[string]bool{}
+	var out []string
+	for _, k := range keys {
+		if k.common && t.maxMissed > 0 && missedCoverage(terms, in, t) <= t.maxMissed {
+			break
+		}
+		in[k.term] = true
+		out = append(out, k.term)
+	}
+	if len(out) == len(keys) {
+		return nil // every key selects: the full search, without the pruned one's bookkeeping
+	}
+	q := anyTerm(fText, out)
+	unscored(q)
+	return q
+}
+
+// missedCoverage bounds the Coverage of a record holding none of the tokens in: a term counts
+// whole if none of its tokens is in, else by the parts of which none is.
+func missedCoverage(terms []queryTerm, in map[string]bool, t tuning) float64 {
+	free := func(qt queryTerm) bool {
+		for _, tok := range qt.tokens {
+			if in[tok.term] {
+				return false
+			}
+		}
+		return true
+	}
+	var num, den float64
+	for _, qt := range terms {
+		den += qt.weight
+		if free(qt) {
+			num += qt.weight
+			continue
+		}
+		var have, all float64
+		for _, p := range qt.parts {
+			all += p.weight
+			if free(p) {
+				have += p.weight
+			}
+		}
+		if all > 0 {
+			credit := t.partial
+			if qt.grams {
+				credit = t.gramPartial
+			}
+			num += qt.weight * credit * have / all
+		}
+	}
+	if den == 0 {
+		return 0
+	}
+	return num / den
 }
 
 // textQuery builds the scoring query: each term's bigrams in the text field, weighted by the

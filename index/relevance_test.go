@@ -224,6 +224,9 @@ func TestRelevanceVariants(t *testing.T) {
 		{"no BM25 in Text", with(func(v *index.Tuning) { v.BM25Share = 0 })},
 		{"BM25 share 0.5", with(func(v *index.Tuning) { v.BM25Share = 0.5 })},
 		{"BM25 saturation 0.3", with(func(v *index.Tuning) { v.BM25Sat = 0.3 })},
+		{"every key selects", with(func(v *index.Tuning) { v.KeyShare = 0 })},
+		{"common keys 2%, 0.5", with(func(v *index.Tuning) { v.KeyShare, v.MaxMissed = 0.02, 0.5 })},
+		{"common keys 5%, 1", with(func(v *index.Tuning) { v.MaxMissed = 1 })},
 	} {
 		ix, err := index.OpenMem(seg, index.WithTune(v.tune))
 		if err != nil {

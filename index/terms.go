@@ -32,6 +32,10 @@ type queryTerm struct {
 	// grams: parts are the term's bigrams, for a term jieba keeps whole and cannot tile with
 	// sub-words (管幕法, 增韧性); they earn less credit (tuning.gramPartial) than words do.
 	grams bool
+	// key is its rarest token: a record holding the term whole holds it (see requiredQuery).
+	key       string
+	keyIDF    float64
+	keyCommon bool // key is held by more than tuning.keyShare of the documents
 }
 
 type termToken struct {
@@ -114,8 +118,10 @@ func bigrams(c *dfCache) map[string]uint64 { return c.df }
 func phrases(c *dfCache) map[string]uint64 { return c.phrase }
 
 // idf is BM25's idf of a term held by df of n documents.
-func idf(n, df uint64) float64 {
-	return math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
+func idf(n, df uint64) float64 { return idfOf(n, float64(df)) }
+
+func idfOf(n uint64, df float64) float64 {
+	return math.Log(1 + (float64(n)-df+0.5)/(df+0.5))
 }
 
 // idfs returns the BM25 idf of each term in the text field, reading the index only for terms
@@ -275,7 +281,15 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 		}
 		qt.weight *= best
 	}
+	minIDF := 0.0
+	if share := ix.tuning().keyShare; share > 0 {
+		minIDF = idfOf(dr.total, share*float64(dr.total))
+	}
 	for i := range terms {
+		setKey(&terms[i], idf, minIDF)
+		for j := range terms[i].parts {
+			setKey(&terms[i].parts[j], idf, minIDF)
+		}
 		if i < nHead && ix.tuning().phraseIDF {
 			if err := dr.phraseWeight(ctx, &terms[i], idf); err != nil {
 				return nil, err
@@ -298,6 +312,17 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 		terms = terms[:min(nHead, len(terms))+maxBodyTerms]
 	}
 	return terms, nil
+}
+
+// setKey sets qt's key to its token of the highest idf, the first of equals.
+func setKey(qt *queryTerm, idf map[string]float64, minIDF float64) {
+	qt.keyIDF = -1
+	for _, t := range qt.tokens {
+		if v := idf[t.term]; v > qt.keyIDF {
+			qt.keyIDF, qt.key = v, t.term
+		}
+	}
+	qt.keyCommon = qt.keyIDF < minIDF
 }
 
 // chunks splits text at anything that is not a letter, digit or joiner inside a term.
