@@ -30,7 +30,7 @@ func RecallOnePass(ctx context.Context, ix *Index, r RecallRequest) ([]Hit, erro
 		return hits, nil
 	}
 	if rq.pruned != nil {
-		if hits, err := search(rq.pruned); err != nil || len(hits) == rq.size {
+		if hits, err := search(rq.pruned); err != nil || len(hits) >= rq.minFill() {
 			return hits, err
 		}
 	}

@@ -11,6 +11,7 @@ type Tuning struct {
 	BM25Share, BM25Sat   float64
 	GramPartial          float64
 	KeyShare, MaxMissed  float64
+	MinFill              float64
 }
 
 // DefaultTuning is what an index uses unless told otherwise.
@@ -18,7 +19,7 @@ func DefaultTuning() Tuning {
 	t := defaultTuning
 	return Tuning{Partial: t.partial, PhraseBoost: t.phraseBoost, PhraseIDF: t.phraseIDF, Title: t.titleBoost,
 		Flat: t.flatBoost, SubParts: t.subParts, BM25Share: t.bm25Share, BM25Sat: t.bm25Sat, GramPartial: t.gramPartial,
-		KeyShare: t.keyShare, MaxMissed: t.maxMissed}
+		KeyShare: t.keyShare, MaxMissed: t.maxMissed, MinFill: t.minFill}
 }
 
 // WithTune sets every knob.
@@ -26,7 +27,7 @@ func WithTune(t Tuning) Option {
 	return func(ix *Index) {
 		ix.tune = &tuning{partial: t.Partial, phraseBoost: t.PhraseBoost, phraseIDF: t.PhraseIDF, titleBoost: t.Title,
 			flatBoost: t.Flat, subParts: t.SubParts, bm25Share: t.BM25Share, bm25Sat: t.BM25Sat, gramPartial: t.GramPartial,
-			keyShare: t.KeyShare, maxMissed: t.MaxMissed}
+			keyShare: t.KeyShare, maxMissed: t.MaxMissed, minFill: t.MinFill}
 	}
 }
 

@@ -50,9 +50,10 @@ type tuning struct {
 	gramPartial float64 // credit for a term without jieba parts of which only some bigrams occur
 	keyShare    float64 // share of the documents above which a key is common (requiredQuery)
 	maxMissed   float64 // the Coverage requiredQuery may leave unselected; 0: every key selects
+	minFill     float64 // share of the list a pruned search must fill not to be run in full
 }
 
-var defaultTuning = tuning{partial: 0.7, phraseIDF: true, titleBoost: 0.3, subParts: true, bm25Share: 0.3, bm25Sat: 0.1, gramPartial: 0.5, keyShare: 0.05, maxMissed: 0.5}
+var defaultTuning = tuning{partial: 0.7, phraseIDF: true, titleBoost: 0.3, subParts: true, bm25Share: 0.3, bm25Sat: 0.1, gramPartial: 0.5, keyShare: 0.05, maxMissed: 0.5, minFill: 0.25}
 
 // Recall returns the records that match the request's text, best first (by Text, then Score).
 func (ix *Index) Recall(ctx context.Context, r RecallRequest) ([]Hit, error) {
@@ -62,7 +63,7 @@ func (ix *Index) Recall(ctx context.Context, r RecallRequest) ([]Hit, error) {
 	}
 	if rq.pruned != nil {
 		hits, err := ix.run(ctx, rq.pruned, rq.terms, rq.size, r.Highlight)
-		if err != nil || len(hits) == rq.size {
+		if err != nil || len(hits) >= rq.minFill() {
 			return hits, err
 		}
 	}
@@ -75,15 +76,22 @@ type recall struct {
 	size  int
 	// pruned selects candidates by requiredQuery, leaving out records that share only common
 	// bigrams with the query; nil when it would leave out nothing. A pruned search that finds
-	// fewer than size hits is run again as full, so that such records still fill the list.
+	// fewer than minFill hits is run again as full, so that such records fill a short list.
 	pruned *query.BooleanQuery
 	full   func() *query.BooleanQuery // every record holding a query bigram
+	fill   float64                    // tuning.minFill
 }
+
+// minFill is the fewest hits a pruned search must find not to be run again in full: a share
+// (tuning.minFill) of the list. Fewer would leave a matcher's hard filters too little to choose
+// from; asking for a full list reran in full every query whose rare terms only a few dozen
+// records hold, at the cost of both searches, to add records holding only its common words.
+func (rq recall) minFill() int { return max(1, int(float64(rq.size)*rq.fill)) }
 
 // recallQuery analyses r's text into terms and builds its queries; terms is nil when the text
 // has none.
 func (ix *Index) recallQuery(ctx context.Context, r RecallRequest) (rq recall, err error) {
-	rq.size = r.Size
+	rq.size, rq.fill = r.Size, ix.tuning().minFill
 	if rq.size <= 0 {
 		rq.size = DefaultRecallSize
 	}

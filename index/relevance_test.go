@@ -227,6 +227,7 @@ func TestRelevanceVariants(t *testing.T) {
 		{"every key selects", with(func(v *index.Tuning) { v.KeyShare = 0 })},
 		{"common keys 2%, 0.5", with(func(v *index.Tuning) { v.KeyShare, v.MaxMissed = 0.02, 0.5 })},
 		{"common keys 5%, 1", with(func(v *index.Tuning) { v.MaxMissed = 1 })},
+		{"pruned lists filled", with(func(v *index.Tuning) { v.MinFill = 1 })},
 	} {
 		ix, err := index.OpenMem(seg, index.WithTune(v.tune))
 		if err != nil {
