@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -58,6 +59,14 @@ func TestBenchRejectsExistingKeepDir(t *testing.T) {
 	out, err := exec.Command(binPath, "bench", "--docs", "10", "--keep", t.TempDir()).CombinedOutput()
 	if err == nil {
 		t.Fatalf("bench --keep on an existing dir succeeded:\n%s", out)
+	}
+}
+
+// TestBenchRejectsNegativeSettle names the flag that is wrong.
+func TestBenchRejectsNegativeSettle(t *testing.T) {
+	out, err := exec.Command(binPath, "bench", "--docs", "10", "--settle", "-1s").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "--settle must not be negative") {
+		t.Fatalf("bench --settle -1s: err %v, output:\n%s", err, out)
 	}
 }
 

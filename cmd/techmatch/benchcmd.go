@@ -29,11 +29,15 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	asJSON := fl.Bool("json", false, "print one JSON object")
 	cfgPath := fl.String("config", "", "configuration file (jieba dictionaries, indexer batch size)")
 	cpuProfile := fl.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
+	settle := fl.Duration("settle", 0, "wait this long after indexing, on both sides, before timing queries (segment merges finish)")
 	if err := fl.Parse(args); err != nil {
 		return errUsage
 	}
 	if *docs < 1 || *demands < 1 {
 		return fmt.Errorf("bench: --docs and --demands must be ≥ 1")
+	}
+	if *settle < 0 {
+		return fmt.Errorf("bench: --settle must not be negative, got %s", *settle)
 	}
 	cfg, err := loadConfig(*cfgPath, getenv)
 	if err != nil {
@@ -77,7 +81,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 
-	opts := bench.Options{Docs: *docs, Demands: *demands, Batch: *batch, Progress: stderr}
+	opts := bench.Options{Docs: *docs, Demands: *demands, Batch: *batch, Progress: stderr, Settle: *settle}
 	mem := cache.NewMemory(max(cfg.Cache.MaxSize, *demands))
 	defer mem.Close()
 	opts.Caches = append(opts.Caches, bench.NamedCache{Name: "memory", Cache: mem})

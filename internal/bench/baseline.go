@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -52,7 +53,7 @@ func (b *Baseline) mapping() (*mapping.IndexMappingImpl, error) {
 
 // run indexes records 0..n-1 of g and times a MatchQuery per demand; it returns docs/s and the
 // query latency.
-func (b *Baseline) run(ctx context.Context, g *Generator, n int, demands []*domain.Demand) (float64, Latency, error) {
+func (b *Baseline) run(ctx context.Context, g *Generator, n int, demands []*domain.Demand, wait time.Duration, progress io.Writer) (float64, Latency, error) {
 	m, err := b.mapping()
 	if err != nil {
 		return 0, Latency{}, err
@@ -79,6 +80,9 @@ func (b *Baseline) run(ctx context.Context, g *Generator, n int, demands []*doma
 		}
 	}
 	rate := float64(n) / time.Since(start).Seconds()
+	if err := settle(ctx, progress, wait); err != nil {
+		return 0, Latency{}, err
+	}
 
 	search := func(d *domain.Demand) error {
 		q := bleve.NewMatchQuery(demandText(d))

@@ -3,12 +3,14 @@ package bench_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/techmatch/techmatch/configs"
@@ -274,5 +276,37 @@ func TestRunRejectsEmptyCorpus(t *testing.T) {
 	_, err := bench.Run(context.Background(), bench.Env{}, newGenerator(t, demoSource(t), 1), bench.Options{Docs: 0, Demands: 10})
 	if err == nil {
 		t.Error("no error for --docs 0")
+	}
+}
+
+// TestRunSettlesBothSides checks that Settle waits after indexing on both sides before queries
+// are timed, and that a cancelled context ends the wait.
+func TestRunSettlesBothSides(t *testing.T) {
+	dir := t.TempDir()
+	seg, err := index.NewSegmenter("", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress strings.Builder
+	opts := bench.Options{
+		Docs: 50, Demands: 5, Settle: 200 * time.Millisecond, Progress: &progress,
+		Baseline: &bench.Baseline{Dir: filepath.Join(dir, "baseline"), Analyzer: index.AnalyzerSearch, Prepare: seg.AddAnalyzers},
+	}
+	start := time.Now()
+	if _, err := bench.Run(context.Background(), env(t, filepath.Join(dir, "data")), newGenerator(t, demoSource(t), 1), opts); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(progress.String(), "waiting 200ms for merges to settle"); n != 2 {
+		t.Errorf("waited %d times, want 2 (baseline and techmatch):\n%s", n, progress.String())
+	}
+	if took := time.Since(start); took < 400*time.Millisecond {
+		t.Errorf("the run took %s, less than its two waits", took)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	opts = bench.Options{Docs: 50, Demands: 5, Settle: time.Hour, Progress: &progress}
+	time.AfterFunc(100*time.Millisecond, cancel)
+	if _, err := bench.Run(ctx, env(t, filepath.Join(dir, "data2")), newGenerator(t, demoSource(t), 1), opts); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled during the wait: err = %v, want context.Canceled", err)
 	}
 }

@@ -61,6 +61,10 @@ type Options struct {
 	Caches   []NamedCache
 	Baseline *Baseline // nil: no baseline
 	Progress io.Writer // one line per phase; nil discards
+	// Settle is how long to wait after indexing, on both sides, before queries are timed: segment
+	// merges run for a while after a bulk import, and queries meanwhile compete with them and
+	// read more, smaller segments. 0 times queries at once, the import's worst case.
+	Settle time.Duration
 }
 
 // Latency is a distribution in milliseconds.
@@ -115,7 +119,7 @@ func Run(ctx context.Context, env Env, g *Generator, o Options) (*Report, error)
 		var rate float64
 		var lat Latency
 		err := phase(ctx, "baseline", func(ctx context.Context) (err error) {
-			rate, lat, err = o.Baseline.run(ctx, g, o.Docs, demands)
+			rate, lat, err = o.Baseline.run(ctx, g, o.Docs, demands, o.Settle, progress)
 			return err
 		})
 		if err != nil {
@@ -149,6 +153,9 @@ func Run(ctx context.Context, env Env, g *Generator, o Options) (*Report, error)
 		return nil, fmt.Errorf("bench: index demands: %w", err)
 	}
 
+	if err := settle(ctx, progress, o.Settle); err != nil {
+		return nil, err
+	}
 	fmt.Fprintf(progress, "techmatch: %d uncached matches\n", len(demands))
 	err = phase(ctx, "match", func(ctx context.Context) (err error) {
 		rep.MatchMS, err = uncached(ctx, env, demands)
@@ -176,6 +183,20 @@ func Run(ctx context.Context, env Env, g *Generator, o Options) (*Report, error)
 	}
 	rep.RSSMB = peakRSSMB()
 	return rep, nil
+}
+
+// settle waits d, for segment merges to finish, unless ctx ends first.
+func settle(ctx context.Context, progress io.Writer, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	fmt.Fprintf(progress, "waiting %s for merges to settle\n", d)
+	select {
+	case <-time.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // phase runs fn under the pprof label phase=name, so that one CPU profile of a whole run can be
