@@ -173,8 +173,25 @@ type batch struct {
 // load reads up to x.batch outbox rows after seq after and the records they name.
 func (x *Indexer) load(ctx context.Context, after uint64) (batch, error) {
 	rows, err := x.src.OutboxAfter(ctx, after, x.batch)
-	if err != nil || len(rows) == 0 {
+	if err != nil {
 		return batch{}, err
+	}
+	if len(rows) == 0 {
+		// Nothing after the index, unless the rows after it were pruned and nothing has been
+		// written since: the head (which pruning does not lower) is then past the index. A row
+		// written between the two reads passes the head too, so the rows are read once more;
+		// rows past this index's position are never pruned while it runs, so none there means
+		// they were pruned before it started (a restored older copy of the index).
+		head, err := x.src.OutboxHead(ctx)
+		if err != nil || head <= after {
+			return batch{}, err
+		}
+		rows, err = x.src.OutboxAfter(ctx, after, 1)
+		if err != nil || len(rows) > 0 {
+			return batch{}, err // written meanwhile: the next step reads it
+		}
+		return batch{}, fmt.Errorf("indexer: %w: the index is at outbox position %d, the outbox is empty up to %d; run `techmatch reindex`",
+			ErrOutboxPruned, after, head)
 	}
 	if rows[0].Seq != after+1 {
 		// Sequence numbers are handed out without gaps and rows are deleted only by pruning,

@@ -298,3 +298,32 @@ func TestDrainStopsBehindPrunedRows(t *testing.T) {
 		t.Errorf("indexed %v, want p1–p3 only", got)
 	}
 }
+
+// TestDrainStopsBehindAnEmptiedOutbox: when pruning took every row the index has not applied
+// and nothing was written since, no row is left to show the gap; the outbox head still does.
+// Before, such an index (a restored older copy) drained nothing and reported ready.
+func TestDrainStopsBehindAnEmptiedOutbox(t *testing.T) {
+	ctx := context.Background()
+	st, ix, _ := setup(t)
+	x := indexer.New(st, ix, indexer.Options{})
+	put(t, st, ach("p1", "储能"))
+	if err := x.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	at := ix.Position()
+	put(t, st, ach("p2", "光伏"))
+	head, _ := st.OutboxHead(ctx)
+	if n, err := st.PruneApplied(ctx, head, time.Now().Add(time.Hour)); err != nil || n != 2 {
+		t.Fatalf("pruned %d rows (%v), want the outbox emptied of its 2", n, err)
+	}
+	err := x.Drain(ctx)
+	if !errors.Is(err, indexer.ErrOutboxPruned) {
+		t.Fatalf("Drain behind an emptied outbox: err = %v, want ErrOutboxPruned", err)
+	}
+	if !errors.Is(x.Err(), indexer.ErrOutboxPruned) {
+		t.Errorf("Err = %v, want ErrOutboxPruned for /readyz", x.Err())
+	}
+	if ix.Position() != at {
+		t.Errorf("position moved from %d to %d past the gap", at, ix.Position())
+	}
+}
