@@ -29,7 +29,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	asJSON := fl.Bool("json", false, "print one JSON object")
 	cfgPath := fl.String("config", "", "configuration file (jieba dictionaries, indexer batch size)")
 	cpuProfile := fl.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
-	settle := fl.Duration("settle", 0, "wait this long after indexing, on both sides, before timing queries (segment merges finish)")
+	settle := fl.Duration("settle", 0, "wait up to this long after indexing, on both sides, for segment merges to finish before timing queries")
 	if err := fl.Parse(args); err != nil {
 		return errUsage
 	}
@@ -111,7 +111,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 		defer pprof.StopCPUProfile()
 	}
-	env := bench.Env{Store: b.store, Indexer: b.indexer, Matcher: matcher, Generation: b.index.Generation, Profile: profile}
+	env := bench.Env{Store: b.store, Indexer: b.indexer, Matcher: matcher, Generation: b.index.Generation, Profile: profile, Settle: b.index.WaitSettled}
 	rep, err := bench.Run(ctx, env, gen, opts)
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 
+	"github.com/techmatch/techmatch/index"
 	"github.com/techmatch/techmatch/internal/domain"
 )
 
@@ -80,7 +81,9 @@ func (b *Baseline) run(ctx context.Context, g *Generator, n int, demands []*doma
 		}
 	}
 	rate := float64(n) / time.Since(start).Seconds()
-	if err := settle(ctx, progress, wait); err != nil {
+	if err := settle(ctx, progress, "baseline", func(ctx context.Context, max time.Duration) (time.Duration, bool, error) {
+		return index.WaitSettled(ctx, idx, max)
+	}, wait); err != nil {
 		return 0, Latency{}, err
 	}
 

@@ -45,6 +45,8 @@ type Env struct {
 	Matcher    Matcher
 	Generation func(domain.Kind) uint64 // the index's data generation, part of cache keys
 	Profile    *domain.Profile          // the stored default profile
+	// Settle waits up to max for the index's merges to finish (index.WaitSettled); nil: no wait.
+	Settle func(ctx context.Context, max time.Duration) (time.Duration, bool, error)
 }
 
 // NamedCache is a cache backend to time the cached path over.
@@ -61,9 +63,10 @@ type Options struct {
 	Caches   []NamedCache
 	Baseline *Baseline // nil: no baseline
 	Progress io.Writer // one line per phase; nil discards
-	// Settle is how long to wait after indexing, on both sides, before queries are timed: segment
-	// merges run for a while after a bulk import, and queries meanwhile compete with them and
-	// read more, smaller segments. 0 times queries at once, the import's worst case.
+	// Settle is the longest to wait after indexing, on both sides, for segment merges to
+	// finish before queries are timed (index.WaitSettled): scorch merges for a while after a
+	// bulk import, and queries meanwhile compete with the merges and read more, smaller
+	// segments. 0 times queries at once, the import's worst case.
 	Settle time.Duration
 }
 
@@ -153,7 +156,7 @@ func Run(ctx context.Context, env Env, g *Generator, o Options) (*Report, error)
 		return nil, fmt.Errorf("bench: index demands: %w", err)
 	}
 
-	if err := settle(ctx, progress, o.Settle); err != nil {
+	if err := settle(ctx, progress, "techmatch", env.Settle, o.Settle); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(progress, "techmatch: %d uncached matches\n", len(demands))
@@ -185,18 +188,21 @@ func Run(ctx context.Context, env Env, g *Generator, o Options) (*Report, error)
 	return rep, nil
 }
 
-// settle waits d, for segment merges to finish, unless ctx ends first.
-func settle(ctx context.Context, progress io.Writer, d time.Duration) error {
-	if d <= 0 {
+// settle waits up to max for wait to see the merges finished, and says how long it took.
+func settle(ctx context.Context, progress io.Writer, side string, wait func(context.Context, time.Duration) (time.Duration, bool, error), max time.Duration) error {
+	if max <= 0 || wait == nil {
 		return nil
 	}
-	fmt.Fprintf(progress, "waiting %s for merges to settle\n", d)
-	select {
-	case <-time.After(d):
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	took, ok, err := wait(ctx, max)
+	if err != nil {
+		return fmt.Errorf("bench: %s: waiting for merges: %w", side, err)
 	}
+	if ok {
+		fmt.Fprintf(progress, "%s: merges settled after %.1fs\n", side, took.Seconds())
+	} else {
+		fmt.Fprintf(progress, "%s: merges still running after %s; timing queries anyway\n", side, max)
+	}
+	return nil
 }
 
 // phase runs fn under the pprof label phase=name, so that one CPU profile of a whole run can be
