@@ -22,19 +22,16 @@ func RecallOnePass(ctx context.Context, ix *Index, r RecallRequest) ([]Hit, erro
 		if err != nil {
 			return nil, err
 		}
-		hits, err := ix.hits(ctx, res.Hits, rq.terms, false)
-		if err != nil {
-			return nil, err
-		}
+		hits := ix.hits(res.Hits, rq.terms)
 		rankByText(hits, rq.terms, ix.tuning())
 		return hits, nil
 	}
 	if rq.pruned != nil {
-		if hits, err := search(rq.pruned); err != nil || len(hits) >= rq.minFill() {
+		if hits, err := search(rq.pruned); err != nil || len(hits) >= ix.minFill(rq.size) {
 			return hits, err
 		}
 	}
-	return search(rq.full())
+	return search(rq.full)
 }
 
 // PhraseIDF is the idf query analysis gives phrase as a whole term (its phrase weight), read

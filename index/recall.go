@@ -61,37 +61,48 @@ func (ix *Index) Recall(ctx context.Context, r RecallRequest) ([]Hit, error) {
 	if err != nil || rq.terms == nil {
 		return []Hit{}, err
 	}
+	hits, err := ix.recallHits(ctx, rq)
+	if err != nil || !r.Highlight {
+		return hits, err
+	}
+	if err := ix.highlight(ctx, hits); err != nil {
+		return nil, err
+	}
+	return hits, nil
+}
+
+// recallHits runs rq's pruned query, and its full query when there is no pruned one or the
+// pruned one fills less than tuning.minFill of the list: fewer would leave a matcher's hard
+// filters too little to choose from, while asking for a full list reran in full every query
+// whose rare terms only a few dozen records hold, at the cost of both searches, to add records
+// holding only its common words.
+func (ix *Index) recallHits(ctx context.Context, rq recall) ([]Hit, error) {
 	if rq.pruned != nil {
-		hits, err := ix.run(ctx, rq.pruned, rq.terms, rq.size, r.Highlight)
-		if err != nil || len(hits) >= rq.minFill() {
+		hits, err := ix.run(ctx, rq.pruned, rq.terms, rq.size)
+		if err != nil || len(hits) >= ix.minFill(rq.size) {
 			return hits, err
 		}
 	}
-	return ix.run(ctx, rq.full(), rq.terms, rq.size, r.Highlight)
+	return ix.run(ctx, rq.full, rq.terms, rq.size)
 }
+
+// minFill is the fewest of size hits a pruned search must find not to be run again in full.
+func (ix *Index) minFill(size int) int { return max(1, int(float64(size)*ix.tuning().minFill)) }
 
 // recall is a request analysed into terms, with its queries.
 type recall struct {
 	terms []queryTerm
 	size  int
-	// pruned selects candidates by requiredQuery, leaving out records that share only common
-	// bigrams with the query; nil when it would leave out nothing. A pruned search that finds
-	// fewer than minFill hits is run again as full, so that such records fill a short list.
+	full  *query.BooleanQuery // every record holding a query bigram, scored
+	// pruned scores the same, but only the records requiredQuery selects, leaving out those
+	// that share only common bigrams with the query; nil when it would leave out nothing.
 	pruned *query.BooleanQuery
-	full   func() *query.BooleanQuery // every record holding a query bigram
-	fill   float64                    // tuning.minFill
 }
-
-// minFill is the fewest hits a pruned search must find not to be run again in full: a share
-// (tuning.minFill) of the list. Fewer would leave a matcher's hard filters too little to choose
-// from; asking for a full list reran in full every query whose rare terms only a few dozen
-// records hold, at the cost of both searches, to add records holding only its common words.
-func (rq recall) minFill() int { return max(1, int(float64(rq.size)*rq.fill)) }
 
 // recallQuery analyses r's text into terms and builds its queries; terms is nil when the text
 // has none.
 func (ix *Index) recallQuery(ctx context.Context, r RecallRequest) (rq recall, err error) {
-	rq.size, rq.fill = r.Size, ix.tuning().minFill
+	rq.size = r.Size
 	if rq.size <= 0 {
 		rq.size = DefaultRecallSize
 	}
@@ -108,18 +119,15 @@ func (ix *Index) recallQuery(ctx context.Context, r RecallRequest) (rq recall, e
 		}
 		mustNot = append(mustNot, query.NewDocIDQuery(ids))
 	}
-	rq.full = func() *query.BooleanQuery {
-		q := query.NewBooleanQuery(nil, nil, mustNot)
-		restrict(q, ix.textQuery(terms), r.Kinds, r.OnlyOpen)
-		return q
-	}
+	text := ix.textQuery(terms)
+	rq.full = query.NewBooleanQuery(nil, nil, mustNot)
+	restrict(rq.full, text, r.Kinds, r.OnlyOpen)
 	if required := requiredQuery(terms, ix.tuning()); required != nil {
-		q := query.NewBooleanQuery(nil, nil, mustNot)
+		rq.pruned = query.NewBooleanQuery(nil, nil, mustNot)
 		// Should is set whole, like Must in restrict: NewBooleanQuery would wrap it in another
 		// disjunction.
-		q.Should = ix.textQuery(terms)
-		restrict(q, required, r.Kinds, r.OnlyOpen)
-		rq.pruned = q
+		rq.pruned.Should = text
+		restrict(rq.pruned, required, r.Kinds, r.OnlyOpen)
 	}
 	return rq, nil
 }
@@ -220,8 +228,8 @@ func requiredQuery(terms []queryTerm, t tuning) query.Query {
 	return q
 }
 
-// missedCoverage bounds the Coverage of a record holding none of the tokens in: a term counts
-// whole if none of its tokens is in, else by the parts of which none is.
+// missedCoverage bounds the Coverage of a record holding none of the tokens in: it could hold
+// whole every term and part none of whose tokens is in.
 func missedCoverage(terms []queryTerm, in map[string]bool, t tuning) float64 {
 	free := func(qt queryTerm) bool {
 		for _, tok := range qt.tokens {
@@ -231,32 +239,7 @@ func missedCoverage(terms []queryTerm, in map[string]bool, t tuning) float64 {
 		}
 		return true
 	}
-	var num, den float64
-	for _, qt := range terms {
-		den += qt.weight
-		if free(qt) {
-			num += qt.weight
-			continue
-		}
-		var have, all float64
-		for _, p := range qt.parts {
-			all += p.weight
-			if free(p) {
-				have += p.weight
-			}
-		}
-		if all > 0 {
-			credit := t.partial
-			if qt.grams {
-				credit = t.gramPartial
-			}
-			num += qt.weight * credit * have / all
-		}
-	}
-	if den == 0 {
-		return 0
-	}
-	return num / den
+	return coverage(terms, free, t.partial, t.gramPartial, nil)
 }
 
 // textQuery builds the scoring query: each term's bigrams in the text field, weighted by the
@@ -298,15 +281,12 @@ func (ix *Index) tuning() tuning {
 }
 
 // run searches q for the top size hits by BM25 and returns them ranked by Text, then Score.
-func (ix *Index) run(ctx context.Context, q query.Query, terms []queryTerm, size int, highlight bool) ([]Hit, error) {
+func (ix *Index) run(ctx context.Context, q query.Query, terms []queryTerm, size int) ([]Hit, error) {
 	dms, err := ix.top(ctx, q, terms, size)
 	if err != nil {
 		return nil, err
 	}
-	hits, err := ix.hits(ctx, dms, terms, highlight)
-	if err != nil {
-		return nil, err
-	}
+	hits := ix.hits(dms, terms)
 	rankByText(hits, terms, ix.tuning())
 	return hits, nil
 }
@@ -347,7 +327,7 @@ func blendBM25(hits []Hit, terms []queryTerm, t tuning) {
 }
 
 // hits converts bleve matches, computing Text and Matched from the term positions.
-func (ix *Index) hits(ctx context.Context, dms search.DocumentMatchCollection, terms []queryTerm, highlight bool) ([]Hit, error) {
+func (ix *Index) hits(dms search.DocumentMatchCollection, terms []queryTerm) []Hit {
 	t := ix.tuning()
 	out := make([]Hit, 0, len(dms))
 	for _, dm := range dms {
@@ -362,12 +342,7 @@ func (ix *Index) hits(ctx context.Context, dms search.DocumentMatchCollection, t
 		}
 		out = append(out, h)
 	}
-	if highlight {
-		if err := ix.highlight(ctx, out); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return out
 }
 
 func termQuery(field, term string) *query.TermQuery {

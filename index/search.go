@@ -112,10 +112,7 @@ func (ix *Index) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}
-	hits, err := ix.hits(ctx, res.Hits, terms, false)
-	if err != nil {
-		return nil, err
-	}
+	hits := ix.hits(res.Hits, terms)
 	if len(terms) > 0 {
 		for b := 0; b < len(hits); b += searchBlock {
 			rankByText(hits[b:min(b+searchBlock, len(hits))], terms, ix.tuning())

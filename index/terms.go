@@ -350,40 +350,46 @@ func isHan(w string) bool {
 // hit holding every term is 1, one sharing only a common word stays near 0. Hits with equal Text
 // are ordered by BM25. It also returns the terms the hit holds whole.
 func textScore(terms []queryTerm, locs search.TermLocationMap, partial, gramPartial float64) (float64, []string) {
-	var num, den float64
 	var matched []string
+	c := coverage(terms, func(qt queryTerm) bool { return phraseAt(qt.tokens, locs) }, partial, gramPartial,
+		func(qt queryTerm) { matched = append(matched, qt.text) })
+	return c, matched
+}
+
+// coverage is Σ_t w_t·m_t / Σ_t w_t (textScore) with holds saying whether a term or part is held
+// whole; whole is called with each term held whole, when not nil. requiredQuery bounds what the
+// records it leaves out could score with the same function, so the bound follows the score.
+func coverage(terms []queryTerm, holds func(queryTerm) bool, partial, gramPartial float64, whole func(queryTerm)) float64 {
+	var num, den float64
 	for _, qt := range terms {
 		den += qt.weight
-		if phraseAt(qt.tokens, locs) {
-			matched = append(matched, qt.text)
+		if holds(qt) {
+			if whole != nil {
+				whole(qt)
+			}
 			num += qt.weight
+			continue
+		}
+		var have, all float64
+		for _, p := range qt.parts {
+			all += p.weight
+			if holds(p) {
+				have += p.weight
+			}
+		}
+		if all == 0 {
 			continue
 		}
 		credit := partial
 		if qt.grams {
 			credit = gramPartial
 		}
-		num += qt.weight * credit * partShare(qt, locs)
+		num += qt.weight * credit * have / all
 	}
 	if den == 0 {
-		return 0, matched
-	}
-	return num / den, matched
-}
-
-// partShare is the weighted share of qt's jieba words the hit holds whole.
-func partShare(qt queryTerm, locs search.TermLocationMap) float64 {
-	var have, all float64
-	for _, p := range qt.parts {
-		all += p.weight
-		if phraseAt(p.tokens, locs) {
-			have += p.weight
-		}
-	}
-	if all == 0 {
 		return 0
 	}
-	return have / all
+	return num / den
 }
 
 // phraseAt reports whether the tokens occur at consecutive positions somewhere.
