@@ -9,22 +9,39 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/collector"
+	"github.com/blevesearch/bleve/v2/search/facet"
 	"github.com/blevesearch/bleve/v2/search/query"
 	bindex "github.com/blevesearch/bleve_index_api"
 )
 
-// top returns q's best size matches by BM25 score, each with the locations of terms' tokens in
-// the text field, all from one snapshot of the index.
+// topRequest asks top for a query's best matches.
+type topRequest struct {
+	q      query.Query
+	tokens []string // the text-field tokens whose presence to read for each hit (searchedTokens)
+	size   int
+	skip   int               // best matches to pass over first (Search's pages)
+	facets map[string]string // facet name → field, counted over every match; nil: none
+}
+
+// topResult is what top found: the matches, best first, with the tokens each holds.
+type topResult struct {
+	dms    search.DocumentMatchCollection
+	held   []heldSet // held[i]: the tokens of the request dms[i] holds
+	total  uint64    // every match of the query
+	facets search.FacetResults
+}
+
+// top returns the best matches of r.q by BM25 score, each with the request's tokens it holds,
+// all from one snapshot of the index, so that a batch applied in between cannot give a hit the
+// score of one version and the coverage of another.
 //
-// It does what bleve's SearchInContext does with IncludeLocations, in two steps: the first
-// scores every matching document without reading term locations, the second reads the
-// locations of the top size only. Reading them for every document the text matched, often
-// thousands, was about 40% of recall. One snapshot for both, so that a batch applied in
-// between cannot give a hit the score of one version and the coverage of another.
-func (ix *Index) top(ctx context.Context, q query.Query, terms []queryTerm, size int) (search.DocumentMatchCollection, error) {
+// It scores every matching document first, then reads the tokens the top ones hold, walking
+// each token's postings once through them. Reading them for every document the text matched,
+// often thousands, was about 40% of recall.
+func (ix *Index) top(ctx context.Context, r topRequest) (topResult, error) {
 	reader, err := ix.snapshot()
 	if err != nil {
-		return nil, fmt.Errorf("index: recall: %w", err)
+		return topResult{}, fmt.Errorf("index: recall: %w", err)
 	}
 	defer reader.Close()
 	m := ix.bleve.Mapping()
@@ -35,20 +52,30 @@ func (ix *Index) top(ctx context.Context, q query.Query, terms []queryTerm, size
 	// Term searchers read the scoring model from the context; SearchInContext puts it there.
 	ctx = context.WithValue(ctx, search.GetScoringModelCallbackKey,
 		search.GetScoringModelCallbackFn(func() string { return model }))
-	s, err := q.Searcher(ctx, reader, m, search.SearcherOptions{})
+	s, err := r.q.Searcher(ctx, reader, m, search.SearcherOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("index: recall: %w", err)
+		return topResult{}, fmt.Errorf("index: recall: %w", err)
 	}
 	defer s.Close()
-	coll := collector.NewTopNCollector(size, 0, search.SortOrder{&search.SortScore{Desc: true}})
+	coll := collector.NewTopNCollector(r.size, r.skip, search.SortOrder{&search.SortScore{Desc: true}})
+	if len(r.facets) > 0 {
+		fb := search.NewFacetsBuilder(reader)
+		for name, field := range r.facets {
+			fb.Add(name, facet.NewTermsFacetBuilder(field, facetSize))
+		}
+		coll.SetFacetsBuilder(fb)
+	}
 	if err := coll.Collect(ctx, s, reader); err != nil {
-		return nil, fmt.Errorf("index: recall: %w", err)
+		return topResult{}, fmt.Errorf("index: recall: %w", err)
 	}
-	dms := coll.Results()
-	if err := locate(ctx, reader, textTokens(terms), dms); err != nil {
-		return nil, err
+	out := topResult{dms: coll.Results(), total: coll.Total()}
+	if len(r.facets) > 0 {
+		out.facets = coll.FacetResults()
 	}
-	return dms, nil
+	if out.held, err = heldTokens(ctx, reader, r.tokens, out.dms); err != nil {
+		return topResult{}, err
+	}
+	return out, nil
 }
 
 // snapshot opens a reader of the index as it is now; the caller closes it.
@@ -60,74 +87,49 @@ func (ix *Index) snapshot() (bindex.IndexReader, error) {
 	return adv.Reader()
 }
 
-// textTokens are the text-field tokens textQuery searches: each term's own bigrams (its
-// MatchQuery and phrase clauses analyse the term's text, which is what gave qt.tokens). These
-// are the locations a one-step search would have collected in the text field.
-func textTokens(terms []queryTerm) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, qt := range terms {
-		for _, t := range qt.tokens {
-			if !seen[t.term] {
-				seen[t.term] = true
-				out = append(out, t.term)
-			}
-		}
-	}
-	return out
-}
-
-// locate sets the text-field locations of tokens in each of dms, walking each token's postings
-// once, forward, through the hits in index order.
-func locate(ctx context.Context, r bindex.IndexReader, tokens []string, dms search.DocumentMatchCollection) error {
+// heldTokens reads which of tokens each of dms holds in the text field, walking each token's
+// postings once, forward, through the hits in index order.
+func heldTokens(ctx context.Context, r bindex.IndexReader, tokens []string, dms search.DocumentMatchCollection) ([]heldSet, error) {
+	held := newHeldSets(len(dms), len(tokens))
 	if len(dms) == 0 {
-		return nil
+		return held, nil
 	}
-	inOrder := slices.Clone(dms)
-	slices.SortFunc(inOrder, func(a, b *search.DocumentMatch) int { return bytes.Compare(a.IndexInternalID, b.IndexInternalID) })
-	locs := make([]search.TermLocationMap, len(inOrder))
-	for _, tok := range tokens {
-		if err := locateToken(ctx, r, tok, inOrder, locs); err != nil {
-			return err
+	order := make([]int, len(dms))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return bytes.Compare(dms[a].IndexInternalID, dms[b].IndexInternalID) })
+	for col, tok := range tokens {
+		if err := holders(ctx, r, tok, dms, order, func(i int) { held[i].add(col) }); err != nil {
+			return nil, err
 		}
 	}
-	for i, dm := range inOrder {
-		dm.Locations = nil
-		if locs[i] != nil {
-			dm.Locations = search.FieldTermLocationMap{fText: locs[i]}
-		}
-	}
-	return nil
+	return held, nil
 }
 
-func locateToken(ctx context.Context, r bindex.IndexReader, tok string, inOrder search.DocumentMatchCollection, locs []search.TermLocationMap) error {
-	tfr, err := r.TermFieldReader(ctx, []byte(tok), fText, false, false, true)
+// holders calls add with the position in dms of each hit holding tok; order lists dms's
+// positions in index order.
+func holders(ctx context.Context, r bindex.IndexReader, tok string, dms search.DocumentMatchCollection, order []int, add func(int)) error {
+	tfr, err := r.TermFieldReader(ctx, []byte(tok), fText, false, false, false)
 	if err != nil {
-		return fmt.Errorf("index: recall: locations of %q: %w", tok, err)
+		return fmt.Errorf("index: recall: postings of %q: %w", tok, err)
 	}
 	defer tfr.Close()
 	var buf bindex.TermFieldDoc
 	var at *bindex.TermFieldDoc
-	for i, dm := range inOrder {
-		if at == nil || at.ID.Compare(dm.IndexInternalID) < 0 {
-			if at, err = tfr.Advance(dm.IndexInternalID, &buf); err != nil {
-				return fmt.Errorf("index: recall: locations of %q: %w", tok, err)
+	for _, i := range order {
+		id := dms[i].IndexInternalID
+		if at == nil || at.ID.Compare(id) < 0 {
+			if at, err = tfr.Advance(id, &buf); err != nil {
+				return fmt.Errorf("index: recall: postings of %q: %w", tok, err)
 			}
 			if at == nil {
 				return nil // no later document holds tok
 			}
 		}
-		if !at.ID.Equals(dm.IndexInternalID) {
-			continue
+		if at.ID.Equals(id) {
+			add(i)
 		}
-		ls := make(search.Locations, len(at.Vectors))
-		for j, v := range at.Vectors {
-			ls[j] = &search.Location{Pos: v.Pos, Start: v.Start, End: v.End, ArrayPositions: slices.Clone(v.ArrayPositions)}
-		}
-		if locs[i] == nil {
-			locs[i] = search.TermLocationMap{}
-		}
-		locs[i][tok] = ls
 	}
 	return nil
 }

@@ -7,31 +7,42 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
-// RecallOnePass is Recall with the term locations collected by bleve's own search, for every
-// document the query matches: what Recall did before top split it in two steps, and what
-// those steps must reproduce.
-func RecallOnePass(ctx context.Context, ix *Index, r RecallRequest) ([]Hit, error) {
+// RecallPerDocument is Recall with the tokens each hit holds read by one search per hit and
+// token (the hit's id and the token), not by top's walk of each token's postings through the
+// hits in index order: what that walk must reproduce.
+func RecallPerDocument(ctx context.Context, ix *Index, r RecallRequest) ([]Hit, error) {
 	rq, err := ix.recallQuery(ctx, r)
 	if err != nil || rq.terms == nil {
 		return []Hit{}, err
 	}
-	search := func(q query.Query) ([]Hit, error) {
-		req := bleve.NewSearchRequestOptions(q, rq.size, 0, false)
-		req.IncludeLocations = true
-		res, err := ix.bleve.SearchInContext(ctx, req)
+	run := func(q query.Query) ([]Hit, error) {
+		res, err := ix.bleve.SearchInContext(ctx, bleve.NewSearchRequestOptions(q, rq.size, 0, false))
 		if err != nil {
 			return nil, err
 		}
-		hits := ix.hits(res.Hits, rq.terms)
+		top := topResult{dms: res.Hits, held: newHeldSets(len(res.Hits), len(rq.tokens))}
+		for i, dm := range res.Hits {
+			for col, tok := range rq.tokens {
+				q := query.NewConjunctionQuery([]query.Query{query.NewDocIDQuery([]string{dm.ID}), termQuery(fText, tok)})
+				res, err := ix.bleve.SearchInContext(ctx, bleve.NewSearchRequestOptions(q, 1, 0, false))
+				if err != nil {
+					return nil, err
+				}
+				if res.Total == 1 {
+					top.held[i].add(col)
+				}
+			}
+		}
+		hits := ix.hits(top, rq.terms)
 		rankByText(hits, rq.terms, ix.tuning())
 		return hits, nil
 	}
 	if rq.pruned != nil {
-		if hits, err := search(rq.pruned); err != nil || len(hits) >= ix.minFill(rq.size) {
+		if hits, err := run(rq.pruned); err != nil || len(hits) >= ix.minFill(rq.size) {
 			return hits, err
 		}
 	}
-	return search(rq.full)
+	return run(rq.full)
 }
 
 // PhraseIDF is the idf query analysis gives phrase as a whole term (its phrase weight), read
@@ -51,7 +62,7 @@ func PhraseIDF(ctx context.Context, ix *Index, phrase string, between func() err
 	qt := queryTerm{text: phrase, weight: 1}
 	var toks []string
 	for _, t := range ix.mapping.AnalyzerNamed(analyzerBigram).Analyze([]byte(phrase)) {
-		qt.tokens = append(qt.tokens, termToken{term: string(t.Term), rel: t.Position - 1})
+		qt.tokens = append(qt.tokens, termToken{term: string(t.Term)})
 		toks = append(toks, string(t.Term))
 	}
 	idfs, err := dr.idfs(ctx, toks)

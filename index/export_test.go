@@ -4,20 +4,20 @@ import "github.com/blevesearch/bleve/v2"
 
 // Tuning is the text-relevance knobs, exported for relevance tests (see tuning in recall.go).
 type Tuning struct {
-	Partial, PhraseBoost float64
-	PhraseIDF            bool
-	Title                float64
-	Flat, SubParts       bool
-	BM25Share, BM25Sat   float64
-	GramPartial          float64
-	KeyShare, MaxMissed  float64
-	MinFill              float64
+	Partial             float64
+	PhraseIDF           bool
+	Title               float64
+	Flat, SubParts      bool
+	BM25Share, BM25Sat  float64
+	GramPartial         float64
+	KeyShare, MaxMissed float64
+	MinFill             float64
 }
 
 // DefaultTuning is what an index uses unless told otherwise.
 func DefaultTuning() Tuning {
 	t := defaultTuning
-	return Tuning{Partial: t.partial, PhraseBoost: t.phraseBoost, PhraseIDF: t.phraseIDF, Title: t.titleBoost,
+	return Tuning{Partial: t.partial, PhraseIDF: t.phraseIDF, Title: t.titleBoost,
 		Flat: t.flatBoost, SubParts: t.subParts, BM25Share: t.bm25Share, BM25Sat: t.bm25Sat, GramPartial: t.gramPartial,
 		KeyShare: t.keyShare, MaxMissed: t.maxMissed, MinFill: t.minFill}
 }
@@ -25,7 +25,7 @@ func DefaultTuning() Tuning {
 // WithTune sets every knob.
 func WithTune(t Tuning) Option {
 	return func(ix *Index) {
-		ix.tune = &tuning{partial: t.Partial, phraseBoost: t.PhraseBoost, phraseIDF: t.PhraseIDF, titleBoost: t.Title,
+		ix.tune = &tuning{partial: t.Partial, phraseIDF: t.PhraseIDF, titleBoost: t.Title,
 			flatBoost: t.Flat, subParts: t.SubParts, bm25Share: t.BM25Share, bm25Sat: t.BM25Sat, gramPartial: t.GramPartial,
 			keyShare: t.KeyShare, maxMissed: t.MaxMissed, minFill: t.MinFill}
 	}

@@ -4,9 +4,14 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/registry"
 
 	"github.com/techmatch/techmatch/internal/domain"
 )
@@ -168,4 +173,55 @@ func forwardRunes(s string, i, n int) int {
 		i += size
 	}
 	return i
+}
+
+// bigramAnalyzer is the text field's analyzer, for WholeTerms.
+var bigramAnalyzer = sync.OnceValues(func() (analysis.Analyzer, error) {
+	return registry.NewCache().AnalyzerNamed(analyzerBigram)
+})
+
+// WholeTerms returns those of terms that text, a record's SearchText, holds whole: the term's
+// bigrams in a row, as a search of term positions would find it. A hit's Matched names every
+// term whose bigrams the record holds, possibly apart (see heldSet.holds); what people are told
+// was matched is checked here first, for the few matches they are shown.
+func WholeTerms(text string, terms []string) ([]string, error) {
+	a, err := bigramAnalyzer()
+	if err != nil {
+		return nil, fmt.Errorf("index: analyzer %s: %w", analyzerBigram, err)
+	}
+	tokens := make([]analysis.TokenStream, len(terms))
+	want := map[string]bool{}
+	for i, t := range terms {
+		tokens[i] = a.Analyze([]byte(t))
+		for _, tok := range tokens[i] {
+			want[string(tok.Term)] = true
+		}
+	}
+	at := map[string][]int{} // token → its positions in text
+	for _, tok := range a.Analyze([]byte(text)) {
+		if want[string(tok.Term)] {
+			at[string(tok.Term)] = append(at[string(tok.Term)], tok.Position)
+		}
+	}
+	var out []string
+	for i, toks := range tokens {
+		if len(toks) > 0 && inARow(toks, at) {
+			out = append(out, terms[i])
+		}
+	}
+	return out, nil
+}
+
+// inARow reports whether toks occur at consecutive positions somewhere.
+func inARow(toks analysis.TokenStream, at map[string][]int) bool {
+next:
+	for _, p := range at[string(toks[0].Term)] {
+		for _, t := range toks[1:] {
+			if !slices.Contains(at[string(t.Term)], p+t.Position-toks[0].Position) {
+				continue next
+			}
+		}
+		return true
+	}
+	return false
 }

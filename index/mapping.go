@@ -19,8 +19,9 @@ import (
 
 // SchemaVersion changes whenever the mapping or the analysis changes; an index built with
 // another version is dropped and rebuilt from the store. 2: nothing is stored in bleve any more
-// (title and summary are read from the store to highlight, see WithRecords).
-const SchemaVersion = 2
+// (title and summary are read from the store to highlight, see WithRecords). 3: no term
+// positions (see heldSet.holds).
+const SchemaVersion = 3
 
 // Field names of an index document.
 const (
@@ -91,11 +92,11 @@ func newMapping(seg *Segmenter) (*mapping.IndexMappingImpl, error) {
 		fm.DocValues, fm.IncludeTermVectors = docValues, false
 		return fm
 	}
-	// Both text fields need term positions: recall reads the text field's to see whole-term
-	// matches (locate, textScore), and the title clauses are phrase queries.
+	// No term positions: recall reads which query bigrams a hit holds, not where (heldSet.holds);
+	// they were a fifth of indexing time and a quarter of its memory (docs/benchmarks.md).
 	text := func(analyzer string) *mapping.FieldMapping {
 		fm := bleve.NewTextFieldMapping()
-		fm.Analyzer, fm.IncludeTermVectors, fm.DocValues = analyzer, true, false
+		fm.Analyzer, fm.IncludeTermVectors, fm.DocValues = analyzer, false, false
 		return fm
 	}
 	add(fKind, kw(true))
@@ -129,8 +130,8 @@ func document(r domain.Record, extra string) map[string]interface{} {
 	d := map[string]interface{}{
 		fKind:    string(r.RecordKind()),
 		fUpdated: float64(m.UpdatedAt.Unix()),
+		fText:    SearchText(r, extra),
 	}
-	var parts []string
 	var fields []string
 	var region, status string
 	var trl int
@@ -139,23 +140,10 @@ func document(r domain.Record, extra string) map[string]interface{} {
 	case domain.SupplyRecord:
 		s := v.Common()
 		d[fTitleText] = s.Title
-		parts = append(parts, s.Title, strings.Join(s.Keywords, "；"), s.Summary, strings.Join(s.Fields, "；"), s.Org)
 		fields, region, status, trl, modes = s.Fields, s.Region, s.Status, s.TRL, s.TransferModes
-		switch x := v.(type) {
-		case *domain.Patent:
-			parts = append(parts, strings.Join(x.IPC, "；"), strings.Join(x.Applicants, "；"), strings.Join(x.Inventors, "；"))
-		case *domain.Expert:
-			parts = append(parts, strings.Join(x.Titles, "；"), strings.Join(x.ResearchAreas, "；"))
-		}
 	case *domain.Demand:
-		parts = append(parts, v.Title, strings.Join(v.Keywords, "；"), v.Description, strings.Join(v.Fields, "；"), v.Enterprise)
 		fields, region, status, trl, modes = v.Fields, v.Region, v.Status, v.MinTRL, v.AcceptModes
 	}
-	if extra != "" {
-		parts = append(parts, extra)
-	}
-	// A line break between parts keeps bigrams from spanning two fields.
-	d[fText] = strings.Join(parts, "\n")
 	if len(fields) > 0 {
 		d[fFields] = fields
 		d[fFieldPath] = fieldPrefixes(fields)
@@ -174,6 +162,32 @@ func document(r domain.Record, extra string) map[string]interface{} {
 		d[fStatus] = status
 	}
 	return d
+}
+
+// SearchText is the text a record is found by, with extra (the enricher's, see Enricher): title,
+// keywords, summary, fields, organisation and the kind's own names (a patent's IPC, applicants
+// and inventors; an expert's titles and research areas), or a demand's title, keywords,
+// description, fields and enterprise.
+func SearchText(r domain.Record, extra string) string {
+	var parts []string
+	switch v := r.(type) {
+	case domain.SupplyRecord:
+		s := v.Common()
+		parts = append(parts, s.Title, strings.Join(s.Keywords, "；"), s.Summary, strings.Join(s.Fields, "；"), s.Org)
+		switch x := v.(type) {
+		case *domain.Patent:
+			parts = append(parts, strings.Join(x.IPC, "；"), strings.Join(x.Applicants, "；"), strings.Join(x.Inventors, "；"))
+		case *domain.Expert:
+			parts = append(parts, strings.Join(x.Titles, "；"), strings.Join(x.ResearchAreas, "；"))
+		}
+	case *domain.Demand:
+		parts = append(parts, v.Title, strings.Join(v.Keywords, "；"), v.Description, strings.Join(v.Fields, "；"), v.Enterprise)
+	}
+	if extra != "" {
+		parts = append(parts, extra)
+	}
+	// A line break between parts keeps bigrams from spanning two fields.
+	return strings.Join(parts, "\n")
 }
 
 // fieldPrefixes lists every taxonomy prefix: 新材料/电池材料 gives 新材料 and 新材料/电池材料.

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/techmatch/techmatch/internal/domain"
@@ -18,7 +17,7 @@ type Hit struct {
 	Score      float64             // raw BM25 score
 	Text       float64             // normalised text relevance in [0,1]: Coverage, ordered within by BM25 (blendBM25)
 	Coverage   float64             // the idf-weighted share of the query's terms the hit holds, in [0,1]; see textScore
-	Matched    []string            // the query terms the hit contains whole, e.g. 锂离子电池
+	Matched    []string            // the query terms the hit holds whole (heldSet.holds), e.g. 锂离子电池
 	Highlights map[string][]string // e.g. {"summary": ["…<mark>锂电池</mark>…"]}; HTML-escaped except <mark>
 }
 
@@ -40,7 +39,6 @@ const DefaultRecallSize = 200
 // tuning holds the knobs of text relevance, measured in docs/relevance.md.
 type tuning struct {
 	partial     float64 // credit for a term of which only some jieba words occur
-	phraseBoost float64 // weight of whole-term phrase clauses in the BM25 score; 0 drops them
 	phraseIDF   bool    // weigh keywords and title terms by their own idf, not their rarest bigram's
 	titleBoost  float64 // weight of a term found in the title, in the BM25 score (orders ties of Text)
 	flatBoost   bool    // leave term clauses unboosted: BM25's own idf weighs the bigrams
@@ -78,12 +76,12 @@ func (ix *Index) Recall(ctx context.Context, r RecallRequest) ([]Hit, error) {
 // holding only its common words.
 func (ix *Index) recallHits(ctx context.Context, rq recall) ([]Hit, error) {
 	if rq.pruned != nil {
-		hits, err := ix.run(ctx, rq.pruned, rq.terms, rq.size)
+		hits, err := ix.run(ctx, rq.pruned, rq)
 		if err != nil || len(hits) >= ix.minFill(rq.size) {
 			return hits, err
 		}
 	}
-	return ix.run(ctx, rq.full, rq.terms, rq.size)
+	return ix.run(ctx, rq.full, rq)
 }
 
 // minFill is the fewest of size hits a pruned search must find not to be run again in full.
@@ -91,9 +89,10 @@ func (ix *Index) minFill(size int) int { return max(1, int(float64(size)*ix.tuni
 
 // recall is a request analysed into terms, with its queries.
 type recall struct {
-	terms []queryTerm
-	size  int
-	full  *query.BooleanQuery // every record holding a query bigram, scored
+	terms  []queryTerm
+	tokens []string // the text-field tokens the queries search (searchedTokens)
+	size   int
+	full   *query.BooleanQuery // every record holding a query bigram, scored
 	// pruned scores the same, but only the records requiredQuery selects, leaving out those
 	// that share only common bigrams with the query; nil when it would leave out nothing.
 	pruned *query.BooleanQuery
@@ -110,7 +109,7 @@ func (ix *Index) recallQuery(ctx context.Context, r RecallRequest) (rq recall, e
 	if err != nil || len(terms) == 0 {
 		return recall{}, err
 	}
-	rq.terms = terms
+	rq.terms, rq.tokens = terms, searchedTokens(terms)
 	var mustNot []query.Query
 	if len(r.Exclude) > 0 {
 		ids := make([]string, len(r.Exclude))
@@ -243,7 +242,8 @@ func missedCoverage(terms []queryTerm, in map[string]bool, t tuning) float64 {
 }
 
 // textQuery builds the scoring query: each term's bigrams in the text field, weighted by the
-// term's idf so that a rare term counts more than a common one.
+// term's idf so that a rare term counts more than a common one, and a clause for the term
+// held whole (every bigram) in the title, which orders hits of equal Text.
 func (ix *Index) textQuery(terms []queryTerm) query.Query {
 	t := ix.tuning()
 	var clauses []query.Query
@@ -256,18 +256,7 @@ func (ix *Index) textQuery(terms []queryTerm) query.Query {
 		}
 		clauses = append(clauses, m)
 		if t.titleBoost > 0 {
-			p := query.NewMatchPhraseQuery(qt.text)
-			p.SetField(fTitleText)
-			p.Analyzer = analyzerBigram
-			p.SetBoost(qt.weight * t.titleBoost)
-			clauses = append(clauses, p)
-		}
-		if t.phraseBoost > 0 && len(qt.tokens) > 1 {
-			p := query.NewMatchPhraseQuery(qt.text)
-			p.SetField(fText)
-			p.Analyzer = analyzerBigram
-			p.SetBoost(qt.weight * t.phraseBoost)
-			clauses = append(clauses, p)
+			clauses = append(clauses, allTokens(fTitleText, qt.tokens, qt.weight*t.titleBoost))
 		}
 	}
 	return query.NewDisjunctionQuery(clauses)
@@ -280,14 +269,15 @@ func (ix *Index) tuning() tuning {
 	return defaultTuning
 }
 
-// run searches q for the top size hits by BM25 and returns them ranked by Text, then Score.
-func (ix *Index) run(ctx context.Context, q query.Query, terms []queryTerm, size int) ([]Hit, error) {
-	dms, err := ix.top(ctx, q, terms, size)
+// run searches q, one of rq's queries, for the top rq.size hits by BM25 and returns them ranked
+// by Text, then Score.
+func (ix *Index) run(ctx context.Context, q query.Query, rq recall) ([]Hit, error) {
+	top, err := ix.top(ctx, topRequest{q: q, tokens: rq.tokens, size: rq.size})
 	if err != nil {
 		return nil, err
 	}
-	hits := ix.hits(dms, terms)
-	rankByText(hits, terms, ix.tuning())
+	hits := ix.hits(top, rq.terms)
+	rankByText(hits, rq.terms, ix.tuning())
 	return hits, nil
 }
 
@@ -326,18 +316,18 @@ func blendBM25(hits []Hit, terms []queryTerm, t tuning) {
 	}
 }
 
-// hits converts bleve matches, computing Text and Matched from the term positions.
-func (ix *Index) hits(dms search.DocumentMatchCollection, terms []queryTerm) []Hit {
+// hits converts the top matches, computing Coverage, Text and Matched from the tokens each holds.
+func (ix *Index) hits(top topResult, terms []queryTerm) []Hit {
 	t := ix.tuning()
-	out := make([]Hit, 0, len(dms))
-	for _, dm := range dms {
+	out := make([]Hit, 0, len(top.dms))
+	for i, dm := range top.dms {
 		dk, ok := splitDocID(dm.ID)
 		if !ok {
 			continue
 		}
 		h := Hit{Kind: dk.Kind, ID: dk.ID, Score: dm.Score}
 		if len(terms) > 0 {
-			h.Coverage, h.Matched = textScore(terms, dm.Locations[fText], t.partial, t.gramPartial)
+			h.Coverage, h.Matched = textScore(terms, top.held[i], t.partial, t.gramPartial)
 			h.Text = h.Coverage
 		}
 		out = append(out, h)
@@ -349,6 +339,17 @@ func termQuery(field, term string) *query.TermQuery {
 	q := query.NewTermQuery(term)
 	q.SetField(field)
 	return q
+}
+
+// allTokens matches documents holding every one of toks in field, each clause boosted by boost.
+func allTokens(field string, toks []termToken, boost float64) query.Query {
+	qs := make([]query.Query, len(toks))
+	for i, t := range toks {
+		q := termQuery(field, t.term)
+		q.SetBoost(boost)
+		qs[i] = q
+	}
+	return query.NewConjunctionQuery(qs)
 }
 
 // anyTerm matches documents with any of terms in field.

@@ -76,11 +76,10 @@ func TestRecallRestrictionsDoNotScore(t *testing.T) {
 	same("an open and a closed demand of the same text", score(demands, "open"), score(demands, "closed"))
 }
 
-// TestRecallLocatesAsOneSearch checks that Recall, which reads term locations for its top hits
-// only, ranks exactly as a search collecting them for every match: same hits, order, scores,
-// coverage and matched terms. It fails if textQuery comes to search text-field tokens that
-// textTokens does not list.
-func TestRecallLocatesAsOneSearch(t *testing.T) {
+// TestRecallReadsHeldTokensAsPerDocument checks that Recall, which reads the tokens its top hits
+// hold by walking each token's postings through them, ranks exactly as when each hit's tokens
+// are looked up one search at a time: same hits, order, scores, coverage and matched terms.
+func TestRecallReadsHeldTokensAsPerDocument(t *testing.T) {
 	ctx := context.Background()
 	ix := fixture(t)
 	for _, req := range []index.RecallRequest{
@@ -94,7 +93,7 @@ func TestRecallLocatesAsOneSearch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := index.RecallOnePass(ctx, ix, req)
+		want, err := index.RecallPerDocument(ctx, ix, req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package index_test
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/techmatch/techmatch/index"
@@ -137,5 +138,17 @@ func TestPhraseCountsOfAReplacedSnapshotAreNotCached(t *testing.T) {
 	}
 	if want := idf(10, 3); math.Abs(next-want) > 1e-12 {
 		t.Errorf("next query: idf %v, want %v (10 documents, 3 holding it)", next, want)
+	}
+}
+
+// TestWholeTerms: a term is held whole where its bigrams are in a row, after the text field's
+// width folding and lower-casing; bigrams apart do not count.
+func TestWholeTerms(t *testing.T) {
+	got, err := index.WholeTerms("锂电材料与燃料电池\nＬＩＤＡＲ测距", []string{"锂电池", "燃料电池", "锂电", "lidar", "材料与", "料燃"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"燃料电池", "锂电", "lidar", "材料与"}; !slices.Equal(got, want) {
+		t.Errorf("WholeTerms = %q, want %q", got, want)
 	}
 }

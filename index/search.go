@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/techmatch/techmatch/internal/domain"
@@ -86,47 +87,56 @@ func (ix *Index) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 			return &SearchResult{Hits: []Hit{}, Facets: map[string][]FacetCount{}}, nil
 		}
 	}
-	var q query.Query
-	if len(terms) > 0 {
-		b := query.NewBooleanQuery([]query.Query{ix.textQuery(terms)}, nil, nil)
-		b.AddMust(filters...)
-		q = b
-	} else {
-		q = query.NewConjunctionQuery(filters)
-	}
 	from := max(r.From, 0)
-	start, end := from, from+size
-	if len(terms) > 0 {
-		start = from / searchBlock * searchBlock
-		end = (from + size + searchBlock - 1) / searchBlock * searchBlock
-	}
-	req := bleve.NewSearchRequestOptions(q, end-start, start, false)
-	req.IncludeLocations = len(terms) > 0
 	if len(terms) == 0 {
-		req.SortBy([]string{"-" + fUpdated, "_id"})
+		return ix.newest(ctx, filters, from, size)
 	}
+	q := query.NewBooleanQuery([]query.Query{ix.textQuery(terms)}, nil, nil)
+	q.AddMust(filters...)
+	start := from / searchBlock * searchBlock
+	end := (from + size + searchBlock - 1) / searchBlock * searchBlock
+	top, err := ix.top(ctx, topRequest{q: q, tokens: searchedTokens(terms), size: end - start, skip: start, facets: facetFields})
+	if err != nil {
+		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
+	}
+	hits := ix.hits(top, terms)
+	for b := 0; b < len(hits); b += searchBlock {
+		rankByText(hits[b:min(b+searchBlock, len(hits))], terms, ix.tuning())
+	}
+	hits = hits[min(from-start, len(hits)):min(from-start+size, len(hits))]
+	return ix.page(ctx, hits, top.total, top.facets)
+}
+
+// newest is Search without text: every record the filters keep, newest first.
+func (ix *Index) newest(ctx context.Context, filters []query.Query, from, size int) (*SearchResult, error) {
+	req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery(filters), size, from, false)
+	req.SortBy([]string{"-" + fUpdated, "_id"})
 	for name, field := range facetFields {
 		req.AddFacet(name, bleve.NewFacetRequest(field, facetSize))
 	}
 	res, err := ix.bleve.SearchInContext(ctx, req)
 	if err != nil {
-		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
+		return nil, fmt.Errorf("index: search: %w", err)
 	}
-	hits := ix.hits(res.Hits, terms)
-	if len(terms) > 0 {
-		for b := 0; b < len(hits); b += searchBlock {
-			rankByText(hits[b:min(b+searchBlock, len(hits))], terms, ix.tuning())
+	hits := make([]Hit, 0, len(res.Hits))
+	for _, dm := range res.Hits {
+		if dk, ok := splitDocID(dm.ID); ok {
+			hits = append(hits, Hit{Kind: dk.Kind, ID: dk.ID, Score: dm.Score})
 		}
-		hits = hits[min(from-start, len(hits)):min(from-start+size, len(hits))]
 	}
+	return ix.page(ctx, hits, res.Total, res.Facets)
+}
+
+// page highlights a page of hits and puts it with the total and facet counts of the search.
+func (ix *Index) page(ctx context.Context, hits []Hit, total uint64, facets search.FacetResults) (*SearchResult, error) {
 	// Only the page is shown, so only its records are read.
 	if err := ix.highlight(ctx, hits); err != nil {
 		return nil, err
 	}
-	out := &SearchResult{Total: res.Total, Hits: hits, Facets: map[string][]FacetCount{}}
+	out := &SearchResult{Total: total, Hits: hits, Facets: map[string][]FacetCount{}}
 	for name := range facetFields {
 		counts := []FacetCount{}
-		if f := res.Facets[name]; f != nil && f.Terms != nil {
+		if f := facets[name]; f != nil && f.Terms != nil {
 			for _, t := range f.Terms.Terms() {
 				counts = append(counts, FacetCount{Value: t.Term, Count: t.Count})
 			}

@@ -26,7 +26,7 @@ const (
 // queryTerm is one unit of a query: a keyword, a short title chunk or a jieba word of the text.
 type queryTerm struct {
 	text   string      // as the user wrote it, lower-cased
-	tokens []termToken // its bigram-field tokens, with positions relative to the first
+	tokens []termToken // its bigram-field tokens; it is held whole where all are (see holds)
 	weight float64     // its idf (the rarest token's), times the source weight
 	parts  []queryTerm // its jieba words when it has several: partial credit
 	// grams: parts are the term's bigrams, for a term jieba keeps whole and cannot tile with
@@ -40,7 +40,9 @@ type queryTerm struct {
 
 type termToken struct {
 	term string
-	rel  int
+	// col is its number among the tokens the query searches (searchedTokens), whose presence top
+	// reads for each hit; -1 for a part's token the query does not search, which no hit holds.
+	col int
 }
 
 // dfCache caches document frequencies of text-field terms; Apply resets it.
@@ -147,8 +149,9 @@ func (r *dfReader) idfs(ctx context.Context, terms []string) (map[string]float64
 	return out, nil
 }
 
-// phraseWeight multiplies qt's weight by the idf of the whole term: a phrase is rarer than its
-// rarest bigram, and how much rarer is what tells 全过程管理 from 过程管理. Counts are cached.
+// phraseWeight multiplies qt's weight by the idf of the whole term, counted as the documents
+// holding all its bigrams (see holds): a phrase is rarer than its rarest bigram, and how much
+// rarer is what tells 全过程管理 from 过程管理. Counts are cached.
 func (r *dfReader) phraseWeight(ctx context.Context, qt *queryTerm, idfs map[string]float64) error {
 	if len(qt.tokens) == 1 {
 		qt.weight *= idfs[qt.tokens[0].term]
@@ -156,12 +159,8 @@ func (r *dfReader) phraseWeight(ctx context.Context, qt *queryTerm, idfs map[str
 	}
 	df, ok := r.cached(phrases, qt.text)
 	if !ok {
-		terms := make([]string, len(qt.tokens))
-		for i, t := range qt.tokens {
-			terms[i] = t.term
-		}
 		var err error
-		if df, err = r.count(ctx, query.NewPhraseQuery(terms, fText)); err != nil {
+		if df, err = r.count(ctx, allTokens(fText, qt.tokens, 1)); err != nil {
 			return fmt.Errorf("index: phrase frequency of %q: %w", qt.text, err)
 		}
 		r.store(phrases, qt.text, df)
@@ -232,7 +231,7 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 		}
 		qt := queryTerm{text: text, weight: weight}
 		for _, t := range toks {
-			qt.tokens = append(qt.tokens, termToken{term: string(t.Term), rel: t.Position - toks[0].Position})
+			qt.tokens = append(qt.tokens, termToken{term: string(t.Term)})
 			all = append(all, string(t.Term))
 		}
 		return qt, true
@@ -342,17 +341,16 @@ func isHan(w string) bool {
 //	Text = Σ_t w_t·m_t / Σ_t w_t
 //
 // over the query's terms t (keywords, short title chunks, jieba words of longer text), where w_t
-// is the term's idf (of the whole term as a phrase; body words count half) and m_t is 1 when the
-// hit holds the term whole (its bigrams at consecutive positions), else partial × the w-weighted
-// share of the term's jieba words it holds whole (gramPartial × the share of its bigrams, for a
-// term jieba cannot split). The denominator is the query's own best
-// possible score, never the best candidate's, so a threshold means the same for every query: a
-// hit holding every term is 1, one sharing only a common word stays near 0. Hits with equal Text
-// are ordered by BM25. It also returns the terms the hit holds whole.
-func textScore(terms []queryTerm, locs search.TermLocationMap, partial, gramPartial float64) (float64, []string) {
+// is the term's idf (of the whole term, see phraseWeight; body words count half) and m_t is 1
+// when the hit holds the term whole (see heldSet.holds), else partial × the w-weighted share of
+// the term's jieba words it holds whole (gramPartial × the share of its bigrams, for a term
+// jieba cannot split). The denominator is the query's own best possible score, never the best
+// candidate's, so a threshold means the same for every query: a hit holding every term is 1,
+// one sharing only a common word stays near 0. Hits with equal Text are ordered by BM25. It
+// also returns the terms the hit holds whole.
+func textScore(terms []queryTerm, held heldSet, partial, gramPartial float64) (float64, []string) {
 	var matched []string
-	c := coverage(terms, func(qt queryTerm) bool { return phraseAt(qt.tokens, locs) }, partial, gramPartial,
-		func(qt queryTerm) { matched = append(matched, qt.text) })
+	c := coverage(terms, held.holds, partial, gramPartial, func(qt queryTerm) { matched = append(matched, qt.text) })
 	return c, matched
 }
 
@@ -392,25 +390,67 @@ func coverage(terms []queryTerm, holds func(queryTerm) bool, partial, gramPartia
 	return num / den
 }
 
-// phraseAt reports whether the tokens occur at consecutive positions somewhere.
-func phraseAt(toks []termToken, locs search.TermLocationMap) bool {
-next:
-	for _, l := range locs[toks[0].term] {
-		for _, t := range toks[1:] {
-			if !hasPos(locs[t.term], l.Pos+uint64(t.rel)) {
-				continue next
+// searchedTokens numbers the text-field tokens textQuery searches, each term's own bigrams (its
+// clauses are built from qt.tokens), in qt.tokens[i].col for the terms and their parts, and
+// returns them in that order: top reads which of them each hit holds. A part's token the query
+// does not search (锌 of 氧化锌, whose clauses search 氧化 and 化锌) gets -1: no hit holds it.
+func searchedTokens(terms []queryTerm) []string {
+	col := map[string]int{}
+	var out []string
+	for i := range terms {
+		for j := range terms[i].tokens {
+			t := &terms[i].tokens[j]
+			c, ok := col[t.term]
+			if !ok {
+				c = len(out)
+				col[t.term] = c
+				out = append(out, t.term)
+			}
+			t.col = c
+		}
+	}
+	for i := range terms {
+		for j := range terms[i].parts {
+			for k := range terms[i].parts[j].tokens {
+				t := &terms[i].parts[j].tokens[k]
+				if c, ok := col[t.term]; ok {
+					t.col = c
+				} else {
+					t.col = -1
+				}
 			}
 		}
-		return true
 	}
-	return false
+	return out
 }
 
-func hasPos(ls search.Locations, pos uint64) bool {
-	for _, l := range ls {
-		if l.Pos == pos {
-			return true
+// heldSet says which of the query's searched tokens (searchedTokens) a hit holds, one bit per
+// token.
+type heldSet []uint64
+
+func newHeldSets(n, tokens int) []heldSet {
+	words := (tokens + 63) / 64
+	backing := make([]uint64, n*words)
+	out := make([]heldSet, n)
+	for i := range out {
+		out[i] = backing[i*words : (i+1)*words : (i+1)*words]
+	}
+	return out
+}
+
+func (s heldSet) add(col int) { s[col/64] |= 1 << (col % 64) }
+
+// holds reports whether the hit holds qt whole: every bigram of it. The index keeps no term
+// positions, which cost a fifth of indexing (docs/benchmarks.md), so whole means all of the
+// term's bigrams somewhere in the record, not necessarily in a row: 锂离子电池 is held by a
+// record with 锂离, 离子, 子电 and 电池. Inner bigrams such as 子电 seldom occur outside the
+// term; on the CSL dev sets the relevance figures did not move (docs/relevance.md). What is
+// shown as matched to people is checked in the record's text (WholeTerms).
+func (s heldSet) holds(qt queryTerm) bool {
+	for _, t := range qt.tokens {
+		if t.col < 0 || s[t.col/64]&(1<<(t.col%64)) == 0 {
+			return false
 		}
 	}
-	return false
+	return true
 }

@@ -26,10 +26,25 @@ func (s *recordingSearcher) Recall(ctx context.Context, r index.RecallRequest) (
 	return hits, err
 }
 
-func (s *recordingSearcher) candidates(recs records) []match.Candidate {
+// candidates are the last hits with their records, each hit's Matched cut to the terms its
+// record holds whole, as matching does for the listed ones before telling them.
+func (s *recordingSearcher) candidates(t *testing.T, recs records) []match.Candidate {
 	out := make([]match.Candidate, len(s.hits))
 	for i, h := range s.hits {
-		out[i] = match.Candidate{Record: recs[h.Kind][h.ID], Hit: h}
+		r := recs[h.Kind][h.ID]
+		var extra string
+		if e, ok := r.(*domain.Expert); ok {
+			var err error
+			if extra, err = match.ExpertExtraText(context.Background(), recs, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		whole, err := index.WholeTerms(index.SearchText(r, extra), h.Matched)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Matched = whole
+		out[i] = match.Candidate{Record: r, Hit: h}
 	}
 	return out
 }
@@ -76,7 +91,7 @@ func TestListedMatchesAreTheFullRankingsHead(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				full := svc.Rank(d, rec.candidates(env.recs), p)
+				full := svc.Rank(d, rec.candidates(t, env.recs), p)
 				full.Matches = full.Matches[:min(len(full.Matches), limit)]
 				if g, w := listJSON(t, got), listJSON(t, full); g != w {
 					t.Fatalf("demand %s, profile %v, limit %d:\nmatched %s\nranked  %s", id, p, limit, g, w)
@@ -93,7 +108,7 @@ func TestListedMatchesAreTheFullRankingsHead(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				full := svc.RankDemands(sup, rec.candidates(env.recs), p)
+				full := svc.RankDemands(sup, rec.candidates(t, env.recs), p)
 				full.Matches = full.Matches[:min(len(full.Matches), 5)]
 				if g, w := listJSON(t, got), listJSON(t, full); g != w {
 					t.Fatalf("%s %s, profile %v:\nmatched %s\nranked  %s", k, id, p, g, w)

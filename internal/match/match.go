@@ -113,7 +113,7 @@ func (s *Service) MatchDemand(ctx context.Context, d *domain.Demand, kinds []dom
 	list := s.rank(eff, cands, p, now, false)
 	hideRejected(list, fb)
 	list.Matches = list.Matches[:min(len(list.Matches), clampLimit(limit))]
-	s.explainListed(list.Matches, cands, p, now, eff, nil)
+	s.explainListed(ctx, list.Matches, cands, p, now, eff, nil)
 	noteFeedback(list, fb, d)
 	fillHighlights(list.Matches, cands)
 	return list, nil
@@ -161,7 +161,7 @@ func (s *Service) MatchSupply(ctx context.Context, rec domain.SupplyRecord, limi
 	now := s.now()
 	list := s.rankDemands(rec, cands, p, now, false)
 	list.Matches = list.Matches[:min(len(list.Matches), clampLimit(limit))]
-	s.explainListed(list.Matches, cands, p, now, nil, rec)
+	s.explainListed(ctx, list.Matches, cands, p, now, nil, rec)
 	fillHighlights(list.Matches, cands)
 	return list, nil
 }

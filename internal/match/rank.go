@@ -2,6 +2,7 @@ package match
 
 import (
 	"cmp"
+	"context"
 	"math"
 	"slices"
 	"strings"
@@ -30,7 +31,9 @@ type Candidate struct {
 }
 
 // Rank filters, scores and orders supply candidates for a demand, without a limit, every
-// match with its reasons. It is the pure half of MatchDemand: no I/O.
+// match with its reasons. It is the pure half of MatchDemand: no I/O. The candidates' Matched
+// are told as given; MatchDemand first keeps, of the listed ones', the terms held whole
+// (wholeTerms).
 func (s *Service) Rank(d *domain.Demand, cands []Candidate, p *domain.Profile) *domain.MatchList {
 	return s.rank(d, cands, effective(p), s.now(), true)
 }
@@ -62,7 +65,7 @@ func (s *Service) rank(d *domain.Demand, cands []Candidate, p *domain.Profile, n
 
 // RankDemands filters, scores and orders demand candidates for one supply item: the same
 // filters and features with the roles swapped, freshness and quality judged on the demand.
-// Every match has its reasons.
+// Every match has its reasons; the candidates' Matched are told as given (see Rank).
 func (s *Service) RankDemands(rec domain.SupplyRecord, cands []Candidate, p *domain.Profile) *domain.MatchList {
 	return s.rankDemands(rec, cands, effective(p), s.now(), true)
 }
@@ -103,7 +106,8 @@ func (s *Service) reversePairing(p *domain.Profile, now time.Time, d *domain.Dem
 // wasted on the 190 not listed. Feature values never depend on explain, so the scores and
 // the order are the ones ranking gave, at the same time now (freshness). d is the demand as
 // ranked (feedback applied) in forward matching; with sup set, the matches are demands for sup.
-func (s *Service) explainListed(ms []domain.Match, cands []Candidate, p *domain.Profile, now time.Time, d *domain.Demand, sup domain.SupplyRecord) {
+// The terms a reason names as matched are those the record holds whole (wholeTerms).
+func (s *Service) explainListed(ctx context.Context, ms []domain.Match, cands []Candidate, p *domain.Profile, now time.Time, d *domain.Demand, sup domain.SupplyRecord) {
 	var fwd *pairing
 	if sup == nil {
 		filled, _ := inferDemand(d, s.tax, s.noise)
@@ -111,6 +115,7 @@ func (s *Service) explainListed(ms []domain.Match, cands []Candidate, p *domain.
 		fwd.explain = true
 	}
 	eachListed(ms, cands, func(domain.Match) bool { return true }, func(i int, c Candidate) {
+		c.Hit.Matched = s.wholeTerms(ctx, c.Record, c.Hit.Matched)
 		switch r := c.Record.(type) {
 		case domain.SupplyRecord:
 			if fwd != nil {
@@ -124,6 +129,27 @@ func (s *Service) explainListed(ms []domain.Match, cands []Candidate, p *domain.
 			}
 		}
 	})
+}
+
+// wholeTerms keeps those of a hit's matched terms that its record holds whole, bigrams in a row
+// (index.WholeTerms), in the text the index has for it: an expert's includes the titles of
+// the achievements and patents linked to it (ExpertExtraText). Recall names every term whose
+// bigrams a record holds, possibly apart, which is right for ranking but not to tell an agent
+// "匹配关键词：锂电池" of a record about 锂电 materials and fuel 电池. If the links cannot be
+// read, the expert's own text decides: a reason may then leave out a term, never name a wrong one.
+func (s *Service) wholeTerms(ctx context.Context, r domain.Record, matched []string) []string {
+	if len(matched) == 0 {
+		return matched
+	}
+	var extra string
+	if e, ok := r.(*domain.Expert); ok {
+		extra, _ = ExpertExtraText(ctx, s.records, e)
+	}
+	whole, err := index.WholeTerms(index.SearchText(r, extra), matched)
+	if err != nil {
+		return nil
+	}
+	return whole
 }
 
 // eachListed calls fn with the position in ms and the candidate of every match that want
