@@ -4,14 +4,10 @@ import (
 	"context"
 	"fmt"
 	"html"
-	"slices"
 	"sort"
 	"strings"
-	"sync"
+	"unicode"
 	"unicode/utf8"
-
-	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/registry"
 
 	"github.com/techmatch/techmatch/internal/domain"
 )
@@ -72,9 +68,10 @@ func recordText(r domain.Record) (title, summary string) {
 }
 
 // Highlights marks the matched terms in a record's title and summary (a demand's description):
-// the title whole, the summary in up to maxFragments fragments. Terms are matched as
-// substrings (ASCII case folded) because they were matched whole in the index. Matching calls
-// it for the few listed hits, from the records it has loaded anyway.
+// the title whole, the summary in up to maxFragments fragments. Terms are marked where they
+// occur verbatim (ASCII case folded); a term whose bigrams the record holds apart (see
+// WholeTerms) is not marked. Matching calls it for the few listed hits, from the records it
+// has loaded anyway.
 func Highlights(title, summary string, matched []string) map[string][]string {
 	out := map[string][]string{}
 	if len(matched) == 0 {
@@ -175,53 +172,29 @@ func forwardRunes(s string, i, n int) int {
 	return i
 }
 
-// bigramAnalyzer is the text field's analyzer, for WholeTerms.
-var bigramAnalyzer = sync.OnceValues(func() (analysis.Analyzer, error) {
-	return registry.NewCache().AnalyzerNamed(analyzerBigram)
-})
-
-// WholeTerms returns those of terms that text, a record's SearchText, holds whole: the term's
-// bigrams in a row, as a search of term positions would find it. A hit's Matched names every
-// term whose bigrams the record holds, possibly apart (see heldSet.holds); what people are told
-// was matched is checked here first, for the few matches they are shown.
-func WholeTerms(text string, terms []string) ([]string, error) {
-	a, err := bigramAnalyzer()
-	if err != nil {
-		return nil, fmt.Errorf("index: analyzer %s: %w", analyzerBigram, err)
-	}
-	tokens := make([]analysis.TokenStream, len(terms))
-	want := map[string]bool{}
-	for i, t := range terms {
-		tokens[i] = a.Analyze([]byte(t))
-		for _, tok := range tokens[i] {
-			want[string(tok.Term)] = true
-		}
-	}
-	at := map[string][]int{} // token → its positions in text
-	for _, tok := range a.Analyze([]byte(text)) {
-		if want[string(tok.Term)] {
-			at[string(tok.Term)] = append(at[string(tok.Term)], tok.Position)
-		}
-	}
+// WholeTerms returns those of terms that text, a record's SearchText, holds whole: verbatim,
+// after the width folding and lower-casing the text field's analyzer applies (ＬＩＤＡＲ holds
+// lidar). A hit's Matched names every term whose bigrams the record holds, possibly apart (see
+// heldSet.holds); what people are told was matched is checked here first, for the few matches
+// they are shown.
+func WholeTerms(text string, terms []string) []string {
+	folded := fold(text)
 	var out []string
-	for i, toks := range tokens {
-		if len(toks) > 0 && inARow(toks, at) {
-			out = append(out, terms[i])
+	for _, t := range terms {
+		if f := fold(t); f != "" && strings.Contains(folded, f) {
+			out = append(out, t)
 		}
 	}
-	return out, nil
+	return out
 }
 
-// inARow reports whether toks occur at consecutive positions somewhere.
-func inARow(toks analysis.TokenStream, at map[string][]int) bool {
-next:
-	for _, p := range at[string(toks[0].Term)] {
-		for _, t := range toks[1:] {
-			if !slices.Contains(at[string(t.Term)], p+t.Position-toks[0].Position) {
-				continue next
-			}
+// fold maps full-width ASCII variants to ASCII and lower-cases, as the cjk analyzer's width and
+// lower-case filters do.
+func fold(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 0xFF01 && r <= 0xFF5E {
+			r -= 0xFEE0
 		}
-		return true
-	}
-	return false
+		return unicode.ToLower(r)
+	}, s)
 }

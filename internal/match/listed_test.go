@@ -39,11 +39,7 @@ func (s *recordingSearcher) candidates(t *testing.T, recs records) []match.Candi
 				t.Fatal(err)
 			}
 		}
-		whole, err := index.WholeTerms(index.SearchText(r, extra), h.Matched)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.Matched = whole
+		h.Matched = index.WholeTerms(index.SearchText(r, extra), h.Matched)
 		out[i] = match.Candidate{Record: r, Hit: h}
 	}
 	return out

@@ -131,7 +131,7 @@ func (s *Service) explainListed(ctx context.Context, ms []domain.Match, cands []
 	})
 }
 
-// wholeTerms keeps those of a hit's matched terms that its record holds whole, bigrams in a row
+// wholeTerms keeps those of a hit's matched terms that its record holds whole, verbatim
 // (index.WholeTerms), in the text the index has for it: an expert's includes the titles of
 // the achievements and patents linked to it (ExpertExtraText). Recall names every term whose
 // bigrams a record holds, possibly apart, which is right for ranking but not to tell an agent
@@ -145,11 +145,7 @@ func (s *Service) wholeTerms(ctx context.Context, r domain.Record, matched []str
 	if e, ok := r.(*domain.Expert); ok {
 		extra, _ = ExpertExtraText(ctx, s.records, e)
 	}
-	whole, err := index.WholeTerms(index.SearchText(r, extra), matched)
-	if err != nil {
-		return nil
-	}
-	return whole
+	return index.WholeTerms(index.SearchText(r, extra), matched)
 }
 
 // eachListed calls fn with the position in ms and the candidate of every match that want
