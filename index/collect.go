@@ -41,7 +41,7 @@ type topResult struct {
 func (ix *Index) top(ctx context.Context, r topRequest) (topResult, error) {
 	reader, err := ix.snapshot()
 	if err != nil {
-		return topResult{}, fmt.Errorf("index: recall: %w", err)
+		return topResult{}, fmt.Errorf("index: query: %w", err)
 	}
 	defer reader.Close()
 	m := ix.bleve.Mapping()
@@ -54,7 +54,7 @@ func (ix *Index) top(ctx context.Context, r topRequest) (topResult, error) {
 		search.GetScoringModelCallbackFn(func() string { return model }))
 	s, err := r.q.Searcher(ctx, reader, m, search.SearcherOptions{})
 	if err != nil {
-		return topResult{}, fmt.Errorf("index: recall: %w", err)
+		return topResult{}, fmt.Errorf("index: query: %w", err)
 	}
 	defer s.Close()
 	coll := collector.NewTopNCollector(r.size, r.skip, search.SortOrder{&search.SortScore{Desc: true}})
@@ -66,7 +66,7 @@ func (ix *Index) top(ctx context.Context, r topRequest) (topResult, error) {
 		coll.SetFacetsBuilder(fb)
 	}
 	if err := coll.Collect(ctx, s, reader); err != nil {
-		return topResult{}, fmt.Errorf("index: recall: %w", err)
+		return topResult{}, fmt.Errorf("index: query: %w", err)
 	}
 	out := topResult{dms: coll.Results(), total: coll.Total()}
 	if len(r.facets) > 0 {
@@ -112,7 +112,7 @@ func heldTokens(ctx context.Context, r bindex.IndexReader, tokens []string, dms 
 func holders(ctx context.Context, r bindex.IndexReader, tok string, dms search.DocumentMatchCollection, order []int, add func(int)) error {
 	tfr, err := r.TermFieldReader(ctx, []byte(tok), fText, false, false, false)
 	if err != nil {
-		return fmt.Errorf("index: recall: postings of %q: %w", tok, err)
+		return fmt.Errorf("index: query: postings of %q: %w", tok, err)
 	}
 	defer tfr.Close()
 	var buf bindex.TermFieldDoc
@@ -121,7 +121,7 @@ func holders(ctx context.Context, r bindex.IndexReader, tok string, dms search.D
 		id := dms[i].IndexInternalID
 		if at == nil || at.ID.Compare(id) < 0 {
 			if at, err = tfr.Advance(id, &buf); err != nil {
-				return fmt.Errorf("index: recall: postings of %q: %w", tok, err)
+				return fmt.Errorf("index: query: postings of %q: %w", tok, err)
 			}
 			if at == nil {
 				return nil // no later document holds tok
