@@ -145,7 +145,8 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, 
 		log.Info("webhook.secret is not configured; alerts are signed with the generated secret kept in the data dir", "file", secretFile)
 	}
 	hooks := worklist.NewWebhooks(b.store, worklist.WebhookOptions{
-		Secret: secret, Timeout: cfg.Webhook.Timeout, Backoff: cfg.Webhook.Backoff, MaxAttempts: cfg.Webhook.MaxAttempts, Log: log,
+		Secret: secret, Timeout: cfg.Webhook.Timeout, Backoff: cfg.Webhook.Backoff, MaxAttempts: cfg.Webhook.MaxAttempts,
+		AllowPrivate: cfg.Webhook.AllowPrivate, Log: log,
 	})
 	lists := worklist.NewWorker(b.store, b.index, matcher, hooks, cfg.Index.FlushInterval, log).
 		WithOutboxRetention(cfg.Index.OutboxRetention)

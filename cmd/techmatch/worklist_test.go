@@ -23,10 +23,11 @@ import (
 const webhookSecret = "test-webhook-secret"
 
 // worklistEnv is the environment of the worklist tests: a known webhook secret, fast retries,
-// no rate limit (the tests poll).
+// receivers on loopback allowed, no rate limit (the tests poll).
 var worklistEnv = []string{
 	"TECHMATCH_WEBHOOK_SECRET=" + webhookSecret,
 	"TECHMATCH_WEBHOOK_BACKOFF=50ms",
+	"TECHMATCH_WEBHOOK_ALLOW_PRIVATE=true",
 	"TECHMATCH_LIMITS_RATE_PER_SECOND=0",
 }
 
@@ -120,6 +121,20 @@ func (rc *receiver) received() ([][]byte, []string, int) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return append([][]byte(nil), rc.bodies...), append([]string(nil), rc.sigs...), rc.calls
+}
+
+// TestWebhookURLsAtInternalAddressesAreRefused: without webhook.allow_private an agent's
+// webhook URL may not point at the server's own network; the answer names the field and says
+// how to allow it.
+func TestWebhookURLsAtInternalAddressesAreRefused(t *testing.T) {
+	s := startServer(t, "", nil, "TECHMATCH_LIMITS_RATE_PER_SECOND=0")
+	for _, u := range []string{"http://127.0.0.1:6379/", "http://localhost:8080/hook", "http://169.254.169.254/latest/meta-data/", "http://[::1]/", "http://10.0.0.5/hook"} {
+		r := s.do("POST", "/v1/agents", map[string]any{"id": "x", "name": "n", "webhook_url": u}, adminKey)
+		if code, field := r.errorField(t); r.Status != 400 || code != "invalid_argument" || field != "webhook_url" || !strings.Contains(string(r.Body), "webhook.allow_private") {
+			t.Errorf("webhook_url %s: %d %s field %q %s, want 400 on webhook_url naming webhook.allow_private", u, r.Status, code, field, r.Body)
+		}
+	}
+	s.mustDo("POST", "/v1/agents", map[string]any{"id": "x", "name": "n", "webhook_url": "https://hooks.example.com/techmatch"}, 201)
 }
 
 func TestAssignmentByRegionAndCapacityWithSignedWebhooks(t *testing.T) {

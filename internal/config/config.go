@@ -87,6 +87,9 @@ type Webhook struct {
 	Timeout     time.Duration `yaml:"timeout"`
 	Backoff     time.Duration `yaml:"backoff"`
 	MaxAttempts int           `yaml:"max_attempts"`
+	// AllowPrivate lets webhook URLs point at loopback, private and link-local addresses;
+	// off, such URLs are refused when an agent is saved and again when a call connects.
+	AllowPrivate bool `yaml:"allow_private"`
 }
 
 // Log configures logging.
@@ -165,6 +168,16 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 		return nil
 	}
+	boolean := func(name string, dst *bool) error {
+		if v := getenv(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("config: %s=%q: want true or false", name, v)
+			}
+			*dst = b
+		}
+		return nil
+	}
 	float := func(name string, dst *float64) error {
 		if v := getenv(name); v != "" {
 			f, err := strconv.ParseFloat(v, 64)
@@ -193,6 +206,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		dur("TECHMATCH_WEBHOOK_TIMEOUT", &c.Webhook.Timeout),
 		dur("TECHMATCH_WEBHOOK_BACKOFF", &c.Webhook.Backoff),
 		num("TECHMATCH_WEBHOOK_MAX_ATTEMPTS", &c.Webhook.MaxAttempts),
+		boolean("TECHMATCH_WEBHOOK_ALLOW_PRIVATE", &c.Webhook.AllowPrivate),
 		float("TECHMATCH_LIMITS_RATE_PER_SECOND", &c.Limits.RatePerSecond),
 	} {
 		if err != nil {

@@ -67,6 +67,12 @@ func (s *Server) putAgent(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if a.WebhookURL != "" && !s.Config.Webhook.AllowPrivate {
+		if err := worklist.CheckTarget(a.WebhookURL); err != nil {
+			s.fail(c, domain.Invalid("webhook_url", "%v", err))
+			return
+		}
+	}
 	created, err := s.Worklist.PutAgent(c, &a)
 	if err != nil {
 		s.fail(c, err)

@@ -69,8 +69,11 @@ type WebhookOptions struct {
 	Timeout     time.Duration // per call
 	Backoff     time.Duration // wait after the first failure; doubles after each next one
 	MaxAttempts int
-	Client      *http.Client
-	Log         *slog.Logger
+	// AllowPrivate lets calls reach loopback, private and link-local addresses (see
+	// ErrPrivateTarget); without it they are refused when the connection is made.
+	AllowPrivate bool
+	Client       *http.Client // nil: one that follows no redirects, guarded unless AllowPrivate
+	Log          *slog.Logger
 }
 
 // Webhooks delivers queued webhook calls in the background, retrying failures with
@@ -93,7 +96,10 @@ func NewWebhooks(st Store, o WebhookOptions) *Webhooks {
 		o.MaxAttempts = 6
 	}
 	if o.Client == nil {
-		o.Client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		o.Client = guardedClient()
+		if o.AllowPrivate {
+			o.Client = &http.Client{CheckRedirect: noRedirects}
+		}
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()

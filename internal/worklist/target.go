@@ -1,0 +1,100 @@
+package worklist
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// ErrPrivateTarget is returned for a webhook target on a loopback, private, link-local or
+// otherwise internal address: a webhook URL must not turn the server into a way to reach the
+// services behind it (Redis on 127.0.0.1, cloud metadata on 169.254.169.254). Deployments
+// whose receivers are internal set webhook.allow_private.
+var ErrPrivateTarget = errors.New("webhook target is an internal address")
+
+func privateTarget(what string) error {
+	return fmt.Errorf("%w: %s is loopback, private, link-local or reserved; set webhook.allow_private to deliver to it", ErrPrivateTarget, what)
+}
+
+// internal reports whether ip is one a webhook may not reach unless allowed.
+func internal(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	return !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() ||
+		ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() || ip.IsMulticast() ||
+		ip.IsUnspecified() || sharedOrReserved(ip)
+}
+
+// Ranges the netip predicates leave out: 0.0.0.0/8 ("this network"), 100.64.0.0/10 (carrier
+// NAT, used inside clouds), 192.0.0.0/24 (protocol assignments), 198.18.0.0/15 (benchmarking)
+// and 240.0.0.0/4 (reserved, with the broadcast address).
+var reserved = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),
+	netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("198.18.0.0/15"),
+	netip.MustParsePrefix("240.0.0.0/4"),
+}
+
+func sharedOrReserved(ip netip.Addr) bool {
+	for _, p := range reserved {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckTarget says why a webhook URL cannot be delivered to without webhook.allow_private:
+// its host is localhost or an internal address. Names are checked again, resolved, when a
+// call is made (see guardedClient); this catches what is plain from the URL itself.
+func CheckTarget(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return privateTarget(host)
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && internal(ip) {
+		return privateTarget(ip.String())
+	}
+	return nil
+}
+
+// guardedClient makes webhook calls that refuse internal addresses at connect time, after name
+// resolution, so that a name resolving to 127.0.0.1 (or changing to it later) is refused too.
+// It does not use HTTP_PROXY: the guard must see the receiver's own address. Redirects are not
+// followed.
+func guardedClient() *http.Client {
+	dialer := &net.Dialer{
+		Timeout: 10 * time.Second,
+		Control: func(network, address string, _ syscall.RawConn) error {
+			ap, err := netip.ParseAddrPort(address)
+			if err != nil {
+				return fmt.Errorf("webhook target %s: %w", address, err)
+			}
+			if internal(ap.Addr()) {
+				return privateTarget(ap.Addr().Unmap().String())
+			}
+			return nil
+		},
+	}
+	transport := &http.Transport{
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+	return &http.Client{Transport: transport, CheckRedirect: noRedirects}
+}
+
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

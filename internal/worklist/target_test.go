@@ -1,0 +1,61 @@
+package worklist
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+func TestCheckTarget(t *testing.T) {
+	for _, tc := range []struct {
+		url     string
+		refused bool
+	}{
+		{"https://hooks.example.com/techmatch", false},
+		{"http://203.0.113.7:8080/x", false},
+		{"http://[2001:db8::1]/x", false},
+		{"http://localhost:6379/", true},
+		{"http://LOCALHOST./", true},
+		{"http://api.localhost/", true},
+		{"http://127.0.0.1:9/x", true},
+		{"http://10.1.2.3/", true},
+		{"http://172.16.0.1/", true},
+		{"http://192.168.1.1/", true},
+		{"http://169.254.169.254/latest/meta-data/", true},
+		{"http://100.64.0.1/", true},
+		{"http://0.0.0.0/", true},
+		{"http://[::1]/", true},
+		{"http://[::ffff:127.0.0.1]/", true},
+		{"http://[fe80::1]/", true},
+		{"http://[fd00::1]/", true},
+	} {
+		err := CheckTarget(tc.url)
+		if got := errors.Is(err, ErrPrivateTarget); got != tc.refused {
+			t.Errorf("CheckTarget(%q) = %v, want refused %v", tc.url, err, tc.refused)
+		}
+	}
+}
+
+// TestWebhookClientRefusesInternalAddressesWhenConnecting: the guard acts on the address the
+// call connects to, whatever the URL says, unless internal targets are allowed.
+func TestWebhookClientRefusesInternalAddressesWhenConnecting(t *testing.T) {
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { calls++ }))
+	defer srv.Close()
+
+	guarded := NewWebhooks(nil, WebhookOptions{}).o.Client
+	_, err := guarded.Get(srv.URL)
+	if !errors.Is(err, ErrPrivateTarget) || calls != 0 {
+		t.Fatalf("guarded call to %s: err %v, %d calls; want ErrPrivateTarget and none", srv.URL, err, calls)
+	}
+	allowed := NewWebhooks(nil, WebhookOptions{AllowPrivate: true}).o.Client
+	resp, err := allowed.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if calls != 1 {
+		t.Errorf("allowed call: %d calls, want 1", calls)
+	}
+}
