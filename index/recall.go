@@ -105,11 +105,11 @@ func (ix *Index) recallQuery(ctx context.Context, r RecallRequest) (rq recall, e
 	if rq.size <= 0 {
 		rq.size = DefaultRecallSize
 	}
-	terms, err := ix.queryTerms(ctx, r.Title, r.Keywords, r.Body)
+	terms, tokens, err := ix.queryTerms(ctx, r.Title, r.Keywords, r.Body)
 	if err != nil || len(terms) == 0 {
 		return recall{}, err
 	}
-	rq.terms, rq.tokens = terms, searchedTokens(terms)
+	rq.terms, rq.tokens = terms, tokens
 	var mustNot []query.Query
 	if len(r.Exclude) > 0 {
 		ids := make([]string, len(r.Exclude))

@@ -78,9 +78,10 @@ func (ix *Index) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 	}
 
 	var terms []queryTerm
+	var tokens []string
 	if strings.TrimSpace(r.Query) != "" {
 		var err error
-		if terms, err = ix.queryTerms(ctx, r.Query, nil, ""); err != nil {
+		if terms, tokens, err = ix.queryTerms(ctx, r.Query, nil, ""); err != nil {
 			return nil, err
 		}
 		if len(terms) == 0 { // only punctuation or stop words: nothing can match
@@ -95,7 +96,7 @@ func (ix *Index) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 	q.AddMust(filters...)
 	start := from / searchBlock * searchBlock
 	end := (from + size + searchBlock - 1) / searchBlock * searchBlock
-	top, err := ix.top(ctx, topRequest{q: q, tokens: searchedTokens(terms), size: end - start, skip: start, facets: facetFields})
+	top, err := ix.top(ctx, topRequest{q: q, tokens: tokens, size: end - start, skip: start, facets: facetFields})
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}

@@ -161,7 +161,7 @@ func (r *dfReader) phraseWeight(ctx context.Context, qt *queryTerm, idfs map[str
 	if !ok {
 		var err error
 		if df, err = r.count(ctx, allTokens(fText, qt.tokens, 1)); err != nil {
-			return fmt.Errorf("index: phrase frequency of %q: %w", qt.text, err)
+			return fmt.Errorf("index: whole-term frequency of %q: %w", qt.text, err)
 		}
 		r.store(phrases, qt.text, df)
 	}
@@ -185,7 +185,9 @@ func (r *dfReader) count(ctx context.Context, q query.Query) (uint64, error) {
 
 // queryTerms analyses a query into weighted terms. Keywords and short title chunks stay whole,
 // because a term such as 锂离子电池 is what the user means; longer text is cut into jieba words.
-func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string, body string) ([]queryTerm, error) {
+// It also returns the text-field tokens the query searches, numbered in the terms' tokens
+// (searchedTokens), which top reads for each hit.
+func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string, body string) ([]queryTerm, []string, error) {
 	type src struct {
 		text   string
 		weight float64
@@ -266,12 +268,12 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 	}
 	dr, err := ix.dfReader()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer dr.close()
 	idf, err := dr.idfs(ctx, all)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rarest := func(qt *queryTerm) {
 		best := 0.0
@@ -291,11 +293,11 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 		}
 		if i < nHead && ix.tuning().phraseIDF {
 			if err := dr.phraseWeight(ctx, &terms[i], idf); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			for j := range terms[i].parts {
 				if err := dr.phraseWeight(ctx, &terms[i].parts[j], idf); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			}
 			continue
@@ -310,7 +312,7 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 		sort.SliceStable(body, func(i, j int) bool { return body[i].weight > body[j].weight })
 		terms = terms[:min(nHead, len(terms))+maxBodyTerms]
 	}
-	return terms, nil
+	return terms, searchedTokens(terms), nil
 }
 
 // setKey sets qt's key to its token of the highest idf, the first of equals.
@@ -392,7 +394,8 @@ func coverage(terms []queryTerm, holds func(queryTerm) bool, partial, gramPartia
 
 // searchedTokens numbers the text-field tokens textQuery searches, each term's own bigrams (its
 // clauses are built from qt.tokens), in qt.tokens[i].col for the terms and their parts, and
-// returns them in that order: top reads which of them each hit holds. A part's token the query
+// returns them in that order: top reads which of them each hit holds. queryTerms calls it last,
+// so that no term leaves it unnumbered. A part's token the query
 // does not search (锌 of 氧化锌, whose clauses search 氧化 and 化锌) gets -1: no hit holds it.
 func searchedTokens(terms []queryTerm) []string {
 	col := map[string]int{}

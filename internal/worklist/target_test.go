@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 )
 
@@ -38,16 +39,24 @@ func TestCheckTarget(t *testing.T) {
 }
 
 // TestWebhookClientRefusesInternalAddressesWhenConnecting: the guard acts on the address the
-// call connects to, whatever the URL says, unless internal targets are allowed.
+// call connects to, after name resolution, whatever the URL says, unless internal targets are
+// allowed.
 func TestWebhookClientRefusesInternalAddressesWhenConnecting(t *testing.T) {
 	calls := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { calls++ }))
 	defer srv.Close()
+	u, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	guarded := NewWebhooks(nil, WebhookOptions{}).o.Client
-	_, err := guarded.Get(srv.URL)
-	if !errors.Is(err, ErrPrivateTarget) || calls != 0 {
-		t.Fatalf("guarded call to %s: err %v, %d calls; want ErrPrivateTarget and none", srv.URL, err, calls)
+	// By address, and by a name that resolves to it (no URL check sees the name here).
+	for _, target := range []string{srv.URL, "http://localhost:" + u.Port()} {
+		_, err := guarded.Get(target)
+		if !errors.Is(err, ErrPrivateTarget) || calls != 0 {
+			t.Fatalf("guarded call to %s: err %v, %d calls; want ErrPrivateTarget and none", target, err, calls)
+		}
 	}
 	allowed := NewWebhooks(nil, WebhookOptions{AllowPrivate: true}).o.Client
 	resp, err := allowed.Get(srv.URL)

@@ -95,11 +95,12 @@ func NewWebhooks(st Store, o WebhookOptions) *Webhooks {
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 6
 	}
-	if o.Client == nil {
+	switch {
+	case o.Client != nil:
+	case o.AllowPrivate:
+		o.Client = &http.Client{CheckRedirect: noRedirects}
+	default:
 		o.Client = guardedClient()
-		if o.AllowPrivate {
-			o.Client = &http.Client{CheckRedirect: noRedirects}
-		}
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
