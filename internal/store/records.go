@@ -7,15 +7,28 @@ import (
 	"fmt"
 	"runtime"
 
+	gojson "github.com/goccy/go-json"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/techmatch/techmatch/internal/domain"
 )
 
 // decode turns a stored body back into the typed record of kind k.
+//
+// Every body was written by encoding/json from the same types (Put validates, then marshals),
+// and goccy/go-json reads it back ~4× faster: encoding/json was 40% of a match's CPU at 100k
+// records, for the 200 candidates of each kind. TestDecodeAgreesWithEncodingJSON holds the two
+// equal on every kind of record and on arbitrary text. A body it refuses is decoded again by
+// encoding/json, whose error is the one reported.
 func decode(k domain.Kind, body []byte) (domain.Record, error) {
 	rec, err := domain.NewRecord(k)
 	if err != nil {
+		return nil, err
+	}
+	if gojson.Unmarshal(body, rec) == nil {
+		return rec, nil
+	}
+	if rec, err = domain.NewRecord(k); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(body, rec); err != nil {
