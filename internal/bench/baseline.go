@@ -54,37 +54,37 @@ func (b *Baseline) mapping() (*mapping.IndexMappingImpl, error) {
 
 // run indexes records 0..n-1 of g and times a MatchQuery per demand; it returns docs/s and the
 // query latency.
-func (b *Baseline) run(ctx context.Context, g *Generator, n int, demands []*domain.Demand, wait time.Duration, progress io.Writer) (float64, Latency, error) {
+func (b *Baseline) run(ctx context.Context, g *Generator, n int, demands []*domain.Demand, wait time.Duration, progress io.Writer) (indexing, Latency, error) {
 	m, err := b.mapping()
 	if err != nil {
-		return 0, Latency{}, err
+		return indexing{}, Latency{}, err
 	}
 	idx, err := bleve.NewUsing(b.Dir, m, scorch.Name, scorch.Name, map[string]any{"unsafe_batch": true})
 	if err != nil {
-		return 0, Latency{}, fmt.Errorf("bench: baseline index: %w", err)
+		return indexing{}, Latency{}, fmt.Errorf("bench: baseline index: %w", err)
 	}
 	defer os.RemoveAll(b.Dir)
 	defer idx.Close()
 
-	start := time.Now()
+	ix := startIndexing(n)
 	batch := idx.NewBatch()
 	for i := range n {
 		c := g.SupplyRecord(i).(domain.SupplyRecord).Common()
 		if err := batch.Index(c.ID, map[string]any{"text": c.Title + " " + c.Summary}); err != nil {
-			return 0, Latency{}, fmt.Errorf("bench: baseline index %s: %w", c.ID, err)
+			return indexing{}, Latency{}, fmt.Errorf("bench: baseline index %s: %w", c.ID, err)
 		}
 		if batch.Size() >= baselineBatch || i == n-1 {
 			if err := idx.Batch(batch); err != nil {
-				return 0, Latency{}, fmt.Errorf("bench: baseline batch at %d: %w", i, err)
+				return indexing{}, Latency{}, fmt.Errorf("bench: baseline batch at %d: %w", i, err)
 			}
 			batch.Reset()
 		}
 	}
-	rate := float64(n) / time.Since(start).Seconds()
+	ix = ix.done()
 	if err := settle(ctx, progress, "baseline", func(ctx context.Context, max time.Duration) (time.Duration, bool, error) {
 		return index.WaitSettled(ctx, idx, max)
 	}, wait); err != nil {
-		return 0, Latency{}, err
+		return indexing{}, Latency{}, err
 	}
 
 	search := func(d *domain.Demand) error {
@@ -95,18 +95,18 @@ func (b *Baseline) run(ctx context.Context, g *Generator, n int, demands []*doma
 	}
 	for _, d := range demands[:min(warmup, len(demands))] {
 		if err := search(d); err != nil {
-			return 0, Latency{}, fmt.Errorf("bench: baseline query %s: %w", d.ID, err)
+			return indexing{}, Latency{}, fmt.Errorf("bench: baseline query %s: %w", d.ID, err)
 		}
 	}
 	lat := make([]time.Duration, 0, len(demands))
 	for _, d := range demands {
 		start := time.Now()
 		if err := search(d); err != nil {
-			return 0, Latency{}, fmt.Errorf("bench: baseline query %s: %w", d.ID, err)
+			return indexing{}, Latency{}, fmt.Errorf("bench: baseline query %s: %w", d.ID, err)
 		}
 		lat = append(lat, time.Since(start))
 	}
-	return rate, latencyOf(lat), nil
+	return ix, latencyOf(lat), nil
 }
 
 // demandText is what techmatch recalls a demand by: title, keywords, description.

@@ -246,7 +246,7 @@ func TestRunReportsEveryFigure(t *testing.T) {
 	if err := json.Unmarshal(data, &got); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"index_docs_per_s", "baseline_index_docs_per_s", "rss_mb"} {
+	for _, key := range []string{"index_docs_per_s", "baseline_index_docs_per_s", "index_cpu_s", "baseline_index_cpu_s", "rss_mb"} {
 		if v, ok := got[key].(float64); !ok || v <= 0 {
 			t.Errorf("%s = %v, want a positive number", key, got[key])
 		}

@@ -10,9 +10,9 @@ import (
 func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "%d records, %d demands\n", r.Docs, r.Demands)
 	fmt.Fprintf(w, "%-34s %10s\n", "indexing (docs/s)", "")
-	fmt.Fprintf(w, "  %-32s %10.0f\n", "techmatch (store+outbox+index)", r.IndexDocsPerS)
+	fmt.Fprintf(w, "  %-32s %10.0f%s\n", "techmatch (store+outbox+index)", r.IndexDocsPerS, cpuNote(r.IndexCPUS))
 	if r.BaselineIndexDocsPerS > 0 {
-		fmt.Fprintf(w, "  %-32s %10.0f\n", "plain bleve, unsafe batches", r.BaselineIndexDocsPerS)
+		fmt.Fprintf(w, "  %-32s %10.0f%s\n", "plain bleve, unsafe batches", r.BaselineIndexDocsPerS, cpuNote(r.BaselineIndexCPUS))
 	}
 	fmt.Fprintf(w, "%-34s %8s %8s %8s\n", "latency (ms)", "p50", "p95", "p99")
 	row := func(name string, l Latency) {
@@ -38,6 +38,13 @@ func (r *Report) Print(w io.Writer) {
 		}
 		fmt.Fprintf(w, "[%s] %s\n", mark, t.What)
 	}
+}
+
+func cpuNote(s float64) string {
+	if s <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("   (%.1f CPU-s)", s)
 }
 
 // Target is one of issue 4's speed and memory targets as this run measured it.

@@ -84,14 +84,20 @@ func latencyOf(ds []time.Duration) Latency {
 
 // Report is what bench prints; --json prints it as is.
 type Report struct {
-	Docs                  int      `json:"docs"`
-	Demands               int      `json:"demands"`
-	IndexDocsPerS         float64  `json:"index_docs_per_s"`
-	BaselineIndexDocsPerS float64  `json:"baseline_index_docs_per_s,omitempty"`
-	MatchMS               Latency  `json:"match_ms"`
-	CachedMatchMS         Latency  `json:"cached_match_ms"`
-	RedisCachedMatchMS    *Latency `json:"redis_cached_match_ms,omitempty"`
-	BaselineRecallMS      *Latency `json:"baseline_recall_ms,omitempty"`
+	Docs                  int     `json:"docs"`
+	Demands               int     `json:"demands"`
+	IndexDocsPerS         float64 `json:"index_docs_per_s"`
+	BaselineIndexDocsPerS float64 `json:"baseline_index_docs_per_s,omitempty"`
+	// IndexCPUS and BaselineIndexCPUS are the CPU-seconds the process spent while each side
+	// indexed (the same span as the docs/s): whether a side was slower for doing more work or
+	// for waiting. On a shared VM they move from run to run with the wall clock (the same
+	// plain-bleve import took 49–81 CPU-s here). 0 where not measured.
+	IndexCPUS          float64  `json:"index_cpu_s"`
+	BaselineIndexCPUS  float64  `json:"baseline_index_cpu_s,omitempty"`
+	MatchMS            Latency  `json:"match_ms"`
+	CachedMatchMS      Latency  `json:"cached_match_ms"`
+	RedisCachedMatchMS *Latency `json:"redis_cached_match_ms,omitempty"`
+	BaselineRecallMS   *Latency `json:"baseline_recall_ms,omitempty"`
 	// RSSMB is techmatch's peak RSS, measured after the baseline's memory was released and the
 	// peak reset; BaselineRSSMB is the peak while plain bleve ran.
 	RSSMB         float64 `json:"rss_mb"`
@@ -119,16 +125,16 @@ func Run(ctx context.Context, env Env, g *Generator, o Options) (*Report, error)
 	rep := &Report{Docs: o.Docs, Demands: o.Demands}
 	if o.Baseline != nil {
 		fmt.Fprintf(progress, "baseline: indexing %d records into plain bleve\n", o.Docs)
-		var rate float64
+		var ix indexing
 		var lat Latency
 		err := phase(ctx, "baseline", func(ctx context.Context) (err error) {
-			rate, lat, err = o.Baseline.run(ctx, g, o.Docs, demands, o.Settle, progress)
+			ix, lat, err = o.Baseline.run(ctx, g, o.Docs, demands, o.Settle, progress)
 			return err
 		})
 		if err != nil {
 			return nil, err
 		}
-		rep.BaselineIndexDocsPerS, rep.BaselineRecallMS = round1(rate), &lat
+		rep.BaselineIndexDocsPerS, rep.BaselineIndexCPUS, rep.BaselineRecallMS = ix.rate(), ix.cpuSeconds(), &lat
 		rep.BaselineRSSMB = peakRSSMB()
 		runtime.GC()
 		debug.FreeOSMemory()
@@ -136,15 +142,15 @@ func Run(ctx context.Context, env Env, g *Generator, o Options) (*Report, error)
 	}
 
 	fmt.Fprintf(progress, "techmatch: indexing %d records through store, outbox and indexer\n", o.Docs)
-	var rate float64
+	var ix indexing
 	err := phase(ctx, "index", func(ctx context.Context) (err error) {
-		rate, err = load(ctx, env, g, o.Docs, o.Batch)
+		ix, err = load(ctx, env, g, o.Docs, o.Batch)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	rep.IndexDocsPerS = round1(rate)
+	rep.IndexDocsPerS, rep.IndexCPUS = ix.rate(), ix.cpuSeconds()
 	stored := make([]domain.Record, len(demands))
 	for i, d := range demands {
 		stored[i] = d
@@ -216,11 +222,11 @@ func phase(ctx context.Context, name string, fn func(context.Context) error) err
 // load writes records 0..n-1 in batches through the store while the indexer drains the outbox
 // in the background, as the server does, and returns records per second until all are indexed.
 // Records are generated batch by batch so that the corpus never sits whole in memory.
-func load(ctx context.Context, env Env, g *Generator, n, batch int) (float64, error) {
+func load(ctx context.Context, env Env, g *Generator, n, batch int) (indexing, error) {
 	runCtx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { env.Indexer.Run(runCtx) })
-	start := time.Now()
+	ix := startIndexing(n)
 	recs := make([]domain.Record, 0, batch)
 	var err error
 	for i := 0; i < n && err == nil; i += batch {
@@ -236,12 +242,40 @@ func load(ctx context.Context, env Env, g *Generator, n, batch int) (float64, er
 	stop()
 	wg.Wait()
 	if err != nil {
-		return 0, err
+		return indexing{}, err
 	}
 	if err := env.Indexer.Drain(ctx); err != nil {
-		return 0, fmt.Errorf("bench: drain the outbox: %w", err)
+		return indexing{}, fmt.Errorf("bench: drain the outbox: %w", err)
 	}
-	return float64(n) / time.Since(start).Seconds(), nil
+	return ix.done(), nil
+}
+
+// indexing is one side's import: how many records, and the wall and CPU time it took.
+type indexing struct {
+	docs      int
+	startWall time.Time
+	startCPU  time.Duration
+	wall, cpu time.Duration
+}
+
+func startIndexing(docs int) indexing {
+	return indexing{docs: docs, startWall: time.Now(), startCPU: processCPU()}
+}
+
+// done ends the span begun by startIndexing.
+func (ix indexing) done() indexing {
+	ix.wall, ix.cpu = time.Since(ix.startWall), processCPU()-ix.startCPU
+	return ix
+}
+
+func (ix indexing) rate() float64 { return round1(float64(ix.docs) / ix.wall.Seconds()) }
+
+// cpuSeconds is 0 where the CPU time is not measured (processCPU).
+func (ix indexing) cpuSeconds() float64 {
+	if ix.cpu <= 0 {
+		return 0
+	}
+	return round1(ix.cpu.Seconds())
 }
 
 // warmup queries are run and not timed, on both sides alike, so that first-use costs (page

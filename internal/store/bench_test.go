@@ -154,8 +154,13 @@ func BenchmarkGetMany(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer s.Close()
-			if _, err := s.GetMany(ctx, domain.Achievements, all); err != nil {
-				b.Fatal(err)
+			// Read everything once, in reads small enough to be cached (one read of all 20,000
+			// would be a bulk read, which the cache leaves out), so that "cached" hits from the
+			// first timed read on.
+			for start := 0; start < stored; start += asked {
+				if _, err := s.GetMany(ctx, domain.Achievements, all[start:start+asked]); err != nil {
+					b.Fatal(err)
+				}
 			}
 			rng := rand.New(rand.NewPCG(1, 2))
 			ids := make([]string, asked)
