@@ -66,6 +66,10 @@ type Auth struct {
 
 // Index configures how the outbox is applied to bleve.
 type Index struct {
+	// BatchSize is the most outbox rows one bleve batch applies. Larger batches index a bulk
+	// import faster and hold more in memory while they are built: at 100k records, 3,000 took
+	// 20–30% less CPU than 2,000 and peaked ~150 MiB higher (docs/benchmarks.md). A single write
+	// is applied at once whatever the size.
 	BatchSize     int           `yaml:"batch_size"`
 	FlushInterval time.Duration `yaml:"flush_interval"`
 	// OutboxRetention is how long outbox rows are kept once the index and the worklist worker
@@ -114,7 +118,7 @@ func Default() Config {
 		DataDir: "./data",
 		Redis:   Redis{Timeout: 500 * time.Millisecond},
 		Cache:   Cache{TTL: 10 * time.Minute, MaxSize: 10000},
-		Index:   Index{BatchSize: 2000, FlushInterval: 200 * time.Millisecond, OutboxRetention: 24 * time.Hour},
+		Index:   Index{BatchSize: 3000, FlushInterval: 200 * time.Millisecond, OutboxRetention: 24 * time.Hour},
 		Log:     Log{Level: "info", Format: "text"},
 		Limits:  Limits{RatePerSecond: 50, Burst: 100},
 		Webhook: Webhook{Timeout: 5 * time.Second, Backoff: 2 * time.Second, MaxAttempts: 6},
