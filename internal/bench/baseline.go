@@ -52,8 +52,8 @@ func (b *Baseline) mapping() (*mapping.IndexMappingImpl, error) {
 	return m, nil
 }
 
-// run indexes records 0..n-1 of g and times a MatchQuery per demand; it returns docs/s and the
-// query latency.
+// run indexes records 0..n-1 of g and times a MatchQuery per demand; it returns the import's
+// timing and the query latency.
 func (b *Baseline) run(ctx context.Context, g *Generator, n int, demands []*domain.Demand, wait time.Duration, progress io.Writer) (indexing, Latency, error) {
 	m, err := b.mapping()
 	if err != nil {

@@ -91,7 +91,7 @@ type Report struct {
 	// IndexCPUS and BaselineIndexCPUS are the CPU-seconds the process spent while each side
 	// indexed (the same span as the docs/s): whether a side was slower for doing more work or
 	// for waiting. On a shared VM they move from run to run with the wall clock (the same
-	// plain-bleve import took 49–81 CPU-s here). 0 where not measured.
+	// plain-bleve import took 49–83 CPU-s here). 0 where not measured.
 	IndexCPUS          float64  `json:"index_cpu_s"`
 	BaselineIndexCPUS  float64  `json:"baseline_index_cpu_s,omitempty"`
 	MatchMS            Latency  `json:"match_ms"`
