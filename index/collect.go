@@ -100,16 +100,16 @@ func heldTokens(ctx context.Context, r bindex.IndexReader, tokens []string, dms 
 	}
 	slices.SortFunc(order, func(a, b int) int { return bytes.Compare(dms[a].IndexInternalID, dms[b].IndexInternalID) })
 	for col, tok := range tokens {
-		if err := holders(ctx, r, tok, dms, order, func(i int) { held[i].add(col) }); err != nil {
+		if err := holders(ctx, r, tok, col, dms, order, held); err != nil {
 			return nil, err
 		}
 	}
 	return held, nil
 }
 
-// holders calls add with the position in dms of each hit holding tok; order lists dms's
+// holders marks column col in the held set of each of dms that holds tok; order lists dms's
 // positions in index order.
-func holders(ctx context.Context, r bindex.IndexReader, tok string, dms search.DocumentMatchCollection, order []int, add func(int)) error {
+func holders(ctx context.Context, r bindex.IndexReader, tok string, col int, dms search.DocumentMatchCollection, order []int, held []heldSet) error {
 	tfr, err := r.TermFieldReader(ctx, []byte(tok), fText, false, false, false)
 	if err != nil {
 		return fmt.Errorf("index: query: postings of %q: %w", tok, err)
@@ -128,7 +128,7 @@ func holders(ctx context.Context, r bindex.IndexReader, tok string, dms search.D
 			}
 		}
 		if at.ID.Equals(id) {
-			add(i)
+			held[i].add(col)
 		}
 	}
 	return nil

@@ -152,45 +152,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			*dst = v
 		}
 	}
-	dur := func(name string, dst *time.Duration) error {
-		if v := getenv(name); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				return fmt.Errorf("config: %s=%q: %w", name, v, err)
-			}
-			*dst = d
-		}
-		return nil
-	}
-	num := func(name string, dst *int) error {
-		if v := getenv(name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return fmt.Errorf("config: %s=%q: want an integer", name, v)
-			}
-			*dst = n
-		}
-		return nil
-	}
+	dur := func(name string, dst *time.Duration) error { return fromEnv(getenv, name, dst, time.ParseDuration, "") }
+	num := func(name string, dst *int) error { return fromEnv(getenv, name, dst, strconv.Atoi, "an integer") }
 	boolean := func(name string, dst *bool) error {
-		if v := getenv(name); v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return fmt.Errorf("config: %s=%q: want true or false", name, v)
-			}
-			*dst = b
-		}
-		return nil
+		return fromEnv(getenv, name, dst, strconv.ParseBool, "true or false")
 	}
 	float := func(name string, dst *float64) error {
-		if v := getenv(name); v != "" {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				return fmt.Errorf("config: %s=%q: want a number", name, v)
-			}
-			*dst = f
-		}
-		return nil
+		return fromEnv(getenv, name, dst, func(v string) (float64, error) { return strconv.ParseFloat(v, 64) }, "a number")
 	}
 	str("TECHMATCH_HTTP_ADDR", &c.HTTP.Addr)
 	str("TECHMATCH_DATA_DIR", &c.DataDir)
@@ -259,4 +227,24 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config: log.level %q: want debug, info, warn or error", c.Log.Level)
 	}
 	return nil
+}
+
+// fromEnv sets *dst from the environment variable name, parsed, when it is set. A value parse
+// refuses is an error naming the variable and the value, and what it should have been (want),
+// or parse's own error when want is empty.
+func fromEnv[T any](getenv func(string) string, name string, dst *T, parse func(string) (T, error), want string) error {
+	v := getenv(name)
+	if v == "" {
+		return nil
+	}
+	x, err := parse(v)
+	switch {
+	case err == nil:
+		*dst = x
+		return nil
+	case want == "":
+		return fmt.Errorf("config: %s=%q: %w", name, v, err)
+	default:
+		return fmt.Errorf("config: %s=%q: want %s", name, v, want)
+	}
 }

@@ -53,7 +53,10 @@ func TestRejects(t *testing.T) {
 		want       string
 	}{
 		{"unknown key", "htp:\n  addr: x\n", nil, "htp"},
-		{"bad duration", "", map[string]string{"TECHMATCH_CACHE_TTL": "soon"}, "TECHMATCH_CACHE_TTL"},
+		{"bad duration", "", map[string]string{"TECHMATCH_CACHE_TTL": "soon"}, `TECHMATCH_CACHE_TTL="soon": time: invalid duration`},
+		{"bad integer", "", map[string]string{"TECHMATCH_INDEX_BATCH_SIZE": "3k"}, `TECHMATCH_INDEX_BATCH_SIZE="3k": want an integer`},
+		{"bad boolean", "", map[string]string{"TECHMATCH_WEBHOOK_ALLOW_PRIVATE": "yes please"}, `TECHMATCH_WEBHOOK_ALLOW_PRIVATE="yes please": want true or false`},
+		{"bad number", "", map[string]string{"TECHMATCH_LIMITS_RATE_PER_SECOND": "fast"}, `TECHMATCH_LIMITS_RATE_PER_SECOND="fast": want a number`},
 		{"bad redis url", "", map[string]string{"TECHMATCH_REDIS_URL": "localhost:6379"}, "redis.url"},
 		{"missing dict dir", "", map[string]string{"TECHMATCH_JIEBA_DICT_DIR": filepath.Join(dir, "nope")}, "jieba.dict_dir"},
 		{"bad log level", "log:\n  level: loud\n", nil, "log.level"},
