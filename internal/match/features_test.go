@@ -59,6 +59,37 @@ func one(t *testing.T, d *domain.Demand, rec domain.SupplyRecord) domain.Match {
 	return l.Matches[0]
 }
 
+// TestTextReasonNamesTellingTerms checks that the matched keywords a reason names (and the
+// highlights mark) leave out what tells an agent nothing: one-rune, numeric and generic terms,
+// and units; at most six are named.
+func TestTextReasonNamesTellingTerms(t *testing.T) {
+	for _, tt := range []struct {
+		matched []string
+		want    string
+	}{
+		{[]string{"锂离子电池", "用于", "技术", "w", "30", "1200", "0.5%", "cm", "μm", "MPa", "电解质", "5g"}, "匹配关键词：锂离子电池、电解质、5g"},
+		{[]string{"石墨烯", "导热膜", "散热材料", "均热板", "热导率", "智能手机", "面内"}, "匹配关键词：石墨烯、导热膜、散热材料、均热板、热导率、智能手机"},
+		{[]string{"用于", "cm", "3"}, ""},
+	} {
+		rec := achievement(nil)
+		h := hit(rec, 0.8)
+		h.Matched = tt.matched
+		l := service(t).Rank(demand(nil), []match.Candidate{{Record: rec, Hit: h}}, profile())
+		if len(l.Matches) != 1 {
+			t.Fatalf("pair excluded: %v", l.Excluded.ByReason)
+		}
+		var got string
+		for _, r := range l.Matches[0].Reasons {
+			if strings.HasPrefix(r, "匹配关键词") {
+				got = r
+			}
+		}
+		if got != tt.want {
+			t.Errorf("matched %q: reason %q, want %q", tt.matched, got, tt.want)
+		}
+	}
+}
+
 func TestFeatures(t *testing.T) {
 	tests := []struct {
 		name    string

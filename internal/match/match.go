@@ -115,7 +115,6 @@ func (s *Service) MatchDemand(ctx context.Context, d *domain.Demand, kinds []dom
 	list.Matches = list.Matches[:min(len(list.Matches), clampLimit(limit))]
 	s.explainListed(ctx, list.Matches, cands, p, now, eff, nil)
 	noteFeedback(list, fb, d)
-	fillHighlights(list.Matches, cands)
 	return list, nil
 }
 
@@ -132,7 +131,7 @@ func (s *Service) recallSupply(ctx context.Context, d *domain.Demand, kinds []do
 	filled, _ := inferDemand(d, s.tax, s.noise)
 	req := index.RecallRequest{
 		Title: filled.Title, Keywords: filled.Keywords, Body: filled.Description,
-		Kinds: kinds, Size: size, // highlights: fillHighlights, for the listed only
+		Kinds: kinds, Size: size, // highlights: explainListed, for the listed only
 	}
 	return s.recall(ctx, req, "demand "+d.ID)
 }
@@ -162,7 +161,6 @@ func (s *Service) MatchSupply(ctx context.Context, rec domain.SupplyRecord, limi
 	list := s.rankDemands(rec, cands, p, now, false)
 	list.Matches = list.Matches[:min(len(list.Matches), clampLimit(limit))]
 	s.explainListed(ctx, list.Matches, cands, p, now, nil, rec)
-	fillHighlights(list.Matches, cands)
 	return list, nil
 }
 

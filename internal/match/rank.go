@@ -106,7 +106,10 @@ func (s *Service) reversePairing(p *domain.Profile, now time.Time, d *domain.Dem
 // wasted on the 190 not listed. Feature values never depend on explain, so the scores and
 // the order are the ones ranking gave, at the same time now (freshness). d is the demand as
 // ranked (feedback applied) in forward matching; with sup set, the matches are demands for sup.
-// The terms a reason names as matched are those the record holds whole (wholeTerms).
+// The terms a reason names as matched are those the record holds whole (wholeTerms), and the
+// highlights mark those terms (namedTerms): a list that names 导热膜 should not also mark 用于
+// and 技术. Recall runs without highlighting: loading the stored text of all its candidates
+// cost about a sixth of a match, and only the listed few are shown.
 func (s *Service) explainListed(ctx context.Context, ms []domain.Match, cands []Candidate, p *domain.Profile, now time.Time, d *domain.Demand, sup domain.SupplyRecord) {
 	var fwd *pairing
 	if sup == nil {
@@ -116,17 +119,20 @@ func (s *Service) explainListed(ctx context.Context, ms []domain.Match, cands []
 	}
 	eachListed(ms, cands, func(domain.Match) bool { return true }, func(i int, c Candidate) {
 		c.Hit.Matched = s.wholeTerms(ctx, c.Record, c.Hit.Matched)
+		named := namedTerms(c.Hit.Matched)
 		switch r := c.Record.(type) {
 		case domain.SupplyRecord:
 			if fwd != nil {
 				ms[i] = fwd.score(p, r, r, r, c.Hit)
 			}
+			ms[i].Highlights = index.Highlights(r.Common().Title, r.Common().Summary, named)
 		case *domain.Demand:
 			if sup != nil {
 				pr := s.reversePairing(p, now, r)
 				pr.explain = true
 				ms[i] = pr.score(p, sup, r, demandCandidate{pr.d}, c.Hit)
 			}
+			ms[i].Highlights = index.Highlights(r.Title, r.Description, named)
 		}
 	})
 }
@@ -338,18 +344,4 @@ func sortMatches(ms []domain.Match, bm25 []float64) {
 		sorted[k] = ms[i]
 	}
 	copy(ms, sorted)
-}
-
-// fillHighlights marks the matched terms in the listed matches that have no highlights yet.
-// Recall runs without highlighting: loading the stored text of all its candidates cost about a
-// sixth of a match, and only the listed few are shown. The record holds the same text.
-func fillHighlights(ms []domain.Match, cands []Candidate) {
-	eachListed(ms, cands, func(m domain.Match) bool { return m.Highlights == nil }, func(i int, c Candidate) {
-		switch r := c.Record.(type) {
-		case domain.SupplyRecord:
-			ms[i].Highlights = index.Highlights(r.Common().Title, r.Common().Summary, c.Hit.Matched)
-		case *domain.Demand:
-			ms[i].Highlights = index.Highlights(r.Title, r.Description, c.Hit.Matched)
-		}
-	})
 }
