@@ -69,18 +69,24 @@ func recordText(r domain.Record) (title, summary string) {
 
 // Highlights marks the matched terms in a record's title and summary (a demand's description):
 // the title whole, the summary in up to maxFragments fragments. Terms are marked where they
-// occur verbatim (ASCII case folded); a term whose bigrams the record holds apart (see
-// WholeTerms) is not marked. Matching calls it for the few listed hits, from the records it
-// has loaded anyway.
+// occur verbatim after the folding the analyzer applies (fold: ＬＩＤＡＲ and LiDAR both mark
+// for lidar), as WholeTerms finds them; a term whose bigrams the record holds apart is not
+// marked. Matching calls it for the few listed hits, from the records it has loaded anyway.
 func Highlights(title, summary string, matched []string) map[string][]string {
 	out := map[string][]string{}
 	if len(matched) == 0 {
 		return out
 	}
-	if spans := findSpans(title, matched); len(spans) > 0 {
+	terms := make([]string, 0, len(matched))
+	for _, t := range matched {
+		if f := fold(t); f != "" {
+			terms = append(terms, f)
+		}
+	}
+	if spans := findSpans(title, terms); len(spans) > 0 {
 		out["title"] = []string{mark(title, spans, 0, len(title))}
 	}
-	if spans := findSpans(summary, matched); len(spans) > 0 {
+	if spans := findSpans(summary, terms); len(spans) > 0 {
 		out["summary"] = fragments(summary, spans)
 	}
 	return out
@@ -88,17 +94,30 @@ func Highlights(title, summary string, matched []string) map[string][]string {
 
 type span struct{ start, end int }
 
-// findSpans returns the byte ranges of the terms in text, sorted and merged.
+// findSpans returns the byte ranges of text holding the folded terms, sorted and merged. The
+// search runs on fold(text), whose byte offsets differ from text's where folding changes a
+// rune's length (a full-width letter is three bytes, its ASCII form one): at[i] is the offset in
+// text of the rune that folded byte i comes from, at[len] = len(text).
 func findSpans(text string, terms []string) []span {
-	lower := string(lowerASCII(text)) // same byte length as text
+	var folded strings.Builder
+	at := make([]int, 0, len(text)+1)
+	for i, r := range text {
+		n := folded.Len()
+		folded.WriteRune(foldRune(r))
+		for range folded.Len() - n {
+			at = append(at, i)
+		}
+	}
+	at = append(at, len(text))
+	lower := folded.String()
 	var spans []span
 	for _, t := range terms {
 		for from := 0; ; {
 			i := strings.Index(lower[from:], t)
-			if i < 0 || t == "" {
+			if i < 0 {
 				break
 			}
-			spans = append(spans, span{from + i, from + i + len(t)})
+			spans = append(spans, span{at[from+i], at[from+i+len(t)]})
 			from += i + len(t)
 		}
 	}
@@ -190,11 +209,11 @@ func WholeTerms(text string, terms []string) []string {
 
 // fold maps full-width ASCII variants to ASCII and lower-cases, as the cjk analyzer's width and
 // lower-case filters do.
-func fold(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 0xFF01 && r <= 0xFF5E {
-			r -= 0xFEE0
-		}
-		return unicode.ToLower(r)
-	}, s)
+func fold(s string) string { return strings.Map(foldRune, s) }
+
+func foldRune(r rune) rune {
+	if r >= 0xFF01 && r <= 0xFF5E {
+		r -= 0xFEE0
+	}
+	return unicode.ToLower(r)
 }

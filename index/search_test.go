@@ -225,3 +225,25 @@ func TestSearchQuerySyntaxIsText(t *testing.T) {
 		}
 	}
 }
+
+// TestHighlightsFold checks that highlights find terms as the analyzer folds them (full-width
+// letters, any case) and mark the text as written, with byte offsets kept right around runes
+// whose folded form is shorter, adjacent terms in one mark, and invalid UTF-8 left as it was.
+func TestHighlightsFold(t *testing.T) {
+	for _, tt := range []struct {
+		title, summary string
+		matched        []string
+		want           map[string][]string
+	}{
+		{"车载ＬＩＤＡＲ点云", "", []string{"lidar", "点云"}, map[string][]string{"title": {"车载<mark>ＬＩＤＡＲ点云</mark>"}}},
+		{"LiDAR与ｌｉｄａｒ", "", []string{"ＬＩＤＡＲ"}, map[string][]string{"title": {"<mark>LiDAR</mark>与<mark>ｌｉｄａｒ</mark>"}}},
+		{"", "采用Ｓｉ\xffＣ涂层（ＳｉＣ）", []string{"sic"}, map[string][]string{"summary": {"采用Ｓｉ\xffＣ涂层（<mark>ＳｉＣ</mark>）"}}},
+		{"Å级<b>", "", []string{"å级"}, map[string][]string{"title": {"<mark>Å级</mark>&lt;b&gt;"}}},
+		{"锂电池", "", []string{"钠电池"}, map[string][]string{}},
+	} {
+		got := index.Highlights(tt.title, tt.summary, tt.matched)
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Highlights(%q, %q, %q) = %q, want %q", tt.title, tt.summary, tt.matched, got, tt.want)
+		}
+	}
+}
