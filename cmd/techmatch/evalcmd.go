@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -27,6 +28,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	baselines := fs.String("baseline", "", "also score plain bleve with these analyzers: cjk, jieba (comma-separated)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	cfgPath := fs.String("config", "", "configuration file (jieba dictionaries)")
+	perQuery := fs.String("per-query", "", "also write how each query fared to this file, one JSON object a line: id, text, rank (0: not in the top k), top, baselines")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -40,6 +42,14 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	kind, err := domain.ParseKind(*kindName)
 	if err != nil || !kind.IsSupply() {
 		return fmt.Errorf("eval: --kind must be achievements, patents or experts")
+	}
+	var perOut *atomicFile
+	if *perQuery != "" {
+		// Created first, so a path that cannot be written fails before the corpus is indexed.
+		if perOut, err = createAtomic(*perQuery); err != nil {
+			return fmt.Errorf("eval: --per-query: %w", err)
+		}
+		defer perOut.abort()
 	}
 	tmp, err := os.MkdirTemp("", "techmatch-eval-")
 	if err != nil {
@@ -84,15 +94,17 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		return err
 	}
 	rep.Docs = len(recs)
+	var names []string
+	basePer := map[string][]eval.Ranked{}
 	for _, name := range strings.Split(*baselines, ",") {
-		if name = strings.TrimSpace(name); name == "" {
+		if name = strings.TrimSpace(name); name == "" || basePer[name] != nil {
 			continue
 		}
 		analyzer, prepare, err := baselineAnalyzer(cfg, name)
 		if err != nil {
 			return err
 		}
-		s, err := eval.Baseline(ctx, analyzer, prepare, recs, queries, *k)
+		s, per, err := eval.Baseline(ctx, analyzer, prepare, recs, queries, *k)
 		if err != nil {
 			return err
 		}
@@ -100,6 +112,13 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 			rep.Baselines = map[string]eval.Scores{}
 		}
 		rep.Baselines[name] = s
+		names = append(names, name)
+		basePer[name] = per
+	}
+	if perOut != nil {
+		if err := writePerQuery(perOut, queries, rep.PerQuery, basePer); err != nil {
+			return fmt.Errorf("eval: --per-query: %w", err)
+		}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -109,7 +128,8 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	fmt.Fprintf(stdout, "corpus %s: %d %s; queries %s: %d; profile %s@%d; k=%d\n", filepath.Base(*corpus), len(recs), kind, filepath.Base(*queriesPath), len(queries), p.Name, p.Version, *k)
 	fmt.Fprintf(stdout, "%-22s %8s %10s %8s\n", "", fmt.Sprintf("MRR@%d", *k), fmt.Sprintf("Recall@%d", *k), fmt.Sprintf("NDCG@%d", *k))
 	fmt.Fprintf(stdout, "%-22s %8.3f %10.3f %8.3f\n", "techmatch", rep.MRR, rep.Recall, rep.NDCG)
-	for name, s := range rep.Baselines {
+	for _, name := range names {
+		s := rep.Baselines[name]
 		fmt.Fprintf(stdout, "%-22s %8.3f %10.3f %8.3f\n", "bleve BM25 "+name, s.MRR, s.Recall, s.NDCG)
 	}
 	fmt.Fprintf(stdout, "latency ms: p50 %.2f  p95 %.2f  p99 %.2f\n", rep.Latency["p50"], rep.Latency["p95"], rep.Latency["p99"])
@@ -152,4 +172,78 @@ func baselineAnalyzer(cfg config.Config, name string) (string, func(*mapping.Ind
 		return index.AnalyzerSearch, seg.AddAnalyzers, nil
 	}
 	return "", nil, fmt.Errorf("eval: unknown baseline %q: want cjk or jieba", name)
+}
+
+// perQueryLine is one line of eval --per-query.
+type perQueryLine struct {
+	ID        string                 `json:"id"`
+	Text      string                 `json:"text"`
+	Rank      int                    `json:"rank"`
+	Top       []string               `json:"top"`
+	Baselines map[string]eval.Ranked `json:"baselines,omitempty"`
+}
+
+// writePerQuery writes one line per query, techmatch's outcome beside each baseline's, and
+// puts the file in place only when all of it is written.
+func writePerQuery(f *atomicFile, queries []eval.Query, per []eval.Ranked, base map[string][]eval.Ranked) error {
+	enc := json.NewEncoder(f.w)
+	enc.SetEscapeHTML(false)
+	for i, q := range queries {
+		line := perQueryLine{ID: q.ID, Text: q.Text, Rank: per[i].Rank, Top: per[i].Top}
+		for name, b := range base {
+			if line.Baselines == nil {
+				line.Baselines = map[string]eval.Ranked{}
+			}
+			line.Baselines[name] = b[i]
+		}
+		if line.Top == nil {
+			line.Top = []string{}
+		}
+		if err := enc.Encode(line); err != nil {
+			return err
+		}
+	}
+	return f.commit()
+}
+
+// atomicFile is written beside its path and renamed onto it by commit: a run that fails or is
+// stopped leaves no half-written file, and an older file at the path stays as it was.
+type atomicFile struct {
+	path string
+	f    *os.File
+	w    *bufio.Writer
+	done bool
+}
+
+func createAtomic(path string) (*atomicFile, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return nil, err
+	}
+	return &atomicFile{path: path, f: f, w: bufio.NewWriter(f)}, nil
+}
+
+func (a *atomicFile) commit() error {
+	if err := a.w.Flush(); err != nil {
+		return err
+	}
+	if err := a.f.Sync(); err != nil {
+		return err
+	}
+	if err := a.f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(a.f.Name(), a.path); err != nil {
+		return err
+	}
+	a.done = true
+	return nil
+}
+
+// abort removes the temporary file unless commit put it in place.
+func (a *atomicFile) abort() {
+	if !a.done {
+		a.f.Close()
+		os.Remove(a.f.Name())
+	}
 }

@@ -48,6 +48,8 @@ type Report struct {
 	NDCG      float64            `json:"ndcg"`
 	Latency   map[string]float64 `json:"latency_ms"`
 	Baselines map[string]Scores  `json:"baselines,omitempty"`
+	// PerQuery is how each query fared, in the order of the queries (eval --per-query).
+	PerQuery []Ranked `json:"-"`
 }
 
 // ReadCorpus decodes NDJSON records of kind k, validating each as the API would.
@@ -122,6 +124,7 @@ func Load(ctx context.Context, env Env, recs []domain.Record) error {
 func Run(ctx context.Context, env Env, k domain.Kind, queries []Query, p *domain.Profile, topK int) (*Report, error) {
 	acc := accumulator{k: topK}
 	lat := make([]time.Duration, 0, len(queries))
+	per := make([]Ranked, 0, len(queries))
 	for _, q := range queries {
 		d, err := demandOf(q)
 		if err != nil {
@@ -137,22 +140,23 @@ func Run(ctx context.Context, env Env, k domain.Kind, queries []Query, p *domain
 		for i, m := range ml.Matches {
 			ids[i] = m.ID
 		}
-		acc.add(ids, q.Relevant)
+		per = append(per, acc.add(ids, q.Relevant))
 	}
 	s := acc.scores()
 	p50, p95, p99 := Percentiles(lat)
 	return &Report{K: topK, Queries: len(queries), Profile: p.Name, MRR: s.MRR, Recall: s.Recall, NDCG: s.NDCG,
-		Latency: map[string]float64{"p50": p50, "p95": p95, "p99": p99}}, nil
+		Latency: map[string]float64{"p50": p50, "p95": p95, "p99": p99}, PerQuery: per}, nil
 }
 
 // Baseline scores plain bleve: BM25, one text field of title + summary analysed by analyzer,
 // a MatchQuery of the query text, top k. It is the obvious alternative techmatch must beat.
 // prepare, when not nil, defines the analyzer in the mapping (custom analyzers such as jieba's).
-func Baseline(ctx context.Context, analyzer string, prepare func(*mapping.IndexMappingImpl) error, recs []domain.Record, queries []Query, topK int) (Scores, error) {
+// It also returns how each query fared, in the order of the queries.
+func Baseline(ctx context.Context, analyzer string, prepare func(*mapping.IndexMappingImpl) error, recs []domain.Record, queries []Query, topK int) (Scores, []Ranked, error) {
 	m := bleve.NewIndexMapping()
 	if prepare != nil {
 		if err := prepare(m); err != nil {
-			return Scores{}, err
+			return Scores{}, nil, err
 		}
 	}
 	m.ScoringModel = "bm25"
@@ -166,7 +170,7 @@ func Baseline(ctx context.Context, analyzer string, prepare func(*mapping.IndexM
 	m.DefaultAnalyzer = analyzer
 	idx, err := bleve.NewMemOnly(m)
 	if err != nil {
-		return Scores{}, fmt.Errorf("baseline %s: %w", analyzer, err)
+		return Scores{}, nil, fmt.Errorf("baseline %s: %w", analyzer, err)
 	}
 	defer idx.Close()
 	b := idx.NewBatch()
@@ -177,32 +181,33 @@ func Baseline(ctx context.Context, analyzer string, prepare func(*mapping.IndexM
 		}
 		c := s.Common()
 		if err := b.Index(c.ID, map[string]any{"text": c.Title + " " + c.Summary}); err != nil {
-			return Scores{}, err
+			return Scores{}, nil, err
 		}
 		if b.Size() >= 1000 {
 			if err := idx.Batch(b); err != nil {
-				return Scores{}, err
+				return Scores{}, nil, err
 			}
 			b.Reset()
 		}
 	}
 	if err := idx.Batch(b); err != nil {
-		return Scores{}, err
+		return Scores{}, nil, err
 	}
 	acc := accumulator{k: topK}
+	per := make([]Ranked, 0, len(queries))
 	for _, q := range queries {
 		mq := bleve.NewMatchQuery(q.Text)
 		mq.SetField("text")
 		req := bleve.NewSearchRequestOptions(mq, topK, 0, false)
 		res, err := idx.SearchInContext(ctx, req)
 		if err != nil {
-			return Scores{}, err
+			return Scores{}, nil, err
 		}
 		ids := make([]string, len(res.Hits))
 		for i, h := range res.Hits {
 			ids[i] = h.ID
 		}
-		acc.add(ids, q.Relevant)
+		per = append(per, acc.add(ids, q.Relevant))
 	}
-	return acc.scores(), nil
+	return acc.scores(), per, nil
 }

@@ -29,12 +29,20 @@ type accumulator struct {
 	mrr, recall, ndc float64
 }
 
+// Ranked is how one query fared: the rank (from 1) of the first relevant record in the top k,
+// 0 when none is there, and the top k ids in order.
+type Ranked struct {
+	Rank int      `json:"rank"`
+	Top  []string `json:"top"`
+}
+
 // add scores one ranked list of ids against the graded relevant set.
-func (a *accumulator) add(ranked []string, relevant map[string]int) {
+func (a *accumulator) add(ranked []string, relevant map[string]int) Ranked {
 	a.n++
 	if len(ranked) > a.k {
 		ranked = ranked[:a.k]
 	}
+	out := Ranked{Top: ranked}
 	found := 0
 	dcg := 0.0
 	for i, id := range ranked {
@@ -44,6 +52,7 @@ func (a *accumulator) add(ranked []string, relevant map[string]int) {
 		}
 		if found == 0 {
 			a.mrr += 1 / float64(i+1)
+			out.Rank = i + 1
 		}
 		found++
 		dcg += (math.Pow(2, float64(g)) - 1) / math.Log2(float64(i+2))
@@ -67,6 +76,7 @@ func (a *accumulator) add(ranked []string, relevant map[string]int) {
 	if idcg > 0 {
 		a.ndc += dcg / idcg
 	}
+	return out
 }
 
 func (a *accumulator) scores() Scores {
