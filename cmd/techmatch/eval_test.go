@@ -107,6 +107,15 @@ func TestEvalPerQuery(t *testing.T) {
 		t.Errorf("temporary files left: %q", tmp)
 	}
 
+	// Writing over an input is refused before anything is read.
+	out, err = runCLI(t, t.TempDir(), "eval", "--corpus", corpus, "--queries", queries, "--per-query", filepath.Join(dir, ".", "queries.jsonl"))
+	if err == nil || !strings.Contains(out, "is an input of the run") {
+		t.Errorf("eval --per-query onto the queries file: err %v, output %q", err, out)
+	}
+	if got, _ := os.ReadFile(queries); string(got) != strings.Join(evalQueries, "\n")+"\n" {
+		t.Errorf("the queries file changed: %q", got)
+	}
+
 	// A path that cannot be written fails at once, naming the flag.
 	out, err = runCLI(t, t.TempDir(), "eval", "--corpus", corpus, "--queries", queries, "--per-query", filepath.Join(dir, "missing", "per.ndjson"))
 	if err == nil || !strings.Contains(out, "--per-query") {

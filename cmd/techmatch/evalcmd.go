@@ -45,6 +45,11 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	var perOut *atomicFile
 	if *perQuery != "" {
+		for _, in := range []string{*corpus, *queriesPath} {
+			if sameFile(*perQuery, in) {
+				return fmt.Errorf("eval: --per-query %s is an input of the run; name another file", *perQuery)
+			}
+		}
 		// Created first, so a path that cannot be written fails before the corpus is indexed.
 		if perOut, err = createAtomic(*perQuery); err != nil {
 			return fmt.Errorf("eval: --per-query: %w", err)
@@ -246,4 +251,11 @@ func (a *atomicFile) abort() {
 		a.f.Close()
 		os.Remove(a.f.Name())
 	}
+}
+
+// sameFile reports whether a and b name one existing file.
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }
