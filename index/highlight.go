@@ -95,29 +95,19 @@ func Highlights(title, summary string, matched []string) map[string][]string {
 type span struct{ start, end int }
 
 // findSpans returns the byte ranges of text holding the folded terms, sorted and merged. The
-// search runs on fold(text), whose byte offsets differ from text's where folding changes a
-// rune's length (a full-width letter is three bytes, its ASCII form one): at[i] is the offset in
-// text of the rune that folded byte i comes from, at[len] = len(text).
+// terms are found in fold(text), whose offsets differ from text's where folding changes a rune's
+// length (a full-width letter or comma is three bytes, its ASCII form one; an invalid byte
+// becomes U+FFFD): the spans' ends are mapped back in one pass over text.
 func findSpans(text string, terms []string) []span {
-	var folded strings.Builder
-	at := make([]int, 0, len(text)+1)
-	for i, r := range text {
-		n := folded.Len()
-		folded.WriteRune(foldRune(r))
-		for range folded.Len() - n {
-			at = append(at, i)
-		}
-	}
-	at = append(at, len(text))
-	lower := folded.String()
+	folded := fold(text)
 	var spans []span
 	for _, t := range terms {
-		for from := 0; ; {
-			i := strings.Index(lower[from:], t)
+		for from := 0; t != ""; {
+			i := strings.Index(folded[from:], t)
 			if i < 0 {
 				break
 			}
-			spans = append(spans, span{at[from+i], at[from+i+len(t)]})
+			spans = append(spans, span{from + i, from + i + len(t)})
 			from += i + len(t)
 		}
 	}
@@ -129,6 +119,26 @@ func findSpans(text string, terms []string) []span {
 			continue
 		}
 		merged = append(merged, s)
+	}
+	if len(merged) == 0 || folded == text {
+		return merged
+	}
+	// The ends are in order (start₀ < end₀ < start₁ …) and on rune boundaries of folded.
+	k, at := 0, 0
+	end := func(i int) *int {
+		if i%2 == 0 {
+			return &merged[i/2].start
+		}
+		return &merged[i/2].end
+	}
+	for i, r := range text {
+		for ; k < 2*len(merged) && *end(k) == at; k++ {
+			*end(k) = i
+		}
+		at += utf8.RuneLen(foldRune(r))
+	}
+	for ; k < 2*len(merged); k++ {
+		*end(k) = len(text)
 	}
 	return merged
 }
@@ -215,5 +225,18 @@ func foldRune(r rune) rune {
 	if r >= 0xFF01 && r <= 0xFF5E {
 		r -= 0xFEE0
 	}
+	switch {
+	case r < utf8.RuneSelf:
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		return r
+	case caselessCJK(r):
+		return r // most of a Chinese text: no case to look up
+	}
 	return unicode.ToLower(r)
 }
+
+// caselessCJK reports whether r is in U+3000–U+9FFF (CJK punctuation, kana, ideographs), where
+// no rune has a lower-case form (TestCaselessCJK).
+func caselessCJK(r rune) bool { return r >= 0x3000 && r <= 0x9FFF }
