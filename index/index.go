@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/blevesearch/bleve/v2"
@@ -41,9 +42,11 @@ type Index struct {
 	seg     *Segmenter
 	enrich  Enricher
 	records Records // the text hits are highlighted in; nil: no highlights
-	dfs     *dfCache
-	tune    *tuning // nil: defaultTuning; set by tests measuring relevance
-	onDisk  bool    // Close waits for unsafe batches to be persisted
+	// bodyStop are words a recall's body is not searched for (WithBodyStopWords).
+	bodyStop map[string]bool
+	dfs      *dfCache
+	tune     *tuning // nil: defaultTuning; set by tests measuring relevance
+	onDisk   bool    // Close waits for unsafe batches to be persisted
 
 	mu       sync.RWMutex // guards position and gens
 	applyMu  sync.Mutex
@@ -56,6 +59,19 @@ type Option func(*Index)
 
 // WithEnricher adds e's text to every record's searchable text.
 func WithEnricher(e Enricher) Option { return func(ix *Index) { ix.enrich = e } }
+
+// WithBodyStopWords sets words that a recall's body (a demand's description, a supply item's
+// summary in reverse matching) is not searched for: words of prose that say nothing about a
+// technology (用于, 实现, 技术). Keywords and titles keep them: a user who types 技术 as the
+// whole query means it.
+func WithBodyStopWords(words []string) Option {
+	return func(ix *Index) {
+		ix.bodyStop = make(map[string]bool, len(words))
+		for _, w := range words {
+			ix.bodyStop[strings.ToLower(w)] = true
+		}
+	}
+}
 
 // Open opens the bleve index in dir, creating it if missing. If the index is missing, has another
 // SchemaVersion or other dictionaries, or is corrupt (fails to open or read), the directory is

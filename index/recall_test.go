@@ -149,3 +149,39 @@ func TestWholeTerms(t *testing.T) {
 		t.Errorf("WholeTerms = %q, want %q", got, want)
 	}
 }
+
+// TestRecallBodySearchesTellingWords checks what a description is searched for: not its stop
+// words (WithBodyStopWords), lone characters, bare numbers or units, which by themselves
+// recalled a cancer test for a graphene film demand; a title or keyword keeps such words.
+func TestRecallBodySearchesTellingWords(t *testing.T) {
+	ctx := context.Background()
+	ix := memIndex(t, index.WithBodyStopWords([]string{"用于", "以下"}))
+	recs := []domain.Record{
+		achievement("film", "高导热石墨烯膜", "面内热导率1500 W/(m·K)，厚度25 μm，用于手机散热。"),
+		achievement("prose", "肝癌早期筛查试剂盒", "用于体检中心，费用在500元以下。"),
+		achievement("figures", "水下航行器", "航程1200 km，耐压W级，下潜50 m，精度5 mm。"),
+	}
+	if err := ix.Apply(ctx, recs, nil, 1); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(r index.RecallRequest) []string {
+		t.Helper()
+		r.Kinds = []domain.Kind{domain.Achievements}
+		hits, err := ix.Recall(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, h := range hits {
+			out = append(out, h.ID)
+		}
+		return out
+	}
+	body := "面内热导率1200 W/(m·K)以上、厚度50 μm，用于智能手机，误差5 mm以下"
+	if got := ids(index.RecallRequest{Title: "石墨烯导热膜", Body: body}); !slices.Equal(got, []string{"film"}) {
+		t.Errorf("recall with the description: %q, want [film] only", got)
+	}
+	if got := ids(index.RecallRequest{Title: "用于", Keywords: []string{"1200"}}); len(got) != 3 {
+		t.Errorf("recall with 用于 as the title and 1200 as a keyword: %q, want all three records", got)
+	}
+}

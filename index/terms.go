@@ -211,7 +211,10 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 				continue
 			}
 			for _, w := range ix.seg.Cut(chunk) {
-				if !ix.seg.IsStopWord(w) && (utf8.RuneCountInString(w) > 1 || !isHan(w)) {
+				if ix.seg.IsStopWord(w) || (!whole && !ix.telling(w)) {
+					continue
+				}
+				if utf8.RuneCountInString(w) > 1 || !isHan(w) {
 					addWord(w, weight)
 				}
 			}
@@ -314,6 +317,28 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 	}
 	return terms, searchedTokens(terms), nil
 }
+
+// telling reports whether a word of a description says something about the technology, to be
+// searched for: not one of the body stop words (WithBodyStopWords), not a lone character (the
+// W, m and K of "W/(m·K)"), not a bare number (1200, 8.2) and not a unit (IsUnit). Matched by
+// themselves such words list a cancer screening test for a graphene film demand that says
+// "1200 W/(m·K)以上…用于智能手机".
+func (ix *Index) telling(w string) bool {
+	w = strings.ToLower(w)
+	return !ix.bodyStop[w] && utf8.RuneCountInString(w) > 1 && strings.Trim(w, "0123456789.%") != "" && !IsUnit(w)
+}
+
+// units are units of measure, lower-cased.
+var units = map[string]bool{}
+
+func init() {
+	for _, u := range strings.Fields("nm μm um mm cm km mg kg ml pa kpa mpa gpa kw mw gw kwh wh mah kv mv ma hz khz mhz ghz db ppm ppb rpm") {
+		units[u] = true
+	}
+}
+
+// IsUnit reports whether w is a unit of measure (μm, MPa, kWh, …), in any case.
+func IsUnit(w string) bool { return units[strings.ToLower(w)] }
 
 // setKey sets qt's key to its token of the highest idf, the first of equals.
 func setKey(qt *queryTerm, idf map[string]float64, minIDF float64) {

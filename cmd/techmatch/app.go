@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -82,8 +83,30 @@ func loadTaxonomy() (*taxonomy.Taxonomy, error) {
 }
 
 // demandNoise is the list of demand-talk words that carry no technical meaning.
-func demandNoise() []string {
-	data, _ := fs.ReadFile(configs.FS, "dict/demand_noise.txt")
+func demandNoise() []string { return wordList("dict/demand_noise.txt") }
+
+// bodyStopWords are words of prose a description is not searched for (index.WithBodyStopWords),
+// less the demand-talk words: those are cut from a demand's text before recall already, except
+// where a title piece is nothing else (问题 in "问题 对策"), which goes to the body on purpose:
+// the user typed it (docs/relevance.md, third round).
+func bodyStopWords() []string {
+	noise := demandNoise()
+	var words []string
+	for _, w := range wordList("dict/stop_words.txt") {
+		if !slices.Contains(noise, w) {
+			words = append(words, w)
+		}
+	}
+	return words
+}
+
+// wordList reads an embedded list of words, one a line; # starts a comment line. The lists are
+// built into the binary: one that is missing is a build mistake, not a condition to run with.
+func wordList(name string) []string {
+	data, err := fs.ReadFile(configs.FS, name)
+	if err != nil {
+		panic(fmt.Sprintf("techmatch: embedded word list: %v", err))
+	}
 	var words []string
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {

@@ -252,3 +252,37 @@ func TestReverseMatchAndProfiles(t *testing.T) {
 		t.Errorf("preview with unknown demand: %d", r.Status)
 	}
 }
+
+// TestMatchSearchesTellingWordsOfADescription checks, through the server with its built-in
+// lists, that a description is not searched for its prose (用于, 上述: words of
+// configs/dict/stop_words.txt), bare numbers or units, which by themselves matched unrelated
+// records, while the same words typed as a title or keyword are searched.
+func TestMatchSearchesTellingWordsOfADescription(t *testing.T) {
+	s := startServer(t, "", nil)
+	rec := map[string]any{"id": "ach-prose", "title": "肝癌早期筛查试剂盒", "summary": "用于体检中心，检出限1200拷贝每毫升，试纸宽5 mm。上述试纸亦可用于尿检。", "status": "active"}
+	if r := s.do("POST", "/v1/achievements", rec, adminKey); r.Status != 201 && r.Status != 200 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	listed := func(demand map[string]any) bool {
+		t.Helper()
+		r := s.do("POST", "/v1/match?limit=50&kind=achievements", demand, adminKey)
+		if r.Status != 200 {
+			t.Fatalf("match %v: %d %s", demand, r.Status, r.Body)
+		}
+		var ml matchList
+		r.decode(t, &ml)
+		for _, m := range ml.Matches {
+			if m.ID == "ach-prose" {
+				return true
+			}
+		}
+		return false
+	}
+	eventually(t, "the record is indexed", func() bool { return listed(map[string]any{"title": "肝癌筛查"}) })
+	if listed(map[string]any{"title": "石墨烯导热膜", "description": "用于智能手机散热，面内热导率1200 W/(m·K)以上，厚度5 mm以下。上述膜亦可用于平板电脑"}) {
+		t.Error("a graphene film demand lists the cancer test by the prose, figures and units of its description")
+	}
+	if !listed(map[string]any{"title": "用于", "keywords": []string{"1200"}}) {
+		t.Error("用于 as the title and 1200 as a keyword: the record holding both is not listed")
+	}
+}

@@ -47,7 +47,8 @@ func openBackend(ctx context.Context, cfg config.Config, log *slog.Logger) (*bac
 	if err != nil {
 		return nil, err
 	}
-	ix, rebuilt, err := index.Open(filepath.Join(cfg.DataDir, "index"), seg, index.WithEnricher(expertLinks(st, log)), index.WithRecords(st))
+	ix, rebuilt, err := index.Open(filepath.Join(cfg.DataDir, "index"), seg, index.WithEnricher(expertLinks(st, log)), index.WithRecords(st),
+		index.WithBodyStopWords(bodyStopWords()))
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -67,19 +67,14 @@ func note(inferred bool, what string) string {
 var genericTerms = []string{"技术", "用于", "要求", "方法", "应用", "开发", "研究", "计划", "实现", "提高", "降低",
 	"低于", "高于", "以上", "以下", "现有", "进行", "具有", "可以", "需要", "系统", "工艺", "制备", "生产", "体系"}
 
-// unitTerms are units of measure: two records that both give a figure in S/cm or μm share
-// the unit, which tells an agent nothing about the technology.
-var unitTerms = []string{"nm", "μm", "um", "mm", "cm", "km", "mg", "kg", "ml", "pa", "kpa", "mpa", "gpa",
-	"kw", "mw", "gw", "kwh", "wh", "mah", "kv", "mv", "ma", "hz", "khz", "mhz", "ghz", "db", "ppm", "ppb", "rpm"}
-
 // namedTerms are the matched terms a match list names and marks: at most six, none of one
-// rune, numeric, generic or a unit. The rest still count in the text score.
+// rune, numeric, generic or a unit (μm, MPa: two records giving a figure in the same unit share
+// nothing else by it). The rest still count in the text score.
 func namedTerms(matched []string) []string {
 	var named []string
 	for _, t := range matched {
 		numeric := strings.Trim(t, "0123456789.%-") == ""
-		told := utf8.RuneCountInString(t) >= 2 && !numeric && !slices.Contains(genericTerms, t) &&
-			!slices.Contains(unitTerms, strings.ToLower(t))
+		told := utf8.RuneCountInString(t) >= 2 && !numeric && !slices.Contains(genericTerms, t) && !index.IsUnit(t)
 		if told && len(named) < 6 {
 			named = append(named, t)
 		}
