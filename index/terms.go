@@ -328,11 +328,11 @@ func (ix *Index) telling(w string) bool {
 	return !ix.bodyStop[w] && utf8.RuneCountInString(w) > 1 && strings.Trim(w, "0123456789.%") != "" && !IsUnit(w)
 }
 
-// units are units of measure, lower-cased.
+// units are units of measure, lower-cased. Not Pa alone, which is also polyamide (PA).
 var units = map[string]bool{}
 
 func init() {
-	for _, u := range strings.Fields("nm μm um mm cm km mg kg ml pa kpa mpa gpa kw mw gw kwh wh mah kv mv ma hz khz mhz ghz db ppm ppb rpm") {
+	for _, u := range strings.Fields("nm μm um mm cm km mg kg ml kpa mpa gpa kw mw gw kwh wh mah kv mv ma hz khz mhz ghz db ppm ppb rpm") {
 		units[u] = true
 	}
 }
