@@ -161,6 +161,7 @@ func parseProfileYAML(data []byte) (*domain.Profile, error) {
 			HardFilters           []string             `yaml:"hard_filters"`
 			TRLFloorGap           *int                 `yaml:"trl_floor_gap"`
 			MaturityStep          *float64             `yaml:"maturity_step"`
+			MinText               *float64             `yaml:"min_text"`
 		} `yaml:"params"`
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -176,6 +177,7 @@ func parseProfileYAML(data []byte) (*domain.Profile, error) {
 	setIf(&p.Params.RegionScores, q.RegionScores)
 	setIf(&p.Params.TRLFloorGap, q.TRLFloorGap)
 	setIf(&p.Params.MaturityStep, q.MaturityStep)
+	setIf(&p.Params.MinText, q.MinText)
 	if q.PartnerRegions != nil {
 		p.Params.PartnerRegions = q.PartnerRegions
 	}

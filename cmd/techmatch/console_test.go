@@ -135,6 +135,9 @@ func TestConsole(t *testing.T) {
 		if got := eval[string](b, `document.querySelector('#overlap').textContent`); got != "100%" {
 			t.Errorf("overlap of the unchanged candidate = %s, want 100%%", got)
 		}
+		if got := eval[float64](b, `Number(document.querySelector('#slider-params-min_text')?.value)`); got != 0.05 {
+			t.Errorf("the text floor's slider reads %v, want the profile's 0.05", got)
+		}
 		seq := eval[string](b, `document.querySelector('#preview').dataset.seq`)
 		b.clickLeftEnd("#slider-weights-text")
 		b.waitFor("text weight at 0", `Number(document.querySelector('#slider-weights-text').value) < 0.05`)

@@ -190,6 +190,7 @@ func TestReverseMatchAndProfiles(t *testing.T) {
 		{`{"weights":{"text":0,"field":0,"region":0,"maturity":0,"budget":0,"mode":0,"freshness":0,"quality":0}}`, "weights"},
 		{`{"params":{"recall":0}}`, "params.recall"},
 		{`{"params":{"list_threshold":2}}`, "params.list_threshold"},
+		{`{"params":{"min_text":1.5}}`, "params.min_text"},
 		{`{"params":{"hard_filters":["nope"]}}`, "params.hard_filters[0]"},
 		{`{"params":{"bogus":1}}`, "params.bogus"},
 	}
@@ -284,5 +285,42 @@ func TestMatchSearchesTellingWordsOfADescription(t *testing.T) {
 	}
 	if !listed(map[string]any{"title": "用于", "keywords": []string{"1200"}}) {
 		t.Error("用于 as the title and 1200 as a keyword: the record holding both is not listed")
+	}
+}
+
+// TestMinTextCutsWeakMatches checks the text floor staff can raise: dem-037 (a graphene film)
+// has one real match in the demo and a list filled with records holding a word or two of it;
+// with params.min_text at 0.3 those are excluded as low_text_relevance and the real one stays.
+func TestMinTextCutsWeakMatches(t *testing.T) {
+	s := startServer(t, "", []string{"--demo"})
+	list := func() matchList {
+		t.Helper()
+		r := s.do("GET", "/v1/demands/dem-037/matches?limit=10", nil, adminKey)
+		if r.Status != 200 {
+			t.Fatalf("matches: %d %s", r.Status, r.Body)
+		}
+		var ml matchList
+		r.decode(t, &ml)
+		return ml
+	}
+	before := list()
+	if len(before.Matches) < 5 || before.Matches[0].ID != "ach-063" {
+		t.Fatalf("before: %d matches, first %+v; want a full list led by ach-063", len(before.Matches), before.Matches[0])
+	}
+	s.mustDo("PUT", "/v1/profiles/default", map[string]any{"params": map[string]any{"min_text": 0.3}, "note": "only substantive text matches"}, 200)
+	after := list()
+	if after.Profile.Version != 2 {
+		t.Errorf("answer under profile version %d, want 2", after.Profile.Version)
+	}
+	if len(after.Matches) == 0 || after.Matches[0].ID != "ach-063" || len(after.Matches) >= len(before.Matches) {
+		t.Errorf("after: %d matches (%+v), want fewer than %d, led by ach-063", len(after.Matches), after.Matches, len(before.Matches))
+	}
+	for _, m := range after.Matches {
+		if m.Components["text"] < 0.2 {
+			t.Errorf("%s listed with text %.3f under min_text 0.3", m.ID, m.Components["text"])
+		}
+	}
+	if low := after.Excluded.ByReason["low_text_relevance"]; low <= before.Excluded.ByReason["low_text_relevance"] {
+		t.Errorf("low_text_relevance %d after, %d before: want more", low, before.Excluded.ByReason["low_text_relevance"])
 	}
 }

@@ -35,6 +35,9 @@ type ProfileParams struct {
 	TRLFloorGap int `json:"trl_floor_gap"`
 	// MaturityStep is how much the maturity feature falls per TRL level below min_trl.
 	MaturityStep float64 `json:"maturity_step"`
+	// MinText is the text coverage (the idf-weighted share of the demand's terms a candidate
+	// holds) below which a candidate is dropped as off-topic, counted as low_text_relevance.
+	MinText float64 `json:"min_text"`
 }
 
 // Profile is one version of a named set of matching weights and params.
@@ -68,6 +71,7 @@ func DefaultParams() ProfileParams {
 		HardFilters:           []string{"closed", "patent_invalid", "mode_mismatch", "conflict_of_interest"},
 		TRLFloorGap:           3,
 		MaturityStep:          0.25,
+		MinText:               0.05,
 	}
 }
 
@@ -159,7 +163,7 @@ func (q *ProfileParams) Validate() error {
 	if err := in01("maturity_step", q.MaturityStep); err != nil {
 		return err
 	}
-	return nil
+	return in01("min_text", q.MinText)
 }
 
 // Match is one ranked counterpart with its explanation.

@@ -12,11 +12,6 @@ import (
 	"github.com/techmatch/techmatch/internal/domain"
 )
 
-// TextFloor is the text coverage (index.Hit.Coverage) below which a recalled candidate is
-// dropped as off-topic (counted under ReasonLowText): a stray common word is no match, however
-// well the rest fits. Coverage, not Text, so that BM25's share in Text cannot move the floor.
-const TextFloor = 0.05
-
 // Exclusion reasons besides the profile's hard filters (domain.HardFilters).
 const (
 	ReasonLowText = "low_text_relevance"
@@ -191,7 +186,9 @@ func (l listBuilder) exclude(reason string) {
 // Experts are never dropped for their modes: consulting or a secondment comes on top of however
 // the technology itself is taken up.
 func (pr *pairing) exclusion(rec domain.SupplyRecord, candidate domain.Record, h index.Hit) string {
-	if clamp01(h.Coverage) < TextFloor {
+	// Coverage, not Text, so that BM25's share in Text cannot move the floor: a stray common
+	// word is no match, however well the rest fits.
+	if clamp01(h.Coverage) < pr.params.MinText {
 		return ReasonLowText
 	}
 	on := func(f string) bool { return slices.Contains(pr.params.HardFilters, f) }

@@ -87,7 +87,13 @@ func (s *Store) oneProfile(ctx context.Context, query string, args ...any) (*dom
 	if err != nil {
 		return nil, err
 	}
-	var p domain.Profile
+	return decodeProfile(body)
+}
+
+// decodeProfile decodes a stored profile onto the default params, so that a version stored
+// before a param existed reads with that param's default, not its zero.
+func decodeProfile(body []byte) (*domain.Profile, error) {
+	p := domain.Profile{Params: domain.DefaultParams()}
 	if err := json.Unmarshal(body, &p); err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
@@ -106,11 +112,11 @@ func (s *Store) profiles(ctx context.Context, query string, args ...any) ([]*dom
 		if err := rows.Scan(&body); err != nil {
 			return nil, err
 		}
-		var p domain.Profile
-		if err := json.Unmarshal(body, &p); err != nil {
-			return nil, fmt.Errorf("decode: %w", err)
+		p, err := decodeProfile(body)
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, &p)
+		out = append(out, p)
 	}
 	return out, rows.Err()
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"reflect"
 	"slices"
@@ -126,5 +127,56 @@ func TestAuditLogNewestFirst(t *testing.T) {
 	}
 	if log[0].Seq <= log[1].Seq {
 		t.Errorf("AuditLog not newest first: seq %d then %d", log[0].Seq, log[1].Seq)
+	}
+}
+
+// TestProfileStoredBeforeAParam checks that a version stored before a param existed reads with
+// that param's default, not its zero: a profile of session 1 had no maturity_step, trl_floor_gap
+// or min_text, and a zero min_text would let every recalled candidate through.
+func TestProfileStoredBeforeAParam(t *testing.T) {
+	ctx := context.Background()
+	s, path := openStore(t)
+	_ = s.Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := `{"name":"default","version":1,"weights":{"text":0.5,"field":0.5},` +
+		`"params":{"recall":150,"list_threshold":0.4,"freshness_half_life_days":365,` +
+		`"region_scores":{"city":1,"province":0.7,"partner":0.5,"other":0.2},` +
+		`"partner_regions":[["640000","320000"]],"hard_filters":["closed"]},"created_at":"2025-01-01T00:00:00Z"}`
+	if _, err := db.Exec(`INSERT INTO profiles (name, version, created_at, body) VALUES ('default', 1, 0, ?)`, old); err != nil {
+		t.Fatal(err)
+	}
+	_ = db.Close()
+	s = openAt(t, path)
+	def := domain.DefaultParams()
+	for name, get := range map[string]func() (*domain.Profile, error){
+		"Profile":        func() (*domain.Profile, error) { return s.Profile(ctx, "default") },
+		"ProfileVersion": func() (*domain.Profile, error) { return s.ProfileVersion(ctx, "default", 1) },
+		"ProfileVersions": func() (*domain.Profile, error) {
+			vs, err := s.ProfileVersions(ctx, "default")
+			if err != nil {
+				return nil, err
+			}
+			return vs[0], nil
+		},
+	} {
+		p, err := get()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		q := p.Params
+		if q.MinText != def.MinText || q.MaturityStep != def.MaturityStep || q.TRLFloorGap != def.TRLFloorGap {
+			t.Errorf("%s: min_text %v, maturity_step %v, trl_floor_gap %v; want the defaults %v, %v, %v",
+				name, q.MinText, q.MaturityStep, q.TRLFloorGap, def.MinText, def.MaturityStep, def.TRLFloorGap)
+		}
+		if q.Recall != 150 || q.ListThreshold != 0.4 || !slices.Equal(q.HardFilters, []string{"closed"}) ||
+			len(q.PartnerRegions) != 1 || !slices.Equal(q.PartnerRegions[0], []string{"640000", "320000"}) {
+			t.Errorf("%s: the stored params were not kept: %+v", name, q)
+		}
+		if err := p.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import { FEATURES, FEATURE_ORDER, KINDS, STATUSES, label } from './labels.js';
 const PARAMS = [
   { key: 'recall', label: '召回数', min: 10, max: 1000, step: 10 },
   { key: 'list_threshold', label: '入单阈值', min: 0, max: 1, step: 0.01 },
+  { key: 'min_text', label: '文本相关度下限', min: 0, max: 0.6, step: 0.01 },
   { key: 'freshness_half_life_days', label: '时效半衰期（天）', min: 30, max: 3650, step: 15 },
   { key: 'region_scores.city', label: '地域：同城', min: 0, max: 1, step: 0.05 },
   { key: 'region_scores.province', label: '地域：同省', min: 0, max: 1, step: 0.05 },
@@ -138,7 +139,7 @@ class Tuner {
 
   params() {
     const p = this.candidate.params;
-    return { recall: Math.round(p.recall), list_threshold: p.list_threshold, freshness_half_life_days: p.freshness_half_life_days, region_scores: p.region_scores };
+    return { recall: Math.round(p.recall), list_threshold: p.list_threshold, min_text: p.min_text, freshness_half_life_days: p.freshness_half_life_days, region_scores: p.region_scores };
   }
 
   drawPreview(data) {
