@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/techmatch/techmatch/internal/domain"
 )
 
 // TestConsole drives the web console in headless chromium against the real binary with demo
@@ -135,8 +137,8 @@ func TestConsole(t *testing.T) {
 		if got := eval[string](b, `document.querySelector('#overlap').textContent`); got != "100%" {
 			t.Errorf("overlap of the unchanged candidate = %s, want 100%%", got)
 		}
-		if got := eval[float64](b, `Number(document.querySelector('#slider-params-min_text')?.value)`); got != 0.05 {
-			t.Errorf("the text floor's slider reads %v, want the profile's 0.05", got)
+		if got := eval[float64](b, `Number(document.querySelector('#slider-params-min_text')?.value)`); got != domain.DefaultParams().MinText {
+			t.Errorf("the text floor's slider reads %v, want the profile's %v", got, domain.DefaultParams().MinText)
 		}
 		seq := eval[string](b, `document.querySelector('#preview').dataset.seq`)
 		b.clickLeftEnd("#slider-weights-text")

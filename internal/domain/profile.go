@@ -71,7 +71,7 @@ func DefaultParams() ProfileParams {
 		HardFilters:           []string{"closed", "patent_invalid", "mode_mismatch", "conflict_of_interest"},
 		TRLFloorGap:           3,
 		MaturityStep:          0.25,
-		MinText:               0.05,
+		MinText:               0.1,
 	}
 }
 

@@ -185,7 +185,7 @@ func TestRankDemands(t *testing.T) {
 		{"no mode in common", func(d *domain.Demand) { d.AcceptModes = []string{"equity"} }, 0.3, "mode_mismatch", ""},
 		{"negligible text", nil, 0.01, match.ReasonLowText, ""},
 		{"reasons name the demand's place", func(d *domain.Demand) { d.Region = "640100" }, 0.3, "", "对口协作地区：宁夏回族自治区—江苏省"},
-		{"a weak but real match is listed below the forward threshold", func(d *domain.Demand) { d.Region = "350200"; d.Fields = []string{"人工智能"} }, 0.06, "", "异地：厦门市"},
+		{"a weak but real match is listed below the forward threshold", func(d *domain.Demand) { d.Region = "350200"; d.Fields = []string{"人工智能"} }, 0.12, "", "异地：厦门市"},
 		{"a bounty counts for quality", func(d *domain.Demand) { d.Challenge = &domain.Challenge{Bounty: f64(800)} }, 0.3, "", "揭榜挂帅：榜额 800 万元"},
 	}
 	for _, tt := range tests {
