@@ -120,25 +120,23 @@ func findSpans(text string, terms []string) []span {
 		}
 		merged = append(merged, s)
 	}
-	if len(merged) == 0 || folded == text {
+	if folded == text {
 		return merged
 	}
-	// The ends are in order (start₀ < end₀ < start₁ …) and on rune boundaries of folded.
-	k, at := 0, 0
-	end := func(i int) *int {
-		if i%2 == 0 {
-			return &merged[i/2].start
+	// Walk text and folded together: at is the offset in folded of text[i:]. The spans are in
+	// order and their ends on rune boundaries of folded.
+	at, i := 0, 0
+	toText := func(f int) int {
+		for at < f {
+			r, n := utf8.DecodeRuneInString(text[i:])
+			at += utf8.RuneLen(foldRune(r))
+			i += n
 		}
-		return &merged[i/2].end
+		return i
 	}
-	for i, r := range text {
-		for ; k < 2*len(merged) && *end(k) == at; k++ {
-			*end(k) = i
-		}
-		at += utf8.RuneLen(foldRune(r))
-	}
-	for ; k < 2*len(merged); k++ {
-		*end(k) = len(text)
+	for k := range merged {
+		merged[k].start = toText(merged[k].start)
+		merged[k].end = toText(merged[k].end)
 	}
 	return merged
 }

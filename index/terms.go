@@ -325,7 +325,7 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 // "1200 W/(m·K)以上…用于智能手机".
 func (ix *Index) telling(w string) bool {
 	w = strings.ToLower(w)
-	return !ix.bodyStop[w] && utf8.RuneCountInString(w) > 1 && strings.Trim(w, "0123456789.%") != "" && !IsUnit(w)
+	return !ix.bodyStop[w] && utf8.RuneCountInString(w) > 1 && strings.Trim(w, "0123456789.%") != "" && !units[w]
 }
 
 // units are units of measure, lower-cased. Not Pa alone, which is also polyamide (PA).
