@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/registry"
 	bindex "github.com/blevesearch/bleve_index_api"
 
 	"github.com/techmatch/techmatch/index"
@@ -28,6 +30,25 @@ func BenchmarkTokenize(b *testing.B) {
 			b.SetBytes(int64(len(benchText)))
 			for b.Loop() {
 				tok.Tokenize([]byte(benchText))
+			}
+		})
+	}
+}
+
+// BenchmarkAnalyzeText analyses a record's text with bleve's cjk analyzer and with the text
+// fields' analyzer, which gives the same tokens in one pass (bigram.go).
+func BenchmarkAnalyzeText(b *testing.B) {
+	c := registry.NewCache()
+	for _, name := range []string{cjk.AnalyzerName, index.AnalyzerBigram} {
+		a, err := c.AnalyzerNamed(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(benchText)))
+			b.ReportAllocs()
+			for b.Loop() {
+				a.Analyze([]byte(benchText))
 			}
 		})
 	}

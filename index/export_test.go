@@ -46,3 +46,11 @@ func SetInternal(dir, key, value string) error {
 	}
 	return b.Close()
 }
+
+// AnalyzerBigram is the text fields' analyzer, bleve's cjk in one pass (bigram.go).
+const AnalyzerBigram = analyzerBigram
+
+var (
+	FastIdeograph = fastIdeograph
+	AttachesNot   = attachesNot
+)

@@ -38,9 +38,8 @@ const (
 	fUpdated    = "updated"
 )
 
-// Analyzer names: the text field's, and the jieba analyzers AddAnalyzers defines.
+// Analyzer names of the jieba analyzers AddAnalyzers defines (the text fields': analyzerBigram).
 const (
-	analyzerBigram = cjk.AnalyzerName
 	AnalyzerSearch = "techmatch_jieba_search" // jieba search mode: a word and its dictionary sub-words
 	AnalyzerExact  = "techmatch_jieba_exact"  // jieba exact mode: one reading of the text
 )
