@@ -27,8 +27,10 @@ type Records interface {
 // of its own (see newMapping); without rs, hits carry no highlights.
 func WithRecords(rs Records) Option { return func(ix *Index) { ix.records = rs } }
 
-// highlight sets each hit's highlights from its record, read with one GetMany a kind. A hit
-// whose record is gone (deleted since the index saw it) has nothing to mark.
+// highlight sets each hit's highlights from its record, read with one GetMany a kind: the terms
+// it holds whole and the parts it holds of the others, so that a hit found for a part of the
+// query (电池 of 锂离子电池) shows what it was found for. A hit whose record is gone (deleted
+// since the index saw it) has nothing to mark.
 func (ix *Index) highlight(ctx context.Context, hits []Hit) error {
 	if ix.records == nil {
 		return nil
@@ -49,7 +51,8 @@ func (ix *Index) highlight(ctx context.Context, hits []Hit) error {
 	}
 	for i := range hits {
 		title, summary := recordText(recs[DocKey{Kind: hits[i].Kind, ID: hits[i].ID}])
-		hits[i].Highlights = Highlights(title, summary, hits[i].Matched)
+		terms := append(append(make([]string, 0, len(hits[i].Matched)+len(hits[i].Parts)), hits[i].Matched...), hits[i].Parts...)
+		hits[i].Highlights = Highlights(title, summary, terms)
 	}
 	return nil
 }
