@@ -27,11 +27,12 @@ type Records interface {
 // of its own (see newMapping); without rs, hits carry no highlights.
 func WithRecords(rs Records) Option { return func(ix *Index) { ix.records = rs } }
 
-// highlight sets each hit's highlights from its record, read with one GetMany a kind: the terms
-// it holds whole and the parts it holds of the others, so that a hit found for a part of the
-// query (电池 of 锂离子电池) shows what it was found for. A hit whose record is gone (deleted
-// since the index saw it) has nothing to mark.
-func (ix *Index) highlight(ctx context.Context, hits []Hit) error {
+// highlight sets each hit's highlights from its record, read with one GetMany a kind: the
+// terms it holds whole, and the words of the query's terms (partWords), so that a hit found
+// for a part of a term (电池 of 锂离子电池 in a 钠离子电池 record), or holding a term's bigrams
+// only apart, shows what it was found for. A hit whose record is gone (deleted since the index
+// saw it) has nothing to mark.
+func (ix *Index) highlight(ctx context.Context, hits []Hit, terms []queryTerm) error {
 	if ix.records == nil {
 		return nil
 	}
@@ -49,12 +50,31 @@ func (ix *Index) highlight(ctx context.Context, hits []Hit) error {
 			recs[DocKey{Kind: k, ID: id}] = r
 		}
 	}
+	words := partWords(terms)
 	for i := range hits {
 		title, summary := recordText(recs[DocKey{Kind: hits[i].Kind, ID: hits[i].ID}])
-		terms := append(append(make([]string, 0, len(hits[i].Matched)+len(hits[i].Parts)), hits[i].Matched...), hits[i].Parts...)
-		hits[i].Highlights = Highlights(title, summary, terms)
+		marks := append(append(make([]string, 0, len(hits[i].Matched)+len(words)), hits[i].Matched...), words...)
+		hits[i].Highlights = Highlights(title, summary, marks)
 	}
 	return nil
+}
+
+// partWords is the words of the query's terms (their parts, not bigram parts: queryTerm.grams)
+// of two runes or more: what a record holding a term only in part holds of it. A word marked
+// where it stands verbatim is held, since the text field holds the title and summary.
+func partWords(terms []queryTerm) []string {
+	var out []string
+	for _, qt := range terms {
+		if qt.grams {
+			continue
+		}
+		for _, p := range qt.parts {
+			if utf8.RuneCountInString(p.text) >= 2 {
+				out = append(out, p.text)
+			}
+		}
+	}
+	return out
 }
 
 // recordText is the text a record is highlighted in: a supply item's title and summary, a

@@ -18,7 +18,6 @@ type Hit struct {
 	Text       float64             // normalised text relevance in [0,1]: Coverage, ordered within by BM25 (blendBM25)
 	Coverage   float64             // the idf-weighted share of the query's terms the hit holds, in [0,1]; see textScore
 	Matched    []string            // the query terms the hit holds whole (heldSet.holds), e.g. 锂离子电池
-	Parts      []string            // words of the terms it does not hold whole that it holds, e.g. 电池 of 锂离子电池 in a 钠离子电池 record: marked in highlights, never named as matched
 	Highlights map[string][]string // e.g. {"summary": ["…<mark>锂电池</mark>…"]}; HTML-escaped except <mark>
 }
 
@@ -64,7 +63,7 @@ func (ix *Index) Recall(ctx context.Context, r RecallRequest) ([]Hit, error) {
 	if err != nil || !r.Highlight {
 		return hits, err
 	}
-	if err := ix.highlight(ctx, hits); err != nil {
+	if err := ix.highlight(ctx, hits, rq.terms); err != nil {
 		return nil, err
 	}
 	return hits, nil
@@ -239,7 +238,7 @@ func missedCoverage(terms []queryTerm, in map[string]bool, t tuning) float64 {
 		}
 		return true
 	}
-	return coverage(terms, free, t.partial, t.gramPartial, nil, nil)
+	return coverage(terms, free, t.partial, t.gramPartial, nil)
 }
 
 // textQuery builds the scoring query: each term's bigrams in the text field, weighted by the
@@ -317,7 +316,7 @@ func blendBM25(hits []Hit, terms []queryTerm, t tuning) {
 	}
 }
 
-// hits converts the top matches, computing Coverage, Text, Matched and Parts from the tokens each holds.
+// hits converts the top matches, computing Coverage, Text and Matched from the tokens each holds.
 func (ix *Index) hits(top topResult, terms []queryTerm) []Hit {
 	t := ix.tuning()
 	out := make([]Hit, 0, len(top.dms))
@@ -328,7 +327,7 @@ func (ix *Index) hits(top topResult, terms []queryTerm) []Hit {
 		}
 		h := Hit{Kind: dk.Kind, ID: dk.ID, Score: dm.Score}
 		if len(terms) > 0 {
-			h.Coverage, h.Matched, h.Parts = textScore(terms, top.held[i], t.partial, t.gramPartial)
+			h.Coverage, h.Matched = textScore(terms, top.held[i], t.partial, t.gramPartial)
 			h.Text = h.Coverage
 		}
 		out = append(out, h)

@@ -105,7 +105,7 @@ func (ix *Index) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 		rankByText(hits[b:min(b+searchBlock, len(hits))], terms, ix.tuning())
 	}
 	hits = hits[min(from-start, len(hits)):min(from-start+size, len(hits))]
-	return ix.page(ctx, hits, top.total, top.facets)
+	return ix.page(ctx, hits, terms, top.total, top.facets)
 }
 
 // newest is Search without text: every record the filters keep, newest first.
@@ -125,13 +125,13 @@ func (ix *Index) newest(ctx context.Context, filters []query.Query, from, size i
 			hits = append(hits, Hit{Kind: dk.Kind, ID: dk.ID, Score: dm.Score})
 		}
 	}
-	return ix.page(ctx, hits, res.Total, res.Facets)
+	return ix.page(ctx, hits, nil, res.Total, res.Facets)
 }
 
 // page highlights a page of hits and puts it with the total and facet counts of the search.
-func (ix *Index) page(ctx context.Context, hits []Hit, total uint64, facets search.FacetResults) (*SearchResult, error) {
+func (ix *Index) page(ctx context.Context, hits []Hit, terms []queryTerm, total uint64, facets search.FacetResults) (*SearchResult, error) {
 	// Only the page is shown, so only its records are read.
-	if err := ix.highlight(ctx, hits); err != nil {
+	if err := ix.highlight(ctx, hits, terms); err != nil {
 		return nil, err
 	}
 	out := &SearchResult{Total: total, Hits: hits, Facets: map[string][]FacetCount{}}

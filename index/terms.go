@@ -375,20 +375,16 @@ func isHan(w string) bool {
 // candidate's, so a threshold means the same for every query: a hit holding every term is 1,
 // one sharing only a common word stays near 0. Hits with equal Text are ordered by BM25. It
 // also returns the terms the hit holds whole.
-func textScore(terms []queryTerm, held heldSet, partial, gramPartial float64) (float64, []string, []string) {
-	var matched, parts []string
-	c := coverage(terms, held.holds, partial, gramPartial,
-		func(qt queryTerm) { matched = append(matched, qt.text) },
-		func(p queryTerm) { parts = append(parts, p.text) })
-	return c, matched, parts
+func textScore(terms []queryTerm, held heldSet, partial, gramPartial float64) (float64, []string) {
+	var matched []string
+	c := coverage(terms, held.holds, partial, gramPartial, func(qt queryTerm) { matched = append(matched, qt.text) })
+	return c, matched
 }
 
 // coverage is Σ_t w_t·m_t / Σ_t w_t (textScore) with holds saying whether a term or part is held
-// whole; whole is called with each term held whole and part with each word part held of a term
-// not held whole (not a bigram part: see queryTerm.grams), when not nil. requiredQuery bounds
-// what the records it leaves out could score with the same function, so the bound follows the
-// score.
-func coverage(terms []queryTerm, holds func(queryTerm) bool, partial, gramPartial float64, whole, part func(queryTerm)) float64 {
+// whole; whole is called with each term held whole, when not nil. requiredQuery bounds what the
+// records it leaves out could score with the same function, so the bound follows the score.
+func coverage(terms []queryTerm, holds func(queryTerm) bool, partial, gramPartial float64, whole func(queryTerm)) float64 {
 	var num, den float64
 	for _, qt := range terms {
 		den += qt.weight
@@ -404,9 +400,6 @@ func coverage(terms []queryTerm, holds func(queryTerm) bool, partial, gramPartia
 			all += p.weight
 			if holds(p) {
 				have += p.weight
-				if part != nil && !qt.grams {
-					part(p)
-				}
 			}
 		}
 		if all == 0 {
