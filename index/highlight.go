@@ -50,31 +50,13 @@ func (ix *Index) highlight(ctx context.Context, hits []Hit, terms []queryTerm) e
 			recs[DocKey{Kind: k, ID: id}] = r
 		}
 	}
-	words := partWords(terms)
+	words := partWords(terms, nil) // a word marked where it stands verbatim is held: the text field holds the title and summary
 	for i := range hits {
 		title, summary := recordText(recs[DocKey{Kind: hits[i].Kind, ID: hits[i].ID}])
 		marks := append(append(make([]string, 0, len(hits[i].Matched)+len(words)), hits[i].Matched...), words...)
 		hits[i].Highlights = Highlights(title, summary, marks)
 	}
 	return nil
-}
-
-// partWords is the words of the query's terms (their parts, not bigram parts: queryTerm.grams)
-// of two runes or more: what a record holding a term only in part holds of it. A word marked
-// where it stands verbatim is held, since the text field holds the title and summary.
-func partWords(terms []queryTerm) []string {
-	var out []string
-	for _, qt := range terms {
-		if qt.grams {
-			continue
-		}
-		for _, p := range qt.parts {
-			if utf8.RuneCountInString(p.text) >= 2 {
-				out = append(out, p.text)
-			}
-		}
-	}
-	return out
 }
 
 // recordText is the text a record is highlighted in: a supply item's title and summary, a

@@ -18,6 +18,7 @@ type Hit struct {
 	Text       float64             // normalised text relevance in [0,1]: Coverage, ordered within by BM25 (blendBM25)
 	Coverage   float64             // the idf-weighted share of the query's terms the hit holds, in [0,1]; see textScore
 	Matched    []string            // the query terms the hit holds whole (heldSet.holds), e.g. 锂离子电池
+	Parts      []string            // the words of the query's terms it holds, e.g. 电池 of 锂离子电池 in a 钠离子电池 record
 	Highlights map[string][]string // e.g. {"summary": ["…<mark>锂电池</mark>…"]}; HTML-escaped except <mark>
 }
 
@@ -316,7 +317,7 @@ func blendBM25(hits []Hit, terms []queryTerm, t tuning) {
 	}
 }
 
-// hits converts the top matches, computing Coverage, Text and Matched from the tokens each holds.
+// hits converts the top matches, computing Coverage, Text, Matched and Parts from the tokens each holds.
 func (ix *Index) hits(top topResult, terms []queryTerm) []Hit {
 	t := ix.tuning()
 	out := make([]Hit, 0, len(top.dms))
@@ -327,7 +328,7 @@ func (ix *Index) hits(top topResult, terms []queryTerm) []Hit {
 		}
 		h := Hit{Kind: dk.Kind, ID: dk.ID, Score: dm.Score}
 		if len(terms) > 0 {
-			h.Coverage, h.Matched = textScore(terms, top.held[i], t.partial, t.gramPartial)
+			h.Coverage, h.Matched, h.Parts = textScore(terms, top.held[i], t.partial, t.gramPartial)
 			h.Text = h.Coverage
 		}
 		out = append(out, h)

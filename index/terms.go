@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -374,11 +375,29 @@ func isHan(w string) bool {
 // jieba cannot split). The denominator is the query's own best possible score, never the best
 // candidate's, so a threshold means the same for every query: a hit holding every term is 1,
 // one sharing only a common word stays near 0. Hits with equal Text are ordered by BM25. It
-// also returns the terms the hit holds whole.
-func textScore(terms []queryTerm, held heldSet, partial, gramPartial float64) (float64, []string) {
+// also returns the terms the hit holds whole and the words of the terms it holds (partWords).
+func textScore(terms []queryTerm, held heldSet, partial, gramPartial float64) (float64, []string, []string) {
 	var matched []string
 	c := coverage(terms, held.holds, partial, gramPartial, func(qt queryTerm) { matched = append(matched, qt.text) })
-	return c, matched
+	return c, matched, partWords(terms, held.holds)
+}
+
+// partWords is the words of the query's terms (their parts, not bigram parts: queryTerm.grams)
+// of two runes or more, each once, those held when held is not nil: what a record holding a term only in
+// part, or its bigrams only apart, holds of it.
+func partWords(terms []queryTerm, held func(queryTerm) bool) []string {
+	var out []string
+	for _, qt := range terms {
+		if qt.grams {
+			continue
+		}
+		for _, p := range qt.parts {
+			if utf8.RuneCountInString(p.text) >= 2 && !slices.Contains(out, p.text) && (held == nil || held(p)) {
+				out = append(out, p.text)
+			}
+		}
+	}
+	return out
 }
 
 // coverage is Σ_t w_t·m_t / Σ_t w_t (textScore) with holds saying whether a term or part is held

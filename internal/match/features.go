@@ -89,6 +89,8 @@ func (pr *pairing) text(h index.Hit) feature {
 	}
 	if named := namedTerms(h.Matched); len(named) > 0 {
 		f.reason = "匹配关键词：" + strings.Join(named, "、")
+	} else if parts := namedTerms(h.Parts); len(parts) > 0 {
+		f.reason = "部分匹配：" + strings.Join(parts, "、")
 	}
 	return f
 }

@@ -90,6 +90,37 @@ func TestTextReasonNamesTellingTerms(t *testing.T) {
 	}
 }
 
+// TestTextReasonNamesHeldWords: a match holding no term it can name names the words of the
+// terms it holds, as 部分匹配, with the same filter.
+func TestTextReasonNamesHeldWords(t *testing.T) {
+	for _, tt := range []struct {
+		matched, parts []string
+		want           string
+	}{
+		{nil, []string{"电池", "用于", "cm", "电解质"}, "部分匹配：电池、电解质"},
+		{[]string{"技术"}, []string{"电池"}, "部分匹配：电池"},
+		{[]string{"锂离子电池"}, []string{"电池"}, "匹配关键词：锂离子电池"},
+		{nil, []string{"技术", "用于"}, ""},
+	} {
+		rec := achievement(nil)
+		h := hit(rec, 0.8)
+		h.Matched, h.Parts = tt.matched, tt.parts
+		l := service(t).Rank(demand(nil), []match.Candidate{{Record: rec, Hit: h}}, profile())
+		if len(l.Matches) != 1 {
+			t.Fatalf("pair excluded: %v", l.Excluded.ByReason)
+		}
+		var got string
+		for _, r := range l.Matches[0].Reasons {
+			if strings.HasPrefix(r, "匹配关键词") || strings.HasPrefix(r, "部分匹配") {
+				got = r
+			}
+		}
+		if got != tt.want {
+			t.Errorf("matched %q, parts %q: reason %q, want %q", tt.matched, tt.parts, got, tt.want)
+		}
+	}
+}
+
 func TestFeatures(t *testing.T) {
 	tests := []struct {
 		name    string

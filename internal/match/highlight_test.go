@@ -88,7 +88,8 @@ func TestListedHighlightsMarkTheNamedTerms(t *testing.T) {
 		// What the index alone would mark here: counted to show the test sees the difference.
 		unnamed += len(unnamedMarks(s.want[index.DocKey{Kind: m.Kind, ID: m.ID}], named))
 	}
-	for _, id := range []string{"dem-001", "dem-002", "dem-004", "dem-010", "dem-020", "dem-037"} {
+	partial := 0
+	for _, id := range []string{"dem-001", "dem-002", "dem-004", "dem-005", "dem-007", "dem-010", "dem-020", "dem-037"} {
 		d := env.recs[domain.Demands][id].(*domain.Demand)
 		l, err := svc.MatchDemand(context.Background(), d, nil, 10, match.DefaultProfile())
 		if err != nil {
@@ -97,7 +98,25 @@ func TestListedHighlightsMarkTheNamedTerms(t *testing.T) {
 		for _, m := range l.Matches {
 			c := env.recs[m.Kind][m.ID].(domain.SupplyRecord).Common()
 			check(id+" → "+m.ID, m, c.Title)
+			if slices.ContainsFunc(m.Reasons, func(r string) bool { return strings.HasPrefix(r, "部分匹配：") }) {
+				partial++
+				// The words named are in the record's text verbatim, not only as bigrams.
+				rec := env.recs[m.Kind][m.ID]
+				var extra string
+				if e, ok := rec.(*domain.Expert); ok {
+					extra, _ = match.ExpertExtraText(context.Background(), env.recs, e)
+				}
+				text := strings.ToLower(index.SearchText(rec, extra))
+				for _, w := range namedInReasons(m.Reasons) {
+					if !strings.Contains(text, w) {
+						t.Errorf("%s → %s names %q, which its text does not hold verbatim", id, m.ID, w)
+					}
+				}
+			}
 		}
+	}
+	if partial == 0 {
+		t.Error("no listed match names the words it holds (部分匹配): dem-005 and dem-007 list such matches")
 	}
 	// Reverse matching lists demands, marked in their title and description.
 	sup := env.recs[domain.Achievements]["ach-001"].(domain.SupplyRecord)
@@ -117,11 +136,13 @@ func TestListedHighlightsMarkTheNamedTerms(t *testing.T) {
 	}
 }
 
-// namedInReasons returns the terms of a match's 匹配关键词 reason.
+// namedInReasons returns the terms of a match's 匹配关键词 reason, or else of its 部分匹配 one.
 func namedInReasons(reasons []string) []string {
-	for _, r := range reasons {
-		if rest, ok := strings.CutPrefix(r, "匹配关键词："); ok {
-			return strings.Split(rest, "、")
+	for _, prefix := range []string{"匹配关键词：", "部分匹配："} {
+		for _, r := range reasons {
+			if rest, ok := strings.CutPrefix(r, prefix); ok {
+				return strings.Split(rest, "、")
+			}
 		}
 	}
 	return nil

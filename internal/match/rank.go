@@ -115,6 +115,13 @@ func (s *Service) explainListed(ctx context.Context, ms []domain.Match, cands []
 	eachListed(ms, cands, func(domain.Match) bool { return true }, func(i int, c Candidate) {
 		c.Hit.Matched = s.wholeTerms(ctx, c.Record, c.Hit.Matched)
 		named := namedTerms(c.Hit.Matched)
+		if len(named) == 0 {
+			// No term verbatim: the words of them the record holds are named instead (部分匹配).
+			c.Hit.Parts = s.wholeTerms(ctx, c.Record, c.Hit.Parts)
+			named = namedTerms(c.Hit.Parts)
+		} else {
+			c.Hit.Parts = nil
+		}
 		switch r := c.Record.(type) {
 		case domain.SupplyRecord:
 			if fwd != nil {
