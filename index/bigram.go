@@ -26,9 +26,8 @@ import (
 const analyzerBigram = "techmatch_cjk"
 
 type bigramAnalyzer struct {
-	whole analysis.Analyzer    // bleve's cjk analyzer, for input that is not valid UTF-8
-	width analysis.TokenFilter // cjk_width and to_lower, for a token that may need folding
-	lower analysis.TokenFilter
+	whole        analysis.Analyzer    // bleve's cjk analyzer, for input that is not valid UTF-8
+	width, lower analysis.TokenFilter // cjk_width and to_lower, for a word that may need folding
 }
 
 func init() {

@@ -50,7 +50,9 @@ func (ix *Index) highlight(ctx context.Context, hits []Hit, terms []queryTerm) e
 			recs[DocKey{Kind: k, ID: id}] = r
 		}
 	}
-	words := partWords(terms, nil) // a word marked where it stands verbatim is held: the text field holds the title and summary
+	// Every word, held or not: one is marked only where it stands verbatim in the title or
+	// summary, which the text field holds, so a marked word is always held.
+	words := partWords(terms, nil)
 	for i := range hits {
 		title, summary := recordText(recs[DocKey{Kind: hits[i].Kind, ID: hits[i].ID}])
 		marks := append(append(make([]string, 0, len(hits[i].Matched)+len(words)), hits[i].Matched...), words...)

@@ -383,8 +383,8 @@ func textScore(terms []queryTerm, held heldSet, partial, gramPartial float64) (f
 }
 
 // partWords is the words of the query's terms (their parts, not bigram parts: queryTerm.grams)
-// of two runes or more, each once, those held when held is not nil: what a record holding a term only in
-// part, or its bigrams only apart, holds of it.
+// of two runes or more, each once, and only those held when held is not nil: what a record
+// holding a term only in part, or its bigrams only apart, holds of it.
 func partWords(terms []queryTerm, held func(queryTerm) bool) []string {
 	var out []string
 	for _, qt := range terms {

@@ -101,7 +101,7 @@ func (s *Service) reversePairing(p *domain.Profile, now time.Time, d *domain.Dem
 // wasted on the 190 not listed. Feature values never depend on explain, so the scores and
 // the order are the ones ranking gave, at the same time now (freshness). d is the demand as
 // ranked (feedback applied) in forward matching; with sup set, the matches are demands for sup.
-// The terms a reason names as matched are those the record holds whole (wholeTerms), and the
+// The terms a reason names as matched are those the record holds whole (verbatim), and the
 // highlights mark those terms (namedTerms): a list that names 导热膜 should not also mark 用于
 // and 技术. Recall runs without highlighting: loading the stored text of all its candidates
 // cost about a sixth of a match, and only the listed few are shown.
@@ -113,14 +113,14 @@ func (s *Service) explainListed(ctx context.Context, ms []domain.Match, cands []
 		fwd.explain = true
 	}
 	eachListed(ms, cands, func(domain.Match) bool { return true }, func(i int, c Candidate) {
-		c.Hit.Matched = s.wholeTerms(ctx, c.Record, c.Hit.Matched)
+		held := s.verbatim(ctx, c.Record)
+		c.Hit.Matched = held(c.Hit.Matched)
 		named := namedTerms(c.Hit.Matched)
 		if len(named) == 0 {
-			// No term verbatim: the words of them the record holds are named instead (部分匹配).
-			c.Hit.Parts = s.wholeTerms(ctx, c.Record, c.Hit.Parts)
+			// No term to name: the words of them the record holds are named instead, as
+			// 部分匹配 (pairing.text reads Parts on the same condition).
+			c.Hit.Parts = held(c.Hit.Parts)
 			named = namedTerms(c.Hit.Parts)
-		} else {
-			c.Hit.Parts = nil
 		}
 		switch r := c.Record.(type) {
 		case domain.SupplyRecord:
@@ -139,21 +139,29 @@ func (s *Service) explainListed(ctx context.Context, ms []domain.Match, cands []
 	})
 }
 
-// wholeTerms keeps those of a hit's matched terms that its record holds whole, verbatim
-// (index.WholeTerms), in the text the index has for it: an expert's includes the titles of
-// the achievements and patents linked to it (ExpertExtraText). Recall names every term whose
-// bigrams a record holds, possibly apart, which is right for ranking but not to tell an agent
-// "匹配关键词：锂电池" of a record about 锂电 materials and fuel 电池. If the links cannot be
-// read, the expert's own text decides: a reason may then leave out a term, never name a wrong one.
-func (s *Service) wholeTerms(ctx context.Context, r domain.Record, matched []string) []string {
-	if len(matched) == 0 {
-		return matched
+// verbatim returns a function keeping those of the terms it is given that r holds whole,
+// verbatim (index.WholeTerms), in the text the index has for it: an expert's includes the
+// titles of the achievements and patents linked to it (ExpertExtraText), read once for a
+// record's matched terms and words alike. Recall names every term whose bigrams a record
+// holds, possibly apart, which is right for ranking but not to tell an agent "匹配关键词：锂电池"
+// of a record about 锂电 materials and fuel 电池. If the links cannot be read, the expert's own
+// text decides: a reason may then leave out a term, never name a wrong one.
+func (s *Service) verbatim(ctx context.Context, r domain.Record) func(terms []string) []string {
+	var text string
+	read := false
+	return func(terms []string) []string {
+		if len(terms) == 0 {
+			return terms
+		}
+		if !read {
+			var extra string
+			if e, ok := r.(*domain.Expert); ok {
+				extra, _ = ExpertExtraText(ctx, s.records, e)
+			}
+			text, read = index.SearchText(r, extra), true
+		}
+		return index.WholeTerms(text, terms)
 	}
-	var extra string
-	if e, ok := r.(*domain.Expert); ok {
-		extra, _ = ExpertExtraText(ctx, s.records, e)
-	}
-	return index.WholeTerms(index.SearchText(r, extra), matched)
 }
 
 // eachListed calls fn with the position in ms and the candidate of every match that want

@@ -20,7 +20,8 @@ func (s fixedSearcher) Recall(context.Context, index.RecallRequest) ([]index.Hit
 
 // TestReasonsNameOnlyTermsHeldWhole: recall counts a term as matched when a record holds all
 // its bigrams, possibly apart; a reason names it only where the record's text holds it in a
-// row, an expert's text including the titles of its linked achievements.
+// row, an expert's text including the titles of its linked achievements. A record naming no
+// term names the words of them it holds verbatim, by the same check.
 func TestReasonsNameOnlyTermsHeldWhole(t *testing.T) {
 	whole := achievement(func(a *domain.Achievement) {
 		a.ID, a.Title, a.Summary = "whole", "固态锂电池", "一种硫化物固态电解质。"
@@ -39,7 +40,10 @@ func TestReasonsNameOnlyTermsHeldWhole(t *testing.T) {
 	terms := []string{"锂电池", "固态电解质"}
 	var hits fixedSearcher
 	for _, r := range []domain.Record{whole, apart, e} {
-		hits = append(hits, index.Hit{Kind: r.RecordKind(), ID: r.GetMeta().ID, Score: 1, Text: 0.9, Coverage: 1, Matched: terms})
+		// Parts: the words recall says each holds; named (部分匹配) only where no term is, and
+		// only those the text holds verbatim: "apart" has 电池 (燃料电池), not 电解质.
+		hits = append(hits, index.Hit{Kind: r.RecordKind(), ID: r.GetMeta().ID, Score: 1, Text: 0.9, Coverage: 1, Matched: terms,
+			Parts: []string{"电解质", "电池"}})
 	}
 	svc := match.New(hits, recs, loadTaxonomy(t), nil).WithClock(func() time.Time { return clock })
 	list, err := svc.MatchDemand(context.Background(), demand(func(d *domain.Demand) { d.Title = "固态电解质 锂电池" }), nil, 10, profile())
@@ -48,7 +52,7 @@ func TestReasonsNameOnlyTermsHeldWhole(t *testing.T) {
 	}
 	want := map[string]string{
 		"whole": "匹配关键词：锂电池、固态电解质",
-		"apart": "",
+		"apart": "部分匹配：电池",
 		"e1":    "匹配关键词：锂电池、固态电解质",
 	}
 	if len(list.Matches) != len(want) {
@@ -57,7 +61,7 @@ func TestReasonsNameOnlyTermsHeldWhole(t *testing.T) {
 	for _, m := range list.Matches {
 		var got string
 		for _, r := range m.Reasons {
-			if strings.HasPrefix(r, "匹配关键词") {
+			if strings.HasPrefix(r, "匹配关键词") || strings.HasPrefix(r, "部分匹配") {
 				got = r
 			}
 		}
