@@ -41,6 +41,9 @@ type pairing struct {
 	// explain: tell the reasons. Ranking scores all recalled candidates and lists a few, so it
 	// scores without them and explains only the listed (rank.go); values never depend on it.
 	explain bool
+	// telling: some candidate shares a word worth naming with the query, so one sharing none is
+	// excluded as low_text_relevance (anyTells).
+	telling bool
 }
 
 func newPairing(tax *taxonomy.Taxonomy, params domain.ProfileParams, now time.Time, given, filled *domain.Demand) *pairing {
@@ -73,13 +76,17 @@ var genericTerms = []string{"技术", "用于", "要求", "方法", "应用", "�
 func namedTerms(matched []string) []string {
 	var named []string
 	for _, t := range matched {
-		numeric := strings.Trim(t, "0123456789.%-") == ""
-		told := utf8.RuneCountInString(t) >= 2 && !numeric && !slices.Contains(genericTerms, t) && !index.IsUnit(t)
-		if told && len(named) < 6 {
+		if worthNaming(t) && len(named) < 6 {
 			named = append(named, t)
 		}
 	}
 	return named
+}
+
+// worthNaming reports whether a list would name term t (namedTerms).
+func worthNaming(t string) bool {
+	numeric := strings.Trim(t, "0123456789.%-") == ""
+	return utf8.RuneCountInString(t) >= 2 && !numeric && !slices.Contains(genericTerms, t) && !index.IsUnit(t)
 }
 
 func (pr *pairing) text(h index.Hit) feature {

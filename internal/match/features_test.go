@@ -363,3 +363,52 @@ func TestListThresholdDoesNotCutAnswers(t *testing.T) {
 		}
 	}
 }
+
+// TestGenericOnlyTextIsNoMatch checks that a candidate sharing only generic words, lone
+// characters, numbers or units with a demand is excluded as low_text_relevance, above the
+// text floor, when other candidates share words worth naming; and kept when none does (a
+// query of generic words only), in forward and reverse matching alike.
+func TestGenericOnlyTextIsNoMatch(t *testing.T) {
+	cand := func(id string, matched, parts []string) match.Candidate {
+		a := achievement(func(a *domain.Achievement) { a.ID = id })
+		return match.Candidate{Record: a, Hit: index.Hit{Kind: domain.Achievements, ID: id, Text: 0.4, Coverage: 0.4, Matched: matched, Parts: parts}}
+	}
+	generic := cand("generic", []string{"生产", "技术", "a", "20", "mm"}, []string{"工艺"})
+	named := cand("named", []string{"电解液"}, nil)
+	part := cand("part", nil, []string{"电池"})
+	ids := func(l *domain.MatchList) (out []string) {
+		for _, m := range l.Matches {
+			out = append(out, m.ID)
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, tt := range []struct {
+		name  string
+		cands []match.Candidate
+		want  []string
+	}{
+		{"generic beside a named term", []match.Candidate{generic, named}, []string{"named"}},
+		{"generic beside a named word", []match.Candidate{generic, part}, []string{"part"}},
+		{"generic only", []match.Candidate{generic}, []string{"generic"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := service(t).Rank(demand(nil), tt.cands, profile())
+			if got := ids(l); !slices.Equal(got, tt.want) {
+				t.Fatalf("listed %v, want %v (excluded %v)", got, tt.want, l.Excluded.ByReason)
+			}
+			if n := len(tt.cands) - len(tt.want); l.Excluded.ByReason[match.ReasonLowText] != n {
+				t.Errorf("excluded %v, want %d low_text_relevance", l.Excluded.ByReason, n)
+			}
+			var demands []match.Candidate
+			for _, c := range tt.cands {
+				d := demand(func(d *domain.Demand) { d.ID = c.Hit.ID })
+				c.Record, c.Hit.Kind = d, domain.Demands
+				demands = append(demands, c)
+			}
+			if got := ids(service(t).RankDemands(achievement(nil), demands, profile())); !slices.Equal(got, tt.want) {
+				t.Errorf("reverse: listed %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

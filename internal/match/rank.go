@@ -38,6 +38,7 @@ func (s *Service) rank(d *domain.Demand, cands []Candidate, p *domain.Profile, n
 	filled, inferred := inferDemand(d, s.tax, s.noise)
 	pr := newPairing(s.tax, p.Params, now, d, filled)
 	pr.explain = explain
+	pr.telling = anyTells(cands)
 	list := newList(p)
 	list.DemandID, list.Inferred = d.ID, inferred
 	var bm25 []float64
@@ -68,6 +69,7 @@ func (s *Service) RankDemands(rec domain.SupplyRecord, cands []Candidate, p *dom
 func (s *Service) rankDemands(rec domain.SupplyRecord, cands []Candidate, p *domain.Profile, now time.Time, explain bool) *domain.MatchList {
 	list := newList(p)
 	list.SupplyID = rec.GetMeta().ID
+	telling := anyTells(cands)
 	var bm25 []float64
 	for _, c := range cands {
 		d, ok := c.Record.(*domain.Demand)
@@ -76,7 +78,7 @@ func (s *Service) rankDemands(rec domain.SupplyRecord, cands []Candidate, p *dom
 			continue
 		}
 		pr := s.reversePairing(p, now, d)
-		pr.explain = explain
+		pr.explain, pr.telling = explain, telling
 		if why := pr.exclusion(rec, d, c.Hit); why != "" {
 			list.exclude(why)
 			continue
@@ -202,8 +204,9 @@ func (l listBuilder) exclude(reason string) {
 // the technology itself is taken up.
 func (pr *pairing) exclusion(rec domain.SupplyRecord, candidate domain.Record, h index.Hit) string {
 	// Coverage, not Text, so that BM25's share in Text cannot move the floor: a stray common
-	// word is no match, however well the rest fits.
-	if clamp01(h.Coverage) < pr.params.MinText {
+	// word is no match, however well the rest fits; nor, above the floor, are generic words
+	// alone where other candidates share words worth naming (anyTells).
+	if clamp01(h.Coverage) < pr.params.MinText || pr.telling && !tells(h) {
 		return ReasonLowText
 	}
 	on := func(f string) bool { return slices.Contains(pr.params.HardFilters, f) }
@@ -226,6 +229,20 @@ func (pr *pairing) exclusion(rec domain.SupplyRecord, candidate domain.Record, h
 		return "trl_floor"
 	}
 	return ""
+}
+
+// tells reports whether h shares with the query a term or a word of one that a list would
+// name (namedTerms): more than a generic word (生产, 技术), a lone character, a number or a unit.
+func tells(h index.Hit) bool {
+	return slices.ContainsFunc(h.Matched, worthNaming) || slices.ContainsFunc(h.Parts, worthNaming)
+}
+
+// anyTells reports whether a candidate tells (see tells). Where one does, the query has words
+// worth naming, and a candidate sharing none of them is no text match however well its other
+// features fit: a rare-earth magnet sharing only 生产 with a vaccine demand. Where none does
+// (a query of generic words only: 技术 研究), the text floor alone decides.
+func anyTells(cands []Candidate) bool {
+	return slices.ContainsFunc(cands, func(c Candidate) bool { return tells(c.Hit) })
 }
 
 // closed reports whether a candidate can no longer be taken up: a closed supply item, or a
