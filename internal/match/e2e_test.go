@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -260,5 +261,29 @@ func TestEveryListedMatchSaysWhatTextItShares(t *testing.T) {
 	}
 	if listed < 400 {
 		t.Fatalf("only %d matches listed; the demo data should give more", listed)
+	}
+}
+
+// TestPlanIsDemandTalk: 方案 in a demand is talk (…的方案, 降本方案), not a technology. Matched,
+// it listed an offshore-wind anticorrosion method and a language-model expert, whose texts say
+// 方案, for a cement plant's carbon-emission demand, and the same expert for dem-006.
+func TestPlanIsDemandTalk(t *testing.T) {
+	env := loadDemo(t)
+	for _, tt := range []struct {
+		d   *domain.Demand
+		not []string
+	}{
+		{&domain.Demand{Title: "想要一个能降低水泥生产碳排放的方案，预算500万以内"}, []string{"ach-054", "exp-025"}},
+		{env.recs[domain.Demands]["dem-006"].(*domain.Demand), []string{"exp-025"}},
+	} {
+		l, err := env.svc.MatchDemand(context.Background(), tt.d, nil, 10, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range l.Matches {
+			if slices.Contains(tt.not, m.ID) || slices.ContainsFunc(m.Reasons, func(r string) bool { return strings.Contains(r, "方案") }) {
+				t.Errorf("%q lists %s %s: %q", tt.d.Title, m.ID, m.Title, m.Reasons)
+			}
+		}
 	}
 }
