@@ -105,6 +105,10 @@ func TestRecallBigramCredit(t *testing.T) {
 	if c := hits[0].Coverage; c <= 0.05 || c >= 0.5 {
 		t.Errorf("a1 Coverage %v, want above the matcher's floor (0.05) and below 0.5", c)
 	}
+	// What it shares of the term is told: the matcher lists no record sharing nothing it can name.
+	if !slices.Equal(hits[0].Parts, []string{"管幕"}) {
+		t.Errorf("a1 Parts %q, want [管幕]", hits[0].Parts)
+	}
 }
 
 // TestPhraseCountsOfAReplacedSnapshotAreNotCached analyses a query while a batch adds documents

@@ -382,13 +382,15 @@ func textScore(terms []queryTerm, held heldSet, partial, gramPartial float64) (f
 	return c, matched, partWords(terms, held.holds)
 }
 
-// partWords is the words of the query's terms (their parts, not bigram parts: queryTerm.grams)
-// of two runes or more, each once, and only those held when held is not nil: what a record
-// holding a term only in part, or its bigrams only apart, holds of it.
+// partWords is the words of the query's terms (their parts) of two runes or more, each once,
+// and only those held when held is not nil: what a record holding a term only in part, or its
+// bigrams only apart, holds of it. The bigram parts of a term jieba cannot split
+// (queryTerm.grams: 管幕 of 管幕法) count only as held by a record: they tell what it shares of
+// the term, while every hit marked with every bigram of the query would be noise.
 func partWords(terms []queryTerm, held func(queryTerm) bool) []string {
 	var out []string
 	for _, qt := range terms {
-		if qt.grams {
+		if qt.grams && held == nil {
 			continue
 		}
 		for _, p := range qt.parts {

@@ -74,7 +74,7 @@ func TestTextReasonNamesTellingTerms(t *testing.T) {
 		rec := achievement(nil)
 		h := hit(rec, 0.8)
 		h.Matched = tt.matched
-		l := service(t).Rank(demand(nil), []match.Candidate{{Record: rec, Hit: h}}, profile())
+		l := service(t).Rank(nothingToName(tt.want), []match.Candidate{{Record: rec, Hit: h}}, profile())
 		if len(l.Matches) != 1 {
 			t.Fatalf("pair excluded: %v", l.Excluded.ByReason)
 		}
@@ -88,6 +88,17 @@ func TestTextReasonNamesTellingTerms(t *testing.T) {
 			t.Errorf("matched %q: reason %q, want %q", tt.matched, got, tt.want)
 		}
 	}
+}
+
+// nothingToName is the test demand, or, for a pair whose reason names nothing (want ""), a
+// demand of generic words only: where the demand has words worth naming, a candidate sharing
+// none is excluded (TestGenericOnlyTextIsNoMatch).
+func nothingToName(want string) *domain.Demand {
+	return demand(func(d *domain.Demand) {
+		if want == "" {
+			d.Title = "技术要求"
+		}
+	})
 }
 
 // TestTextReasonNamesHeldWords: a match holding no term it can name names the words of the
@@ -105,7 +116,7 @@ func TestTextReasonNamesHeldWords(t *testing.T) {
 		rec := achievement(nil)
 		h := hit(rec, 0.8)
 		h.Matched, h.Parts = tt.matched, tt.parts
-		l := service(t).Rank(demand(nil), []match.Candidate{{Record: rec, Hit: h}}, profile())
+		l := service(t).Rank(nothingToName(tt.want), []match.Candidate{{Record: rec, Hit: h}}, profile())
 		if len(l.Matches) != 1 {
 			t.Fatalf("pair excluded: %v", l.Excluded.ByReason)
 		}
@@ -321,6 +332,9 @@ func TestRankOrdersByScoreThenTextThenBM25ThenID(t *testing.T) {
 		{Record: mk("d", "320100"), Hit: index.Hit{Text: 0.7, Coverage: 0.7}},
 		{Record: nil, Hit: index.Hit{Text: 0.9, Coverage: 0.9}}, // deleted after recall
 	}
+	for i := range cands {
+		cands[i].Hit.Matched = []string{"电解液"}
+	}
 	p := profile()
 	p.Weights = map[string]float64{"text": 1, "region": 1}
 	l := service(t).Rank(demand(nil), cands, p)
@@ -366,8 +380,9 @@ func TestListThresholdDoesNotCutAnswers(t *testing.T) {
 
 // TestGenericOnlyTextIsNoMatch checks that a candidate sharing only generic words, lone
 // characters, numbers or units with a demand is excluded as low_text_relevance, above the
-// text floor, when other candidates share words worth naming; and kept when none does (a
-// query of generic words only), in forward and reverse matching alike.
+// text floor, when the demand has words worth naming (other candidates share some, or its
+// text holds some that no candidate shares); and kept when the demand's text is generic
+// words only. Forward and reverse matching alike.
 func TestGenericOnlyTextIsNoMatch(t *testing.T) {
 	cand := func(id string, matched, parts []string) match.Candidate {
 		a := achievement(func(a *domain.Achievement) { a.ID = id })
@@ -383,17 +398,20 @@ func TestGenericOnlyTextIsNoMatch(t *testing.T) {
 		slices.Sort(out)
 		return out
 	}
+	const tells, talk = "高安全电解液生产技术", "生产技术 20 mm"
 	for _, tt := range []struct {
 		name  string
+		text  string // the demand's title; the supply item's, in reverse matching
 		cands []match.Candidate
 		want  []string
 	}{
-		{"generic beside a named term", []match.Candidate{generic, named}, []string{"named"}},
-		{"generic beside a named word", []match.Candidate{generic, part}, []string{"part"}},
-		{"generic only", []match.Candidate{generic}, []string{"generic"}},
+		{"generic beside a named term", tells, []match.Candidate{generic, named}, []string{"named"}},
+		{"generic beside a named word", tells, []match.Candidate{generic, part}, []string{"part"}},
+		{"generic alone, the text telling", tells, []match.Candidate{generic}, nil},
+		{"generic alone, the text generic", talk, []match.Candidate{generic}, []string{"generic"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			l := service(t).Rank(demand(nil), tt.cands, profile())
+			l := service(t).Rank(demand(func(d *domain.Demand) { d.Title = tt.text }), tt.cands, profile())
 			if got := ids(l); !slices.Equal(got, tt.want) {
 				t.Fatalf("listed %v, want %v (excluded %v)", got, tt.want, l.Excluded.ByReason)
 			}
@@ -406,7 +424,8 @@ func TestGenericOnlyTextIsNoMatch(t *testing.T) {
 				c.Record, c.Hit.Kind = d, domain.Demands
 				demands = append(demands, c)
 			}
-			if got := ids(service(t).RankDemands(achievement(nil), demands, profile())); !slices.Equal(got, tt.want) {
+			sup := achievement(func(a *domain.Achievement) { a.Title, a.Summary = tt.text, "" })
+			if got := ids(service(t).RankDemands(sup, demands, profile())); !slices.Equal(got, tt.want) {
 				t.Errorf("reverse: listed %v, want %v", got, tt.want)
 			}
 		})

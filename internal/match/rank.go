@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/techmatch/techmatch/index"
 	"github.com/techmatch/techmatch/internal/domain"
@@ -38,7 +40,7 @@ func (s *Service) rank(d *domain.Demand, cands []Candidate, p *domain.Profile, n
 	filled, inferred := inferDemand(d, s.tax, s.noise)
 	pr := newPairing(s.tax, p.Params, now, d, filled)
 	pr.explain = explain
-	pr.telling = anyTells(cands)
+	pr.telling = anyTells(cands) || textTells(slices.Concat([]string{filled.Title, filled.Description}, filled.Keywords)...)
 	list := newList(p)
 	list.DemandID, list.Inferred = d.ID, inferred
 	var bm25 []float64
@@ -69,7 +71,8 @@ func (s *Service) RankDemands(rec domain.SupplyRecord, cands []Candidate, p *dom
 func (s *Service) rankDemands(rec domain.SupplyRecord, cands []Candidate, p *domain.Profile, now time.Time, explain bool) *domain.MatchList {
 	list := newList(p)
 	list.SupplyID = rec.GetMeta().ID
-	telling := anyTells(cands)
+	sup := rec.Common()
+	telling := anyTells(cands) || textTells(slices.Concat([]string{sup.Title, sup.Summary}, sup.Keywords)...)
 	var bm25 []float64
 	for _, c := range cands {
 		d, ok := c.Record.(*domain.Demand)
@@ -237,12 +240,32 @@ func tells(h index.Hit) bool {
 	return slices.ContainsFunc(h.Matched, worthNaming) || slices.ContainsFunc(h.Parts, worthNaming)
 }
 
-// anyTells reports whether a candidate tells (see tells). Where one does, the query has words
-// worth naming, and a candidate sharing none of them is no text match however well its other
-// features fit: a rare-earth magnet sharing only 生产 with a vaccine demand. Where none does
-// (a query of generic words only: 技术 研究), the text floor alone decides.
+// anyTells reports whether a candidate tells (see tells). Where one does, or where the query's
+// text has words worth naming (textTells), a candidate sharing none of them is no text match
+// however well its other features fit: a rare-earth magnet sharing only 生产 with a vaccine
+// demand. Where neither (a query of generic words only: 技术 研究), the text floor alone decides.
 func anyTells(cands []Candidate) bool {
 	return slices.ContainsFunc(cands, func(c Candidate) bool { return tells(c.Hit) })
+}
+
+// textTells reports whether texts hold a word a list could name: a run of two letters or more
+// (Han or Latin, not a unit) left when the generic words are taken out. It sees what anyTells
+// cannot: a demand for 高端轴承 where no candidate holds 轴承 still has words worth naming, and a
+// record sharing only 高端 with it is no match. It errs towards telling (the 的 of 降低的 is
+// left), which only drops candidates that share nothing worth naming.
+func textTells(texts ...string) bool {
+	for _, t := range texts {
+		t = strings.ToLower(t)
+		for _, g := range genericTerms {
+			t = strings.ReplaceAll(t, g, " ")
+		}
+		for _, run := range strings.FieldsFunc(t, func(r rune) bool { return !unicode.IsLetter(r) }) {
+			if utf8.RuneCountInString(run) >= 2 && !index.IsUnit(run) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // closed reports whether a candidate can no longer be taken up: a closed supply item, or a
