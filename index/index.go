@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,6 +45,8 @@ type Index struct {
 	records Records // the text hits are highlighted in; nil: no highlights
 	// bodyStop are words a recall's body is not searched for (WithBodyStopWords).
 	bodyStop map[string]bool
+	// variants maps a lower-cased term to the other terms of its group (WithVariants).
+	variants map[string][]string
 	dfs      *dfCache
 	tune     *tuning // nil: defaultTuning; set by tests measuring relevance
 	onDisk   bool    // Close waits for unsafe batches to be persisted
@@ -69,6 +72,27 @@ func WithBodyStopWords(words []string) Option {
 		ix.bodyStop = make(map[string]bool, len(words))
 		for _, w := range words {
 			ix.bodyStop[strings.ToLower(w)] = true
+		}
+	}
+}
+
+// WithVariants sets groups of terms that name the same thing (锂离子电池, 锂电池): a query term
+// or part of one group is held by a record holding it or another of the group whole, searched
+// for in each form, and named as the form the record holds. Each group needs two terms or more;
+// a term in several groups gets the others of all of them.
+func WithVariants(groups [][]string) Option {
+	return func(ix *Index) {
+		ix.variants = map[string][]string{}
+		for _, g := range groups {
+			for _, t := range g {
+				t = strings.ToLower(strings.TrimSpace(t))
+				for _, o := range g {
+					o = strings.ToLower(strings.TrimSpace(o))
+					if o != t && o != "" && !slices.Contains(ix.variants[t], o) {
+						ix.variants[t] = append(ix.variants[t], o)
+					}
+				}
+			}
 		}
 	}
 }

@@ -35,7 +35,13 @@ func TestRecallPrunesOnlyLowCoverage(t *testing.T) {
 	}
 	every := tune
 	every.KeyShare = 0
-	pruned, full := memIndex(t, index.WithTune(tune)), memIndex(t, index.WithTune(every))
+	// Variants (WithVariants) give terms and parts other forms whose keys select too; these
+	// groups put them on common words, where pruning decides, as well as on rare terms, and
+	// give a rare term a common form (方法, not a true variant): a record holding only that holds
+	// the term whole, so the bound must let its key select.
+	variants := index.WithVariants([][]string{{"高效液相色谱", "hplc", "方法"}, {"gps", "全球定位系统"}, {"中医药", "中医中药"},
+		{"研究", "探讨"}, {"分析", "解析"}, {"系统", "体系"}, {"模型", "模式"}, {"控制", "调控"}})
+	pruned, full := memIndex(t, index.WithTune(tune), variants), memIndex(t, index.WithTune(every), variants)
 	loadCorpus(t, pruned, docs)
 	loadCorpus(t, full, docs)
 

@@ -179,7 +179,8 @@ func unscored(f query.Query) {
 }
 
 // requiredQuery selects the records worth scoring: those holding one of a set of keys, the
-// rarest bigram of each query term and part. A record holding a term or part whole holds its key,
+// rarest bigram of each query term and part and of their other forms (queryTerm.alts). A record
+// holding a term or part whole, in any form, holds that form's key,
 // so a record holding none of the keys can reach a Coverage (textScore) of at most what the
 // terms and parts without a key in the set give. Keys held by at most t.keyShare of the documents
 // are always in the set: their postings are short. Common keys (研究, 应用, 技术) join it, rarest
@@ -206,8 +207,14 @@ func requiredQuery(terms []queryTerm, t tuning) query.Query {
 	}
 	for _, qt := range terms {
 		add(qt)
+		for _, a := range qt.alts {
+			add(a)
+		}
 		for _, p := range qt.parts {
 			add(p)
+			for _, a := range p.alts {
+				add(a)
+			}
 		}
 	}
 	sort.SliceStable(keys, func(i, j int) bool { return keys[i].idf > keys[j].idf })
@@ -244,20 +251,32 @@ func missedCoverage(terms []queryTerm, in map[string]bool, t tuning) float64 {
 
 // textQuery builds the scoring query: each term's bigrams in the text field, weighted by the
 // term's idf so that a rare term counts more than a common one, and a clause for the term
-// held whole (every bigram) in the title, which orders hits of equal Text.
+// held whole (every bigram) in the title, which orders hits of equal Text; the same for each
+// other form of the term (WithVariants), and each other form of a part at the part's credit.
 func (ix *Index) textQuery(terms []queryTerm) query.Query {
 	t := ix.tuning()
 	var clauses []query.Query
-	for _, qt := range terms {
-		m := query.NewMatchQuery(qt.text)
+	match := func(text string, weight float64) {
+		m := query.NewMatchQuery(text)
 		m.SetField(fText)
 		m.Analyzer = analyzerBigram
 		if !t.flatBoost {
-			m.SetBoost(qt.weight)
+			m.SetBoost(weight)
 		}
 		clauses = append(clauses, m)
-		if t.titleBoost > 0 {
-			clauses = append(clauses, allTokens(fTitleText, qt.tokens, qt.weight*t.titleBoost))
+	}
+	for _, qt := range terms {
+		for _, form := range append([]queryTerm{qt}, qt.alts...) {
+			match(form.text, qt.weight)
+			if t.titleBoost > 0 {
+				clauses = append(clauses, allTokens(fTitleText, form.tokens, qt.weight*t.titleBoost))
+			}
+		}
+		// A part's other forms are searched as a part of the term counts (its words' credit).
+		for _, p := range qt.parts {
+			for _, a := range p.alts {
+				match(a.text, p.weight*t.partial)
+			}
 		}
 	}
 	return query.NewDisjunctionQuery(clauses)

@@ -189,3 +189,71 @@ func TestRecallBodySearchesTellingWords(t *testing.T) {
 		t.Errorf("recall with 用于 as the title and 1200 as a keyword: %q, want all three records", got)
 	}
 }
+
+// TestRecallVariants: with WithVariants, a term or a word of one is held by a record holding any
+// form of its group whole, the hit names the form it holds, and search marks that form; without,
+// the same record holds only a part of the term.
+func TestRecallVariants(t *testing.T) {
+	var all []domain.Record
+	add := func(id, title, summary string) {
+		a := &domain.Achievement{}
+		a.ID, a.Title, a.Summary, a.Status = id, title, summary, "active"
+		all = append(all, a)
+	}
+	add("a1", "高电压锂离子电池电解液", "一种用于锂离子电池的成膜添加剂。")
+	add("a2", "锂电池回收", "退役锂电池的拆解与材料回收。")
+	add("a3", "钠离子电池正极材料", "层状氧化物正极，适用于储能电池。")
+	add("a4", "退役锂离子电池的湿法回收利用", "回收镍钴锰。")
+	open := func(opts ...index.Option) *index.Index {
+		ix := memIndex(t, append(opts, index.WithRecords(recordsOf(all)))...)
+		if err := ix.Apply(context.Background(), all, nil, 1); err != nil {
+			t.Fatal(err)
+		}
+		return ix
+	}
+	groups := index.WithVariants([][]string{{"锂离子电池", "锂电池", "锂电"}})
+	with, without := open(groups), open()
+	ctx := context.Background()
+	hit := func(ix *index.Index, q, id string) index.Hit {
+		t.Helper()
+		hits, err := ix.Recall(ctx, index.RecallRequest{Title: q, Kinds: []domain.Kind{domain.Achievements}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hits {
+			if h.ID == id {
+				return h
+			}
+		}
+		t.Fatalf("%q: %s not recalled: %v", q, id, hits)
+		return index.Hit{}
+	}
+	if h := hit(with, "锂电池", "a1"); h.Coverage != 1 || !slices.Equal(h.Matched, []string{"锂离子电池"}) {
+		t.Errorf("锂电池 → a1: Coverage %v, Matched %q; want 1 and the form it holds, 锂离子电池", h.Coverage, h.Matched)
+	}
+	if h := hit(with, "锂电池", "a2"); h.Coverage != 1 || !slices.Equal(h.Matched, []string{"锂电池"}) {
+		t.Errorf("锂电池 → a2: Coverage %v, Matched %q; want 1 and 锂电池", h.Coverage, h.Matched)
+	}
+	if h := hit(without, "锂电池", "a1"); h.Coverage >= 1 || len(h.Matched) != 0 {
+		t.Errorf("without variants, 锂电池 → a1: Coverage %v, Matched %q; want a part only", h.Coverage, h.Matched)
+	}
+	// A word of a longer term: 锂电池 of 锂电池回收 is held by a4 as 锂离子电池.
+	w, wo := hit(with, "锂电池回收", "a4"), hit(without, "锂电池回收", "a4")
+	if !slices.Contains(w.Parts, "锂离子电池") || !slices.Contains(w.Parts, "回收") || w.Coverage <= wo.Coverage {
+		t.Errorf("锂电池回收 → a4: Parts %q, Coverage %v (without variants %v); want 锂离子电池 and 回收 held, more coverage", w.Parts, w.Coverage, wo.Coverage)
+	}
+	if h := hit(with, "锂电池", "a3"); h.Coverage >= 0.5 {
+		t.Errorf("锂电池 → a3 (钠离子电池): Coverage %v, want a part only", h.Coverage)
+	}
+	res, err := with.Search(ctx, index.SearchRequest{Query: "锂电池", Kinds: []domain.Kind{domain.Achievements}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(res.Hits, func(h index.Hit) bool { return h.ID == "a1" })
+	if i < 0 {
+		t.Fatalf("search 锂电池 misses a1: %v", ids(res.Hits))
+	}
+	if got, want := res.Hits[i].Highlights["title"], []string{"高电压<mark>锂离子电池</mark>电解液"}; !slices.Equal(got, want) {
+		t.Errorf("search 锂电池, a1's title %q, want %q", got, want)
+	}
+}

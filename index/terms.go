@@ -33,6 +33,9 @@ type queryTerm struct {
 	// grams: parts are the term's bigrams, for a term jieba keeps whole and cannot tile with
 	// sub-words (管幕法, 增韧性); they earn less credit (tuning.gramPartial) than words do.
 	grams bool
+	// alts are the other forms of the term (WithVariants: 锂离子电池 for 锂电池): a record holding
+	// one whole holds the term (heldForm). Only tokens and key are set; the term's weight counts.
+	alts []queryTerm
 	// key is its rarest token: a record holding the term whole holds it (see requiredQuery).
 	key       string
 	keyIDF    float64
@@ -268,6 +271,17 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 			}
 			qt.grams = true
 		}
+		addAlts := func(q *queryTerm) {
+			for _, v := range ix.variants[q.text] {
+				if a, ok := analyse(v, 1); ok {
+					q.alts = append(q.alts, a)
+				}
+			}
+		}
+		addAlts(&qt)
+		for j := range qt.parts {
+			addAlts(&qt.parts[j])
+		}
 		terms = append(terms, qt)
 	}
 	dr, err := ix.dfReader()
@@ -290,10 +304,16 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 	if share := ix.tuning().keyShare; share > 0 {
 		minIDF = idfOf(dr.total, share*float64(dr.total))
 	}
+	keys := func(qt *queryTerm) {
+		setKey(qt, idf, minIDF)
+		for k := range qt.alts {
+			setKey(&qt.alts[k], idf, minIDF)
+		}
+	}
 	for i := range terms {
-		setKey(&terms[i], idf, minIDF)
+		keys(&terms[i])
 		for j := range terms[i].parts {
-			setKey(&terms[i].parts[j], idf, minIDF)
+			keys(&terms[i].parts[j])
 		}
 		if i < nHead && ix.tuning().phraseIDF {
 			if err := dr.phraseWeight(ctx, &terms[i], idf); err != nil {
@@ -378,8 +398,26 @@ func isHan(w string) bool {
 // also returns the terms the hit holds whole and the words of the terms it holds (partWords).
 func textScore(terms []queryTerm, held heldSet, partial, gramPartial float64) (float64, []string, []string) {
 	var matched []string
-	c := coverage(terms, held.holds, partial, gramPartial, func(qt queryTerm) { matched = append(matched, qt.text) })
+	c := coverage(terms, held.holds, partial, gramPartial, func(form queryTerm) {
+		if !slices.Contains(matched, form.text) {
+			matched = append(matched, form.text)
+		}
+	})
 	return c, matched, partWords(terms, held.holds)
+}
+
+// heldForm returns the form of qt that holds says is held, qt itself first, then its alts in
+// order; ok is false when none is.
+func heldForm(qt queryTerm, holds func(queryTerm) bool) (form queryTerm, ok bool) {
+	if holds(qt) {
+		return qt, true
+	}
+	for _, a := range qt.alts {
+		if holds(a) {
+			return a, true
+		}
+	}
+	return queryTerm{}, false
 }
 
 // partWords is the words of the query's terms (their parts) of two runes or more, each once,
@@ -389,13 +427,23 @@ func textScore(terms []queryTerm, held heldSet, partial, gramPartial float64) (f
 // the term, while every hit marked with every bigram of the query would be noise.
 func partWords(terms []queryTerm, held func(queryTerm) bool) []string {
 	var out []string
+	add := func(w string) {
+		if utf8.RuneCountInString(w) >= 2 && !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
 	for _, qt := range terms {
 		if qt.grams && held == nil {
 			continue
 		}
 		for _, p := range qt.parts {
-			if utf8.RuneCountInString(p.text) >= 2 && !slices.Contains(out, p.text) && (held == nil || held(p)) {
-				out = append(out, p.text)
+			if held == nil {
+				add(p.text)
+				for _, a := range p.alts {
+					add(a.text)
+				}
+			} else if form, ok := heldForm(p, held); ok {
+				add(form.text)
 			}
 		}
 	}
@@ -403,15 +451,16 @@ func partWords(terms []queryTerm, held func(queryTerm) bool) []string {
 }
 
 // coverage is Σ_t w_t·m_t / Σ_t w_t (textScore) with holds saying whether a term or part is held
-// whole; whole is called with each term held whole, when not nil. requiredQuery bounds what the
-// records it leaves out could score with the same function, so the bound follows the score.
+// whole, in any of its forms (heldForm); whole is called with the held form of each term held
+// whole, when not nil. requiredQuery bounds what the records it leaves out could score with the
+// same function, so the bound follows the score.
 func coverage(terms []queryTerm, holds func(queryTerm) bool, partial, gramPartial float64, whole func(queryTerm)) float64 {
 	var num, den float64
 	for _, qt := range terms {
 		den += qt.weight
-		if holds(qt) {
+		if form, ok := heldForm(qt, holds); ok {
 			if whole != nil {
-				whole(qt)
+				whole(form)
 			}
 			num += qt.weight
 			continue
@@ -419,7 +468,7 @@ func coverage(terms []queryTerm, holds func(queryTerm) bool, partial, gramPartia
 		var have, all float64
 		for _, p := range qt.parts {
 			all += p.weight
-			if holds(p) {
+			if _, ok := heldForm(p, holds); ok {
 				have += p.weight
 			}
 		}
@@ -446,9 +495,9 @@ func coverage(terms []queryTerm, holds func(queryTerm) bool, partial, gramPartia
 func searchedTokens(terms []queryTerm) []string {
 	col := map[string]int{}
 	var out []string
-	for i := range terms {
-		for j := range terms[i].tokens {
-			t := &terms[i].tokens[j]
+	searched := func(qt *queryTerm) {
+		for j := range qt.tokens {
+			t := &qt.tokens[j]
 			c, ok := col[t.term]
 			if !ok {
 				c = len(out)
@@ -456,6 +505,17 @@ func searchedTokens(terms []queryTerm) []string {
 				out = append(out, t.term)
 			}
 			t.col = c
+		}
+	}
+	for i := range terms {
+		searched(&terms[i])
+		for j := range terms[i].alts {
+			searched(&terms[i].alts[j])
+		}
+		for j := range terms[i].parts {
+			for k := range terms[i].parts[j].alts {
+				searched(&terms[i].parts[j].alts[k]) // textQuery searches a part's other forms
+			}
 		}
 	}
 	for i := range terms {

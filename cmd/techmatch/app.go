@@ -100,6 +100,18 @@ func bodyStopWords() []string {
 	return words
 }
 
+// variantGroups are the groups of terms that name the same thing (index.WithVariants), one
+// group a line of configs/dict/variants.txt.
+func variantGroups() [][]string {
+	var groups [][]string
+	for _, line := range wordList("dict/variants.txt") {
+		if g := strings.Fields(line); len(g) > 1 {
+			groups = append(groups, g)
+		}
+	}
+	return groups
+}
+
 // wordList reads an embedded list of words, one a line; # starts a comment line. The lists are
 // built into the binary: one that is missing is a build mistake, not a condition to run with.
 func wordList(name string) []string {

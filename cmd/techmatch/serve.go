@@ -48,7 +48,7 @@ func openBackend(ctx context.Context, cfg config.Config, log *slog.Logger) (*bac
 		return nil, err
 	}
 	ix, rebuilt, err := index.Open(filepath.Join(cfg.DataDir, "index"), seg, index.WithEnricher(expertLinks(st, log)), index.WithRecords(st),
-		index.WithBodyStopWords(bodyStopWords()))
+		index.WithBodyStopWords(bodyStopWords()), index.WithVariants(variantGroups()))
 	if err != nil {
 		st.Close()
 		return nil, err

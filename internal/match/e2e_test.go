@@ -98,7 +98,7 @@ func buildDemo(tax *taxonomy.Taxonomy) (demo, error) {
 		text, _ := match.ExpertExtraText(ctx, recs, e)
 		return text
 	}
-	ix, err := index.OpenMem(seg, index.WithEnricher(enrich))
+	ix, err := index.OpenMem(seg, index.WithEnricher(enrich), index.WithVariants(demoVariants()))
 	if err != nil {
 		return demo{}, err
 	}
@@ -110,18 +110,31 @@ func buildDemo(tax *taxonomy.Taxonomy) (demo, error) {
 }
 
 // demoNoise reads the configured demand-noise words when that file exists.
-func demoNoise() []string {
-	data, err := os.ReadFile("../../configs/dict/demand_noise.txt")
+func demoNoise() []string { return configLines("demand_noise.txt") }
+
+// demoVariants reads the configured groups of variant terms, as the server does.
+func demoVariants() [][]string {
+	var groups [][]string
+	for _, l := range configLines("variants.txt") {
+		groups = append(groups, strings.Fields(l))
+	}
+	return groups
+}
+
+// configLines reads the lines of a file of configs/dict, less blanks and # comments; none when
+// it does not exist.
+func configLines(name string) []string {
+	data, err := os.ReadFile(filepath.Join("../../configs/dict", name))
 	if err != nil {
 		return nil
 	}
-	var words []string
+	var lines []string
 	for _, l := range strings.Split(string(data), "\n") {
 		if w := strings.TrimSpace(l); w != "" && !strings.HasPrefix(w, "#") {
-			words = append(words, w)
+			lines = append(lines, w)
 		}
 	}
-	return words
+	return lines
 }
 
 // goldenMatch is what the golden files pin: the order and what an agent reads. Scores, the
@@ -284,6 +297,30 @@ func TestPlanIsDemandTalk(t *testing.T) {
 			if slices.Contains(tt.not, m.ID) || slices.ContainsFunc(m.Reasons, func(r string) bool { return strings.Contains(r, "方案") }) {
 				t.Errorf("%q lists %s %s: %q", tt.d.Title, m.ID, m.Title, m.Reasons)
 			}
+		}
+	}
+}
+
+// TestVariantsAreNamedAsHeld: an enterprise types 钠电池 and 锂电池 where the records say
+// 钠离子电池 and 锂离子电池 (configs/dict/variants.txt). The records are matched as holding the
+// term, and the reasons name the form the record holds, which its text has verbatim.
+func TestVariantsAreNamedAsHeld(t *testing.T) {
+	env := loadDemo(t)
+	for _, tt := range []struct{ title, id, named string }{
+		{"钠电池 正极材料", "ach-008", "匹配关键词：钠离子电池"},
+		{"锂电池 热失控", "ach-004", "匹配关键词：锂离子电池"},
+	} {
+		l, err := env.svc.MatchDemand(context.Background(), &domain.Demand{Title: tt.title}, nil, 3, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(l.Matches, func(m domain.Match) bool { return m.ID == tt.id })
+		if i < 0 {
+			t.Errorf("%q: %s not in the top 3: %v", tt.title, tt.id, l.Matches)
+			continue
+		}
+		if !slices.ContainsFunc(l.Matches[i].Reasons, func(r string) bool { return strings.Contains(r, tt.named) }) {
+			t.Errorf("%q → %s: reasons %q name no %s", tt.title, tt.id, l.Matches[i].Reasons, tt.named)
 		}
 	}
 }
