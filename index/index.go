@@ -78,8 +78,8 @@ func WithBodyStopWords(words []string) Option {
 
 // WithVariants sets groups of terms that name the same thing (锂离子电池, 锂电池): a query term
 // or part of one group is held by a record holding it or another of the group whole, searched
-// for in each form, and named as the form the record holds. Each group needs two terms or more;
-// a term in several groups gets the others of all of them.
+// for in each form, and named as the form the record holds. A term in several groups gets the
+// others of all of them; a group of one term does nothing.
 func WithVariants(groups [][]string) Option {
 	return func(ix *Index) {
 		ix.variants = map[string][]string{}

@@ -245,6 +245,13 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 		}
 		return qt, true
 	}
+	addAlts := func(q *queryTerm) {
+		for _, v := range ix.variants[q.text] {
+			if a, ok := analyse(v, 1); ok {
+				q.alts = append(q.alts, a)
+			}
+		}
+	}
 	terms := make([]queryTerm, 0, len(srcs))
 	for i, s := range srcs {
 		qt, ok := analyse(s.text, s.weight)
@@ -270,13 +277,6 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 				qt.parts = append(qt.parts, queryTerm{text: tok.term, tokens: []termToken{{term: tok.term}}, weight: 1})
 			}
 			qt.grams = true
-		}
-		addAlts := func(q *queryTerm) {
-			for _, v := range ix.variants[q.text] {
-				if a, ok := analyse(v, 1); ok {
-					q.alts = append(q.alts, a)
-				}
-			}
 		}
 		addAlts(&qt)
 		for j := range qt.parts {

@@ -41,8 +41,8 @@ type pairing struct {
 	// explain: tell the reasons. Ranking scores all recalled candidates and lists a few, so it
 	// scores without them and explains only the listed (rank.go); values never depend on it.
 	explain bool
-	// telling: some candidate shares a word worth naming with the query, so one sharing none is
-	// excluded as low_text_relevance (anyTells).
+	// telling: the query has words worth naming (some candidate shares one, or its text holds
+	// one), so a candidate sharing none is excluded as low_text_relevance (anyTells, textTells).
 	telling bool
 }
 

@@ -251,8 +251,8 @@ func anyTells(cands []Candidate) bool {
 // textTells reports whether texts hold a word a list could name: a run of two letters or more
 // (Han or Latin, not a unit) left when the generic words are taken out. It sees what anyTells
 // cannot: a demand for 高端轴承 where no candidate holds 轴承 still has words worth naming, and a
-// record sharing only 高端 with it is no match. It errs towards telling (the 的 of 降低的 is
-// left), which only drops candidates that share nothing worth naming.
+// record sharing only 高端 with it is no match. It errs towards telling (一种 of 一种技术 is
+// left and tells), which only drops candidates that share nothing worth naming.
 func textTells(texts ...string) bool {
 	for _, t := range texts {
 		t = strings.ToLower(t)
