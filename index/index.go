@@ -3,9 +3,12 @@ package index
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -45,11 +48,13 @@ type Index struct {
 	records Records // the text hits are highlighted in; nil: no highlights
 	// bodyStop are words a recall's body is not searched for (WithBodyStopWords).
 	bodyStop map[string]bool
-	// variants maps a lower-cased term to the other terms of its group (WithVariants).
-	variants map[string][]string
-	dfs      *dfCache
-	tune     *tuning // nil: defaultTuning; set by tests measuring relevance
-	onDisk   bool    // Close waits for unsafe batches to be persisted
+	// variants maps a lower-cased term to the other terms of its group (WithVariants);
+	// textVersion fingerprints them (TextVersion).
+	variants    map[string][]string
+	textVersion string
+	dfs         *dfCache
+	tune        *tuning // nil: defaultTuning; set by tests measuring relevance
+	onDisk      bool    // Close waits for unsafe batches to be persisted
 
 	mu       sync.RWMutex // guards position and gens
 	applyMu  sync.Mutex
@@ -94,8 +99,19 @@ func WithVariants(groups [][]string) Option {
 				}
 			}
 		}
+		h := sha256.New()
+		for _, t := range slices.Sorted(maps.Keys(ix.variants)) {
+			fmt.Fprintf(h, "%s\t%s\n", t, strings.Join(ix.variants[t], "\t"))
+		}
+		if len(ix.variants) > 0 {
+			ix.textVersion = hex.EncodeToString(h.Sum(nil)[:8])
+		}
 	}
 }
+
+// TextVersion fingerprints what query analysis depends on beyond the index's contents (the
+// variants), "" for none: a cached answer keyed with it is not served once they change.
+func (ix *Index) TextVersion() string { return ix.textVersion }
 
 // Open opens the bleve index in dir, creating it if missing. If the index is missing, has another
 // SchemaVersion or other dictionaries, or is corrupt (fails to open or read), the directory is

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -100,16 +101,43 @@ func bodyStopWords() []string {
 	return words
 }
 
-// variantGroups are the groups of terms that name the same thing (index.WithVariants), one
-// group a line of configs/dict/variants.txt.
-func variantGroups() [][]string {
-	var groups [][]string
-	for _, line := range wordList("dict/variants.txt") {
-		if g := strings.Fields(line); len(g) > 1 {
-			groups = append(groups, g)
-		}
+// variantGroups are the groups of terms that name the same thing (index.WithVariants): the file
+// index.variants names, or the built-in configs/dict/variants.txt.
+func variantGroups(cfg config.Config) ([][]string, error) {
+	name, data := cfg.Index.Variants, []byte(nil)
+	var err error
+	if name == "" {
+		name = "configs/dict/variants.txt (built in)"
+		data, err = fs.ReadFile(configs.FS, "dict/variants.txt")
+	} else {
+		data, err = os.ReadFile(name)
 	}
-	return groups
+	if err != nil {
+		return nil, fmt.Errorf("index.variants: %w", err)
+	}
+	return parseVariants(name, data)
+}
+
+// parseVariants reads groups of variant terms, one group a line, its terms separated by spaces;
+// blank lines and lines starting with # are skipped. A line of one term is an error naming it:
+// it would do nothing, and is most likely two terms run together.
+func parseVariants(name string, data []byte) ([][]string, error) {
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("index.variants %s: not UTF-8 text", name)
+	}
+	var groups [][]string
+	for n, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		g := strings.Fields(line)
+		if len(g) < 2 {
+			return nil, fmt.Errorf("index.variants %s line %d: %q is one term; a group names two or more, separated by spaces", name, n+1, line)
+		}
+		groups = append(groups, g)
+	}
+	return groups, nil
 }
 
 // wordList reads an embedded list of words, one a line; # starts a comment line. The lists are

@@ -75,6 +75,9 @@ type Index struct {
 	// OutboxRetention is how long outbox rows are kept once the index and the worklist worker
 	// have both applied them; 0 keeps them for ever.
 	OutboxRetention time.Duration `yaml:"outbox_retention"`
+	// Variants is a file of term variants (groups of terms that name the same thing, one group
+	// a line) replacing the built-in configs/dict/variants.txt; empty: the built-in list.
+	Variants string `yaml:"variants"`
 }
 
 // Limits configures per-caller rate limits: a token bucket per API key, or per client IP for
@@ -165,6 +168,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	str("TECHMATCH_REDIS_URL", &c.Redis.URL)
 	str("TECHMATCH_JIEBA_DICT_DIR", &c.Jieba.DictDir)
 	str("TECHMATCH_JIEBA_USER_DICT", &c.Jieba.UserDict)
+	str("TECHMATCH_INDEX_VARIANTS", &c.Index.Variants)
 	str("TECHMATCH_ADMIN_KEY", &c.Auth.AdminKey)
 	str("TECHMATCH_WEBHOOK_SECRET", &c.Webhook.Secret)
 	str("TECHMATCH_LOG_LEVEL", &c.Log.Level)
@@ -219,6 +223,11 @@ func (c *Config) Validate() error {
 	if c.Jieba.DictDir != "" {
 		if st, err := os.Stat(c.Jieba.DictDir); err != nil || !st.IsDir() {
 			return fmt.Errorf("config: jieba.dict_dir %q is not a directory", c.Jieba.DictDir)
+		}
+	}
+	if c.Index.Variants != "" {
+		if st, err := os.Stat(c.Index.Variants); err != nil || !st.Mode().IsRegular() {
+			return fmt.Errorf("config: index.variants %q is not a readable file", c.Index.Variants)
 		}
 	}
 	switch strings.ToLower(c.Log.Level) {

@@ -59,6 +59,8 @@ func TestRejects(t *testing.T) {
 		{"bad number", "", map[string]string{"TECHMATCH_LIMITS_RATE_PER_SECOND": "fast"}, `TECHMATCH_LIMITS_RATE_PER_SECOND="fast": want a number`},
 		{"bad redis url", "", map[string]string{"TECHMATCH_REDIS_URL": "localhost:6379"}, "redis.url"},
 		{"missing dict dir", "", map[string]string{"TECHMATCH_JIEBA_DICT_DIR": filepath.Join(dir, "nope")}, "jieba.dict_dir"},
+		{"missing variants file", "", map[string]string{"TECHMATCH_INDEX_VARIANTS": filepath.Join(dir, "nope.txt")}, "index.variants"},
+		{"variants file a directory", "index:\n  variants: " + dir + "\n", nil, "index.variants"},
 		{"bad log level", "log:\n  level: loud\n", nil, "log.level"},
 		{"zero ttl", "cache:\n  ttl: 0s\n", nil, "cache.ttl"},
 	}

@@ -81,9 +81,13 @@ func kindsString(ks []domain.Kind) string {
 	return strings.Join(parts, ",")
 }
 
-// generations renders the data generation of each kind for cache keys.
+// generations renders the data generation of each kind, and the text version of the query
+// analysis (index.TextVersion), for cache keys.
 func (s *Server) generations(ks []domain.Kind) string {
 	var b strings.Builder
+	if v := s.Index.TextVersion(); v != "" {
+		b.WriteString("text=" + v + ";")
+	}
 	for _, k := range ks {
 		fmt.Fprintf(&b, "%s=%d;", k, s.Index.Generation(k))
 	}

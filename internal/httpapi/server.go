@@ -53,6 +53,9 @@ type Store interface {
 type Index interface {
 	Search(ctx context.Context, r index.SearchRequest) (*index.SearchResult, error)
 	Generation(k domain.Kind) uint64
+	// TextVersion fingerprints the query analysis's own data (term variants): cache keys
+	// include it, so a changed list is never answered from entries made under the old one.
+	TextVersion() string
 }
 
 // Matcher ranks supply for demands and demands for supply.
