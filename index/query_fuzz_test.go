@@ -20,7 +20,9 @@ func FuzzQuery(f *testing.F) {
 	} {
 		f.Add(seed, "负极材料", uint8(0))
 	}
-	ix := memIndex(f)
+	// With variants, so that terms and words of them grow other forms (WithVariants), some of
+	// which no analysis keeps (a form of punctuation only).
+	ix := memIndex(f, index.WithVariants([][]string{{"锂电池", "锂离子电池", "锂电"}, {"负极", "负极材料"}, {"a", "的的"}, {"电池", "，，"}}))
 	var recs []domain.Record
 	for i, text := range []string{"高能量密度锂离子电池负极材料", "钠离子电池正极材料的制备方法", "船舶压载水处理装置", "title:电池 AND 材料"} {
 		a := &domain.Achievement{Supply: domain.Supply{Title: text, Summary: text + "，适用于储能。", Status: "active", Region: "320100", TRL: 6}}
