@@ -265,12 +265,16 @@ func (ix *Index) textQuery(terms []queryTerm) query.Query {
 		}
 		clauses = append(clauses, m)
 	}
+	term := func(form queryTerm, weight float64) {
+		match(form.text, weight)
+		if t.titleBoost > 0 {
+			clauses = append(clauses, allTokens(fTitleText, form.tokens, weight*t.titleBoost))
+		}
+	}
 	for _, qt := range terms {
-		for _, form := range append([]queryTerm{qt}, qt.alts...) {
-			match(form.text, qt.weight)
-			if t.titleBoost > 0 {
-				clauses = append(clauses, allTokens(fTitleText, form.tokens, qt.weight*t.titleBoost))
-			}
+		term(qt, qt.weight)
+		for _, a := range qt.alts {
+			term(a, qt.weight)
 		}
 		// A part's other forms are searched as a part of the term counts (its words' credit).
 		for _, p := range qt.parts {

@@ -40,7 +40,7 @@ func (s *Service) rank(d *domain.Demand, cands []Candidate, p *domain.Profile, n
 	filled, inferred := inferDemand(d, s.tax, s.noise)
 	pr := newPairing(s.tax, p.Params, now, d, filled)
 	pr.explain = explain
-	pr.telling = anyTells(cands) || textTells(slices.Concat([]string{filled.Title, filled.Description}, filled.Keywords)...)
+	pr.telling = textTells(slices.Concat([]string{filled.Title, filled.Description}, filled.Keywords)...) || anyTells(cands)
 	list := newList(p)
 	list.DemandID, list.Inferred = d.ID, inferred
 	var bm25 []float64
@@ -72,7 +72,7 @@ func (s *Service) rankDemands(rec domain.SupplyRecord, cands []Candidate, p *dom
 	list := newList(p)
 	list.SupplyID = rec.GetMeta().ID
 	sup := rec.Common()
-	telling := anyTells(cands) || textTells(slices.Concat([]string{sup.Title, sup.Summary}, sup.Keywords)...)
+	telling := textTells(slices.Concat([]string{sup.Title, sup.Summary}, sup.Keywords)...) || anyTells(cands)
 	var bm25 []float64
 	for _, c := range cands {
 		d, ok := c.Record.(*domain.Demand)
