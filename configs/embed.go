@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds the files of this folder.
 //
-//go:embed techmatch.yaml weights.yaml taxonomy.yaml regions.yaml dict demo
+//go:embed techmatch.yaml weights.yaml text_model.json taxonomy.yaml regions.yaml dict demo
 var FS embed.FS

@@ -29,7 +29,7 @@ func (ix *Index) Apply(ctx context.Context, puts []domain.Record, deletes []DocK
 		if ix.enrich != nil {
 			extra = ix.enrich(ctx, r)
 		}
-		if err := batch.Index(docID(r.RecordKind(), m.ID), document(r, extra)); err != nil {
+		if err := batch.Index(docID(r.RecordKind(), m.ID), ix.document(r, extra)); err != nil {
 			return fmt.Errorf("index: apply %s %s: %w", r.RecordKind(), m.ID, err)
 		}
 		touched[r.RecordKind()] = true

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -27,7 +28,8 @@ type topRequest struct {
 type topResult struct {
 	dms    search.DocumentMatchCollection
 	held   []heldSet // held[i]: the tokens of the request dms[i] holds
-	total  uint64    // every match of the query
+	stats  tokenStats
+	total  uint64 // every match of the query
 	facets search.FacetResults
 }
 
@@ -72,7 +74,7 @@ func (ix *Index) top(ctx context.Context, r topRequest) (topResult, error) {
 	if len(r.facets) > 0 {
 		out.facets = coll.FacetResults()
 	}
-	if out.held, err = heldTokens(ctx, reader, r.tokens, out.dms); err != nil {
+	if out.held, out.stats, err = heldTokens(ctx, reader, r.tokens, out.dms); err != nil {
 		return topResult{}, err
 	}
 	return out, nil
@@ -87,12 +89,32 @@ func (ix *Index) snapshot() (bindex.IndexReader, error) {
 	return adv.Reader()
 }
 
-// heldTokens reads which of tokens each of dms holds in the text field, walking each token's
-// postings once, forward, through the hits in index order.
-func heldTokens(ctx context.Context, r bindex.IndexReader, tokens []string, dms search.DocumentMatchCollection) ([]heldSet, error) {
+// tokenStats are what the lexical signal (lexical) reads of each hit besides the tokens it
+// holds: how often it holds each, and the length of its text field.
+type tokenStats struct {
+	tf     []uint16  // tf[i*tokens+col]: occurrences of token col in hit i
+	length []float64 // tokens in hit i's text field; 0 when unknown
+	avg    float64   // mean tokens a document of the index, 0 when unknown
+	n      int       // tokens per hit
+}
+
+func (s tokenStats) freq(hit, col int) float64 { return float64(s.tf[hit*s.n+col]) }
+
+// heldTokens reads which of tokens each of dms holds in the text field, how often, and each
+// hit's field length, walking each token's postings once, forward, through the hits in index
+// order.
+func heldTokens(ctx context.Context, r bindex.IndexReader, tokens []string, dms search.DocumentMatchCollection) ([]heldSet, tokenStats, error) {
 	held := newHeldSets(len(dms), len(tokens))
+	stats := tokenStats{tf: make([]uint16, len(dms)*len(tokens)), length: make([]float64, len(dms)), n: len(tokens)}
 	if len(dms) == 0 {
-		return held, nil
+		return held, stats, nil
+	}
+	if br, ok := r.(bindex.BM25Reader); ok {
+		if card, err := br.FieldCardinality(fText); err == nil {
+			if docs, err := r.DocCount(); err == nil && docs > 0 {
+				stats.avg = float64(card) / float64(docs)
+			}
+		}
 	}
 	order := make([]int, len(dms))
 	for i := range order {
@@ -100,17 +122,17 @@ func heldTokens(ctx context.Context, r bindex.IndexReader, tokens []string, dms 
 	}
 	slices.SortFunc(order, func(a, b int) int { return bytes.Compare(dms[a].IndexInternalID, dms[b].IndexInternalID) })
 	for col, tok := range tokens {
-		if err := holders(ctx, r, tok, col, dms, order, held); err != nil {
-			return nil, err
+		if err := holders(ctx, r, tok, col, dms, order, held, stats); err != nil {
+			return nil, tokenStats{}, err
 		}
 	}
-	return held, nil
+	return held, stats, nil
 }
 
 // holders marks column col in the held set of each of dms that holds tok; order lists dms's
 // positions in index order.
-func holders(ctx context.Context, r bindex.IndexReader, tok string, col int, dms search.DocumentMatchCollection, order []int, held []heldSet) error {
-	tfr, err := r.TermFieldReader(ctx, []byte(tok), fText, false, false, false)
+func holders(ctx context.Context, r bindex.IndexReader, tok string, col int, dms search.DocumentMatchCollection, order []int, held []heldSet, stats tokenStats) error {
+	tfr, err := r.TermFieldReader(ctx, []byte(tok), fText, true, true, false)
 	if err != nil {
 		return fmt.Errorf("index: query: postings of %q: %w", tok, err)
 	}
@@ -129,6 +151,11 @@ func holders(ctx context.Context, r bindex.IndexReader, tok string, col int, dms
 		}
 		if at.ID.Equals(id) {
 			held[i].add(col)
+			stats.tf[i*stats.n+col] = uint16(min(at.Freq, math.MaxUint16))
+			if at.Norm > 0 {
+				// bleve keeps a field's length as the norm 1/√length (its BM25 reads it back so).
+				stats.length[i] = 1 / (at.Norm * at.Norm)
+			}
 		}
 	}
 	return nil

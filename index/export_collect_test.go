@@ -33,8 +33,17 @@ func RecallPerDocument(ctx context.Context, ix *Index, r RecallRequest) ([]Hit, 
 				}
 			}
 		}
-		hits := ix.hits(top, rq.terms)
-		rankByText(hits, rq.terms, ix.tuning())
+		// Frequencies and lengths as top reads them: what is checked here is which tokens.
+		reader, err := ix.snapshot()
+		if err != nil {
+			return nil, err
+		}
+		defer reader.Close()
+		if _, top.stats, err = heldTokens(ctx, reader, rq.tokens, res.Hits); err != nil {
+			return nil, err
+		}
+		hits := ix.hits(top, rq.terms, rq.scorer)
+		rankByText(hits)
 		return hits, nil
 	}
 	if rq.pruned != nil {

@@ -53,8 +53,9 @@ type Index struct {
 	variants    map[string][]string
 	textVersion string
 	dfs         *dfCache
-	tune        *tuning // nil: defaultTuning; set by tests measuring relevance
-	onDisk      bool    // Close waits for unsafe batches to be persisted
+	tune        *tuning    // nil: defaultTuning; set by tests measuring relevance
+	model       *TextModel // nil: DefaultTextModel (WithTextModel)
+	onDisk      bool       // Close waits for unsafe batches to be persisted
 
 	mu       sync.RWMutex // guards position and gens
 	applyMu  sync.Mutex
@@ -109,9 +110,14 @@ func WithVariants(groups [][]string) Option {
 	}
 }
 
-// TextVersion fingerprints what query analysis depends on beyond the index's contents (the
-// variants), "" for none: a cached answer keyed with it is not served once they change.
-func (ix *Index) TextVersion() string { return ix.textVersion }
+// TextVersion fingerprints what query analysis and scoring depend on beyond the index's
+// contents (the variants, the text model), "" for neither: a cached answer keyed with it is not served once they change.
+func (ix *Index) TextVersion() string {
+	if ix.model == nil {
+		return ix.textVersion
+	}
+	return ix.textVersion + "+" + ix.model.version()
+}
 
 // Open opens the bleve index in dir, creating it if missing. If the index is missing, has another
 // SchemaVersion or other dictionaries, or is corrupt (fails to open or read), the directory is

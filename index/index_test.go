@@ -183,7 +183,7 @@ func TestEnricher(t *testing.T) {
 
 func memIndex(t testing.TB, opts ...index.Option) *index.Index {
 	t.Helper()
-	ix, err := index.OpenMem(segmenter(t), opts...)
+	ix, err := index.OpenMem(segmenter(t), append([]index.Option{index.WithTextModel(shippedModel(t))}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,4 +276,18 @@ func TestApplyOneBatchSemantics(t *testing.T) {
 		t.Fatal("reopening rebuilt the index")
 	}
 	check(ix)
+}
+
+// shippedModel is configs/text_model.json, the text model the server ranks with.
+func shippedModel(t testing.TB) index.TextModel {
+	t.Helper()
+	data, err := os.ReadFile("../configs/text_model.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := index.ParseTextModel(data)
+	if err != nil {
+		t.Fatalf("configs/text_model.json: %v", err)
+	}
+	return m
 }

@@ -20,8 +20,8 @@ import (
 // SchemaVersion changes whenever the mapping or the analysis changes; an index built with
 // another version is dropped and rebuilt from the store. 2: nothing is stored in bleve any more
 // (title and summary are read from the store to highlight, see WithRecords). 3: no term
-// positions (see heldSet.holds).
-const SchemaVersion = 3
+// positions (see heldSet.holds). 4: the abbreviations the records define (abbrev.go).
+const SchemaVersion = 4
 
 // Field names of an index document.
 const (
@@ -36,6 +36,7 @@ const (
 	fModes      = "modes"
 	fStatus     = "status"
 	fUpdated    = "updated"
+	fAbbrev     = "abbrev" // the abbreviations a record defines, both ways (abbrevTerms)
 )
 
 // Analyzer names of the jieba analyzers AddAnalyzers defines (the text fields': analyzerBigram).
@@ -108,6 +109,7 @@ func newMapping(seg *Segmenter) (*mapping.IndexMappingImpl, error) {
 	add(fTRL, kw(true))
 	add(fModes, kw(false))
 	add(fStatus, kw(false))
+	add(fAbbrev, kw(false))
 	updated := bleve.NewNumericFieldMapping()
 	updated.DocValues = true
 	add(fUpdated, updated)
@@ -124,12 +126,16 @@ func splitDocID(s string) (DocKey, bool) {
 }
 
 // document turns a record into what bleve indexes; the store keeps the record itself.
-func document(r domain.Record, extra string) map[string]interface{} {
+func (ix *Index) document(r domain.Record, extra string) map[string]interface{} {
 	m := r.GetMeta()
+	text := SearchText(r, extra)
 	d := map[string]interface{}{
 		fKind:    string(r.RecordKind()),
 		fUpdated: float64(m.UpdatedAt.Unix()),
-		fText:    SearchText(r, extra),
+		fText:    text,
+	}
+	if defs := ix.seg.Abbreviations(text); len(defs) > 0 {
+		d[fAbbrev] = abbrevTerms(defs)
 	}
 	var fields []string
 	var region, status string

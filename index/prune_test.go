@@ -73,8 +73,8 @@ func TestRecallPrunesOnlyLowCoverage(t *testing.T) {
 			g, ok := byID[w.ID]
 			if !ok {
 				lost++
-				if w.Coverage > tune.MaxMissed+1e-9 && w.Score > floor*(1+1e-9) {
-					t.Errorf("%q: %s (Coverage %.3f > %.2f) is not recalled", text, w.ID, w.Coverage, tune.MaxMissed)
+				if w.Held > tune.MaxMissed+1e-9 && w.Score > floor*(1+1e-9) {
+					t.Errorf("%q: %s (Held %.3f > %.2f) is not recalled", text, w.ID, w.Held, tune.MaxMissed)
 				}
 				continue
 			}

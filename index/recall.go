@@ -1,9 +1,12 @@
 package index
 
 import (
+	"cmp"
 	"context"
+	"math"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/blevesearch/bleve/v2/search/query"
 
@@ -15,8 +18,10 @@ type Hit struct {
 	Kind       domain.Kind
 	ID         string
 	Score      float64             // raw BM25 score
-	Text       float64             // normalised text relevance in [0,1]: Coverage, ordered within by BM25 (blendBM25)
-	Coverage   float64             // the idf-weighted share of the query's terms the hit holds, in [0,1]; see textScore
+	Text       float64             // text relevance in [0,1]: the text model's mean of Signals (TextModel.Combine)
+	Coverage   float64             // the idf-weighted credit of the query's terms the hit holds, over what a record of its length could earn, in [0,1]
+	Held       float64             // the same credit over all of the query's terms, whatever the hit's length: what candidate selection bounds (requiredQuery)
+	Signals    Signals             // what Text is made of
 	Matched    []string            // the query terms the hit holds whole (heldSet.holds), e.g. 锂离子电池
 	Parts      []string            // the words of the query's terms it holds, e.g. 电池 of 锂离子电池 in a 钠离子电池 record
 	Highlights map[string][]string // e.g. {"summary": ["…<mark>锂电池</mark>…"]}; HTML-escaped except <mark>
@@ -24,12 +29,15 @@ type Hit struct {
 
 // RecallRequest asks for the candidates of one demand (or of one supply item, for reverse matching).
 type RecallRequest struct {
-	Title     string
-	Keywords  []string
-	Body      string // description or summary
-	Kinds     []domain.Kind
-	Size      int // default 200
-	Exclude   []DocKey
+	Title    string
+	Keywords []string
+	Body     string // description or summary
+	Kinds    []domain.Kind
+	Size     int // default 200
+	Exclude  []DocKey
+	// Only, when set, restricts the hits to these records: how a pair is scored from the
+	// demand's side when the supply item is what is being matched (reverse matching).
+	Only      []DocKey
 	OnlyOpen  bool // only records whose status is open (demands)
 	Highlight bool
 }
@@ -92,6 +100,7 @@ func (ix *Index) minFill(size int) int { return max(1, int(float64(size)*ix.tuni
 type recall struct {
 	terms  []queryTerm
 	tokens []string // the text-field tokens the queries search (searchedTokens)
+	scorer *textScorer
 	size   int
 	full   *query.BooleanQuery // every record holding a query bigram, scored
 	// pruned scores the same, but only the records requiredQuery selects, leaving out those
@@ -106,11 +115,13 @@ func (ix *Index) recallQuery(ctx context.Context, r RecallRequest) (rq recall, e
 	if rq.size <= 0 {
 		rq.size = DefaultRecallSize
 	}
-	terms, tokens, err := ix.queryTerms(ctx, r.Title, r.Keywords, r.Body)
-	if err != nil || len(terms) == 0 {
+	qx, err := ix.queryTerms(ctx, r.Title, r.Keywords, r.Body)
+	if err != nil || len(qx.terms) == 0 {
 		return recall{}, err
 	}
-	rq.terms, rq.tokens = terms, tokens
+	terms := qx.terms
+	rq.terms, rq.tokens = terms, qx.tokens
+	rq.scorer = newTextScorer(qx, ix.textModel(), ix.tuning())
 	var mustNot []query.Query
 	if len(r.Exclude) > 0 {
 		ids := make([]string, len(r.Exclude))
@@ -119,15 +130,25 @@ func (ix *Index) recallQuery(ctx context.Context, r RecallRequest) (rq recall, e
 		}
 		mustNot = append(mustNot, query.NewDocIDQuery(ids))
 	}
-	text := ix.textQuery(terms)
+	text := ix.textQuery(qx)
+	var only query.Query
+	if len(r.Only) > 0 {
+		ids := make([]string, len(r.Only))
+		for i, d := range r.Only {
+			ids[i] = docID(d.Kind, d.ID)
+		}
+		q := query.NewDocIDQuery(ids)
+		q.SetBoost(0) // a filter: it must not add to the score
+		only = q
+	}
 	rq.full = query.NewBooleanQuery(nil, nil, mustNot)
-	restrict(rq.full, text, r.Kinds, r.OnlyOpen)
+	restrict(rq.full, text, r.Kinds, r.OnlyOpen, only)
 	if required := requiredQuery(terms, ix.tuning()); required != nil {
 		rq.pruned = query.NewBooleanQuery(nil, nil, mustNot)
 		// Should is set whole, like Must in restrict: NewBooleanQuery would wrap it in another
 		// disjunction.
 		rq.pruned.Should = text
-		restrict(rq.pruned, required, r.Kinds, r.OnlyOpen)
+		restrict(rq.pruned, required, r.Kinds, r.OnlyOpen, only)
 	}
 	return rq, nil
 }
@@ -140,7 +161,7 @@ func (ix *Index) recallQuery(ctx context.Context, r RecallRequest) (rq recall, e
 // other kind: a must-not is checked only where a demand could be, while a positive filter over
 // most of the index is checked against every hit. Otherwise the restrictions are conjuncts with
 // boost 0, which lets bleve skip to the few records of a rare kind or of the open demands.
-func restrict(q *query.BooleanQuery, text query.Query, kinds []domain.Kind, onlyOpen bool) {
+func restrict(q *query.BooleanQuery, text query.Query, kinds []domain.Kind, onlyOpen bool, only query.Query) {
 	if len(kinds) == 0 {
 		kinds = domain.SupplyKinds
 	}
@@ -148,7 +169,7 @@ func restrict(q *query.BooleanQuery, text query.Query, kinds []domain.Kind, only
 	for _, k := range domain.SupplyKinds {
 		all = all && slices.Contains(kinds, k)
 	}
-	if all && !onlyOpen {
+	if all && !onlyOpen && only == nil {
 		// Must is set whole: AddMust would wrap text in a one-clause conjunction, whose
 		// bookkeeping per hit cost as much as the filter it replaced.
 		q.Must = text
@@ -161,6 +182,9 @@ func restrict(q *query.BooleanQuery, text query.Query, kinds []domain.Kind, only
 	}
 	for _, f := range filters[1:] {
 		unscored(f)
+	}
+	if only != nil {
+		filters = append(filters, only)
 	}
 	q.Must = query.NewConjunctionQuery(filters)
 }
@@ -246,14 +270,15 @@ func missedCoverage(terms []queryTerm, in map[string]bool, t tuning) float64 {
 		}
 		return true
 	}
-	return coverage(terms, free, t.partial, t.gramPartial, nil)
+	return coverage(terms, free, t.partial, t.gramPartial)
 }
 
 // textQuery builds the scoring query: each term's bigrams in the text field, weighted by the
 // term's idf so that a rare term counts more than a common one, and a clause for the term
 // held whole (every bigram) in the title, which orders hits of equal Text; the same for each
 // other form of the term (WithVariants), and each other form of a part at the part's credit.
-func (ix *Index) textQuery(terms []queryTerm) query.Query {
+func (ix *Index) textQuery(qx queryText) query.Query {
+	terms := qx.terms
 	t := ix.tuning()
 	var clauses []query.Query
 	match := func(text string, weight float64) {
@@ -272,6 +297,9 @@ func (ix *Index) textQuery(terms []queryTerm) query.Query {
 		}
 	}
 	for _, qt := range terms {
+		if qt.body {
+			continue // searched by its tokens, below
+		}
 		term(qt, qt.weight)
 		for _, a := range qt.alts {
 			term(a, qt.weight)
@@ -283,7 +311,36 @@ func (ix *Index) textQuery(terms []queryTerm) query.Query {
 			}
 		}
 	}
+	// The body is searched by its tokens, each as often as it says it (lexToken), so that a
+	// record sharing the description's words, common or rare, is recalled.
+	for _, lt := range qx.lex {
+		if lt.head == 0 {
+			q := termQuery(fText, qx.tokens[lt.col])
+			q.SetBoost(lt.body * bodyWeight)
+			clauses = append(clauses, q)
+		}
+	}
 	return query.NewDisjunctionQuery(clauses)
+}
+
+// clauses is the number of clauses textQuery builds for qx.
+func (qx queryText) clauses() int {
+	n := 0
+	for _, qt := range qx.terms {
+		if qt.body {
+			continue
+		}
+		n += 2 * (1 + len(qt.alts)) // a match and a title clause a form
+		for _, p := range qt.parts {
+			n += len(p.alts)
+		}
+	}
+	for _, lt := range qx.lex {
+		if lt.head == 0 {
+			n++
+		}
+	}
+	return n
 }
 
 func (ix *Index) tuning() tuning {
@@ -300,49 +357,38 @@ func (ix *Index) run(ctx context.Context, q query.Query, rq recall) ([]Hit, erro
 	if err != nil {
 		return nil, err
 	}
-	hits := ix.hits(top, rq.terms)
-	rankByText(hits, rq.terms, ix.tuning())
+	hits := ix.hits(top, rq.terms, rq.scorer)
+	rankByText(hits)
 	return hits, nil
 }
 
-// rankByText sets each hit's Text from its Coverage and BM25 score and orders the hits by Text,
-// then BM25.
-func rankByText(hits []Hit, terms []queryTerm, t tuning) {
-	blendBM25(hits, terms, t)
-	sort.SliceStable(hits, func(i, j int) bool {
-		if hits[i].Text != hits[j].Text {
-			return hits[i].Text > hits[j].Text
-		}
-		return hits[i].Score > hits[j].Score
+// rankByText orders hits by Text, then BM25.
+func rankByText(hits []Hit) {
+	slices.SortStableFunc(hits, func(a, b Hit) int {
+		return cmp.Or(
+			cmp.Compare(Stable(b.Text), Stable(a.Text)),
+			cmp.Compare(Stable(b.Score), Stable(a.Score)),
+			strings.Compare(string(a.Kind), string(b.Kind)),
+			strings.Compare(a.ID, b.ID),
+		)
 	})
 }
 
-// blendBM25 lets BM25 move Text within what coverage allows:
-//
-//	Text = coverage · (1 − share + share · s / (s + sat · Σ_t w_t))
-//
-// where s is the hit's BM25 score. Coverage alone ties many hits (every paper holding both
-// terms is 1); BM25 orders them by term frequency and length, and may also lift a hit holding
-// a rare term often above one holding a common term once. The saturation constant is
-// per unit of the query's own total weight, never of the best candidate's score, so Text keeps
-// one meaning across queries; a hit without coverage stays at 0.
-func blendBM25(hits []Hit, terms []queryTerm, t tuning) {
-	if t.bm25Share <= 0 {
-		return
+// Stable is x rounded to 9 significant digits, for comparing scores: bleve sums a query's
+// clause scores in an order that depends on how the index's segments happen to be laid out,
+// so two equal hits (records of the same text) can differ in their last bits from one build
+// of the index to another, and a ranking that compared them exactly would not be repeatable.
+func Stable(x float64) float64 {
+	if x == 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+		return x
 	}
-	var w float64
-	for _, qt := range terms {
-		w += qt.weight
-	}
-	for i := range hits {
-		s := hits[i].Score
-		hits[i].Text *= 1 - t.bm25Share + t.bm25Share*s/(s+t.bm25Sat*w)
-	}
+	scale := math.Pow(10, 8-math.Floor(math.Log10(math.Abs(x))))
+	return math.Round(x*scale) / scale
 }
 
-// hits converts the top matches, computing Coverage, Text, Matched and Parts from the tokens each holds.
-func (ix *Index) hits(top topResult, terms []queryTerm) []Hit {
-	t := ix.tuning()
+// hits converts the top matches, computing Signals, Coverage, Text, Matched and Parts from the
+// tokens each holds.
+func (ix *Index) hits(top topResult, terms []queryTerm, sc *textScorer) []Hit {
 	out := make([]Hit, 0, len(top.dms))
 	for i, dm := range top.dms {
 		dk, ok := splitDocID(dm.ID)
@@ -351,8 +397,9 @@ func (ix *Index) hits(top topResult, terms []queryTerm) []Hit {
 		}
 		h := Hit{Kind: dk.Kind, ID: dk.ID, Score: dm.Score}
 		if len(terms) > 0 {
-			h.Coverage, h.Matched, h.Parts = textScore(terms, top.held[i], t.partial, t.gramPartial)
-			h.Text = h.Coverage
+			h.Matched, h.Parts = heldTerms(terms, top.held[i])
+			h.Signals, h.Coverage, h.Text = sc.score(top.held[i], top.stats, i, dm.Score)
+			h.Held = coverage(terms, top.held[i].holds, sc.partial, sc.gramPartial)
 		}
 		out = append(out, h)
 	}

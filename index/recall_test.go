@@ -63,8 +63,8 @@ func TestRecallText(t *testing.T) {
 		t.Errorf("a1: Matched %q, highlights %v", hits[0].Matched, hits[0].Highlights)
 	}
 	for i, h := range hits {
-		if h.Text < 0 || h.Text > h.Coverage || h.Coverage > 1 {
-			t.Errorf("%s: Text %v, Coverage %v: want 0 ≤ Text ≤ Coverage ≤ 1", h.ID, h.Text, h.Coverage)
+		if h.Text < 0 || h.Text > 1 || h.Coverage < 0 || h.Coverage > 1 {
+			t.Errorf("%s: Text %v, Coverage %v: want both in [0, 1]", h.ID, h.Text, h.Coverage)
 		}
 		if i > 0 && h.Text > hits[i-1].Text {
 			t.Errorf("hits not ordered by Text: %v after %v", h.Text, hits[i-1].Text)

@@ -166,12 +166,7 @@ func TestRelevanceCSL(t *testing.T) {
 	docs := readJSONL[corpusDoc](t, filepath.Join(dir, "eval", "corpus.jsonl"))
 	kw2 := readJSONL[evalQuery](t, filepath.Join(dir, "eval", "queries_dev_kw2.jsonl"))
 	kw1 := readJSONL[evalQuery](t, filepath.Join(dir, "eval", "queries_dev_kw1.jsonl"))
-	seg := segmenter(t)
-	ix, err := index.OpenMem(seg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
+	ix := memIndex(t)
 	loadCorpus(t, ix, docs)
 
 	base := cjkBaseline(t, docs)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
@@ -77,22 +79,23 @@ func (ix *Index) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 		filters = append(filters, anyTerm(fStatus, []string{"active", "open"}))
 	}
 
-	var terms []queryTerm
-	var tokens []string
+	var qx queryText
 	if strings.TrimSpace(r.Query) != "" {
 		var err error
-		if terms, tokens, err = ix.queryTerms(ctx, r.Query, nil, ""); err != nil {
+		title, body := splitQuery(r.Query)
+		if qx, err = ix.queryTerms(ctx, title, nil, body); err != nil {
 			return nil, err
 		}
-		if len(terms) == 0 { // only punctuation or stop words: nothing can match
+		if len(qx.terms) == 0 { // only punctuation or stop words: nothing can match
 			return &SearchResult{Hits: []Hit{}, Facets: map[string][]FacetCount{}}, nil
 		}
 	}
+	terms, tokens := qx.terms, qx.tokens
 	from := max(r.From, 0)
 	if len(terms) == 0 {
 		return ix.newest(ctx, filters, from, size)
 	}
-	q := query.NewBooleanQuery([]query.Query{ix.textQuery(terms)}, nil, nil)
+	q := query.NewBooleanQuery([]query.Query{ix.textQuery(qx)}, nil, nil)
 	q.AddMust(filters...)
 	start := from / searchBlock * searchBlock
 	end := (from + size + searchBlock - 1) / searchBlock * searchBlock
@@ -100,9 +103,9 @@ func (ix *Index) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}
-	hits := ix.hits(top, terms)
+	hits := ix.hits(top, terms, newTextScorer(qx, ix.textModel(), ix.tuning()))
 	for b := 0; b < len(hits); b += searchBlock {
-		rankByText(hits[b:min(b+searchBlock, len(hits))], terms, ix.tuning())
+		rankByText(hits[b:min(b+searchBlock, len(hits))])
 	}
 	hits = hits[min(from-start, len(hits)):min(from-start+size, len(hits))]
 	return ix.page(ctx, hits, terms, top.total, top.facets)
@@ -145,4 +148,32 @@ func (ix *Index) page(ctx context.Context, hits []Hit, terms []queryTerm, total 
 		out.Facets[name] = counts
 	}
 	return out, nil
+}
+
+// maxSearchTitle is the longest search query read as a title alone, in runes.
+const maxSearchTitle = 32
+
+// splitQuery reads a search query as a demand reads: a query of up to maxSearchTitle runes is
+// a title; a longer one, a paragraph pasted into the box, is a title of its first runes (cut
+// where a word ends, at a space or punctuation) and a description of the rest, so that it is
+// ranked as a demand with a description is (TextModel) rather than as hundreds of keywords.
+func splitQuery(q string) (title, body string) {
+	q = strings.TrimSpace(q)
+	if utf8.RuneCountInString(q) <= maxSearchTitle {
+		return q, ""
+	}
+	cut, n := 0, 0
+	for i, r := range q {
+		if n == maxSearchTitle {
+			if cut == 0 {
+				cut = i
+			}
+			break
+		}
+		if n > 0 && (unicode.IsSpace(r) || unicode.IsPunct(r)) {
+			cut = i
+		}
+		n++
+	}
+	return strings.TrimSpace(q[:cut]), strings.TrimSpace(q[cut:])
 }

@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/collector"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -29,7 +31,11 @@ type queryTerm struct {
 	text   string      // as the user wrote it, lower-cased
 	tokens []termToken // its bigram-field tokens; it is held whole where all are (see holds)
 	weight float64     // its idf (the rarest token's), times the source weight
-	parts  []queryTerm // its jieba words when it has several: partial credit
+	body   bool        // from the query's body (a description), not its keywords or title
+	// wholeDF is the number of documents holding every token of the term, -1 when not counted
+	// (phraseWeight counts it for keywords and title terms).
+	wholeDF int64
+	parts   []queryTerm // its jieba words when it has several: partial credit
 	// grams: parts are the term's bigrams, for a term jieba keeps whole and cannot tile with
 	// sub-words (管幕法, 增韧性); they earn less credit (tuning.gramPartial) than words do.
 	grams bool
@@ -46,7 +52,9 @@ type termToken struct {
 	term string
 	// col is its number among the tokens the query searches (searchedTokens), whose presence top
 	// reads for each hit; -1 for a part's token the query does not search, which no hit holds.
-	col int
+	col  int
+	idf  float64 // BM25's idf of the token in the text field
+	seen bool    // some document holds it
 }
 
 // dfCache caches document frequencies of text-field terms; Apply resets it.
@@ -170,6 +178,7 @@ func (r *dfReader) phraseWeight(ctx context.Context, qt *queryTerm, idfs map[str
 		r.store(phrases, qt.text, df)
 	}
 	qt.weight *= idf(r.total, df)
+	qt.wholeDF = int64(df)
 	return nil
 }
 
@@ -191,20 +200,25 @@ func (r *dfReader) count(ctx context.Context, q query.Query) (uint64, error) {
 // because a term such as 锂离子电池 is what the user means; longer text is cut into jieba words.
 // It also returns the text-field tokens the query searches, numbered in the terms' tokens
 // (searchedTokens), which top reads for each hit.
-func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string, body string) ([]queryTerm, []string, error) {
+func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string, body string) (queryText, error) {
 	type src struct {
 		text   string
 		weight float64
+		count  int // occurrences in the body, for a body word
 	}
 	var srcs []src
-	seen := map[string]bool{}
+	seen := map[string]int{} // word → its place in srcs
 	addWord := func(w string, weight float64) {
 		w = strings.ToLower(strings.TrimSpace(w))
-		if w == "" || seen[w] || !isWord(w) {
+		if w == "" || !isWord(w) {
 			return
 		}
-		seen[w] = true
-		srcs = append(srcs, src{w, weight})
+		if at, ok := seen[w]; ok {
+			srcs[at].count++
+			return
+		}
+		seen[w] = len(srcs)
+		srcs = append(srcs, src{w, weight, 1})
 	}
 	addText := func(text string, weight float64, whole bool) {
 		for _, chunk := range chunks(text) {
@@ -238,15 +252,36 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 		if len(toks) == 0 {
 			return queryTerm{}, false
 		}
-		qt := queryTerm{text: text, weight: weight}
+		qt := queryTerm{text: text, weight: weight, wholeDF: -1}
 		for _, t := range toks {
 			qt.tokens = append(qt.tokens, termToken{term: string(t.Term)})
 			all = append(all, string(t.Term))
 		}
 		return qt, true
 	}
+	dr, err := ix.dfReader()
+	if err != nil {
+		return queryText{}, err
+	}
+	defer dr.close()
+	// A term's other forms: the configured variants, and the forms the records define for it
+	// (合成孔径雷达 for SAR, abbrev.go).
+	var formsErr error
 	addAlts := func(q *queryTerm) {
-		for _, v := range ix.variants[q.text] {
+		forms := ix.variants[q.text]
+		mined, err := minedForms(ctx, dr.reader, q.text)
+		if err != nil {
+			formsErr = err
+		}
+		for _, m := range mined {
+			if !slices.Contains(forms, m) {
+				forms = append(slices.Clone(forms), m)
+			}
+		}
+		for _, v := range forms {
+			if v == q.text || slices.ContainsFunc(q.alts, func(a queryTerm) bool { return a.text == v }) {
+				continue
+			}
 			if a, ok := analyse(v, 1); ok {
 				q.alts = append(q.alts, a)
 			}
@@ -254,10 +289,16 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 	}
 	terms := make([]queryTerm, 0, len(srcs))
 	for i, s := range srcs {
-		qt, ok := analyse(s.text, s.weight)
+		weight := s.weight
+		if i >= nHead {
+			// A word the description repeats is more of what it is about.
+			weight *= math.Sqrt(float64(s.count))
+		}
+		qt, ok := analyse(s.text, weight)
 		if !ok {
 			continue
 		}
+		qt.body = i >= nHead
 		words := ix.seg.Cut(s.text)
 		if len(words) == 1 && ix.tuning().subParts {
 			words = ix.seg.SubWords(s.text)
@@ -284,14 +325,12 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 		}
 		terms = append(terms, qt)
 	}
-	dr, err := ix.dfReader()
-	if err != nil {
-		return nil, nil, err
+	if formsErr != nil {
+		return queryText{}, fmt.Errorf("index: abbreviations: %w", formsErr)
 	}
-	defer dr.close()
 	idf, err := dr.idfs(ctx, all)
 	if err != nil {
-		return nil, nil, err
+		return queryText{}, err
 	}
 	rarest := func(qt *queryTerm) {
 		best := 0.0
@@ -315,13 +354,13 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 		for j := range terms[i].parts {
 			keys(&terms[i].parts[j])
 		}
-		if i < nHead && ix.tuning().phraseIDF {
+		if !terms[i].body && ix.tuning().phraseIDF {
 			if err := dr.phraseWeight(ctx, &terms[i], idf); err != nil {
-				return nil, nil, err
+				return queryText{}, err
 			}
 			for j := range terms[i].parts {
 				if err := dr.phraseWeight(ctx, &terms[i].parts[j], idf); err != nil {
-					return nil, nil, err
+					return queryText{}, err
 				}
 			}
 			continue
@@ -331,12 +370,152 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 			rarest(&terms[i].parts[j])
 		}
 	}
-	// Keep the rarest body words only: they carry the description's meaning.
-	if body := terms[min(nHead, len(terms)):]; len(body) > maxBodyTerms {
-		sort.SliceStable(body, func(i, j int) bool { return body[i].weight > body[j].weight })
-		terms = terms[:min(nHead, len(terms))+maxBodyTerms]
+	maxIDF := idfOf(dr.total, 0)
+	mark := func(qt *queryTerm) {
+		for k := range qt.tokens {
+			v := idf[qt.tokens[k].term]
+			qt.tokens[k].idf, qt.tokens[k].seen = v, v < maxIDF
+		}
 	}
-	return terms, searchedTokens(terms), nil
+	for i := range terms {
+		mark(&terms[i])
+		for j := range terms[i].alts {
+			mark(&terms[i].alts[j])
+		}
+		for j := range terms[i].parts {
+			mark(&terms[i].parts[j])
+			for k := range terms[i].parts[j].alts {
+				mark(&terms[i].parts[j].alts[k])
+			}
+		}
+	}
+	// Keep the rarest body words only, of those some record holds: they carry the
+	// description's meaning, while a word no record holds can match nothing.
+	heads := slices.DeleteFunc(slices.Clone(terms), func(qt queryTerm) bool { return qt.body })
+	words := slices.DeleteFunc(terms, func(qt queryTerm) bool { return !qt.body })
+	if len(words) > maxBodyTerms {
+		sort.SliceStable(words, func(i, j int) bool {
+			if si, sj := allSeen(words[i]), allSeen(words[j]); si != sj {
+				return si
+			}
+			return words[i].weight > words[j].weight
+		})
+		words = words[:maxBodyTerms]
+	}
+	terms = append(heads, words...)
+	qx := queryText{terms: terms, tokens: searchedTokens(terms)}
+	if err := qx.addLexical(ctx, ix, dr, analyzer, slices.Concat(keywords, []string{title}), body); err != nil {
+		return queryText{}, err
+	}
+	return qx, nil
+}
+
+// queryText is a query analysed: its terms, the text-field tokens it searches (numbered in
+// the terms' tokens, see searchedTokens), which top reads for each hit, and those of them the
+// lexical signal weighs.
+type queryText struct {
+	terms  []queryTerm
+	tokens []string
+	lex    []lexToken
+}
+
+// lexToken is one token of the lexical signals: every bigram of the query's text, not only
+// those of its terms, as plain BM25 reads it.
+type lexToken struct {
+	col  int     // its number among the searched tokens
+	head float64 // how much the head says it: lexHead an occurrence in a keyword or the title
+	body float64 // how much the body says it: √tf
+	idf  float64
+}
+
+// Limits of the lexical signal.
+const (
+	lexHead      = 2.0 // weight of a head token (a keyword's or the title's) against a body token said once
+	maxLexTokens = 256 // the body tokens kept, of the most √tf·idf: the rest add cost, not ranking
+)
+
+// addLexical adds the lexical signal's tokens: every token of the head texts, and of the
+// body's the maxLexTokens of most √tf·idf, numbering the ones no term searches after the
+// terms' tokens. Bare numbers are left out: 1200 of "1200 W/(m·K)" says nothing by itself;
+// so are the body's tokens that telling would not search as words.
+func (qx *queryText) addLexical(ctx context.Context, ix *Index, dr *dfReader, analyzer analysis.Analyzer, heads []string, body string) error {
+	weights := map[string]float64{}
+	inHead := map[string]bool{}
+	var order []string
+	count := func(text string, head bool) {
+		for _, t := range analyzer.Analyze([]byte(text)) {
+			tok := string(t.Term)
+			if strings.Trim(tok, "0123456789.") == "" {
+				continue
+			}
+			// Of a body, what telling leaves out of its words is left out of its tokens:
+			// stop words (用于, 以下), lone characters, units (mm) and numbers.
+			if !head && !ix.telling(tok) {
+				continue
+			}
+			if _, ok := weights[tok]; !ok {
+				order = append(order, tok)
+			}
+			if head {
+				inHead[tok] = true
+				weights[tok] += lexHead
+			} else {
+				weights[tok]++ // counts, made √tf below
+			}
+		}
+	}
+	for _, h := range heads {
+		count(h, true)
+	}
+	bodyTF := map[string]float64{}
+	if body != "" {
+		before := maps.Clone(weights)
+		count(body, false)
+		for tok, w := range weights {
+			if tf := w - before[tok]; tf > 0 {
+				bodyTF[tok] = tf
+			}
+		}
+	}
+	idf, err := dr.idfs(ctx, order)
+	if err != nil {
+		return err
+	}
+	var bodyOnly []string
+	for _, tok := range order {
+		if !inHead[tok] {
+			bodyOnly = append(bodyOnly, tok)
+		}
+	}
+	if maxLex := maxLexTokens; len(bodyOnly) > maxLex {
+		sort.SliceStable(bodyOnly, func(i, j int) bool {
+			return math.Sqrt(bodyTF[bodyOnly[i]])*idf[bodyOnly[i]] > math.Sqrt(bodyTF[bodyOnly[j]])*idf[bodyOnly[j]]
+		})
+		for _, tok := range bodyOnly[maxLex:] {
+			delete(weights, tok)
+		}
+	}
+	col := make(map[string]int, len(qx.tokens))
+	for c, tok := range qx.tokens {
+		col[tok] = c
+	}
+	for _, tok := range order {
+		if _, kept := weights[tok]; !kept {
+			continue
+		}
+		c, ok := col[tok]
+		if !ok {
+			c = len(qx.tokens)
+			col[tok] = c
+			qx.tokens = append(qx.tokens, tok)
+		}
+		lt := lexToken{col: c, body: math.Sqrt(bodyTF[tok]), idf: idf[tok]}
+		if inHead[tok] {
+			lt.head = weights[tok] - bodyTF[tok]
+		}
+		qx.lex = append(qx.lex, lt)
+	}
+	return nil
 }
 
 // telling reports whether a word of a description says something about the technology, to be
@@ -384,26 +563,15 @@ func isHan(w string) bool {
 	return unicode.Is(unicode.Han, r)
 }
 
-// textScore is the text feature of a hit:
-//
-//	Text = Σ_t w_t·m_t / Σ_t w_t
-//
-// over the query's terms t (keywords, short title chunks, jieba words of longer text), where w_t
-// is the term's idf (of the whole term, see phraseWeight; body words count half) and m_t is 1
-// when the hit holds the term whole (see heldSet.holds), else partial × the w-weighted share of
-// the term's jieba words it holds whole (gramPartial × the share of its bigrams, for a term
-// jieba cannot split). The denominator is the query's own best possible score, never the best
-// candidate's, so a threshold means the same for every query: a hit holding every term is 1,
-// one sharing only a common word stays near 0. Hits with equal Text are ordered by BM25. It
-// also returns the terms the hit holds whole and the words of the terms it holds (partWords).
-func textScore(terms []queryTerm, held heldSet, partial, gramPartial float64) (float64, []string, []string) {
-	var matched []string
-	c := coverage(terms, held.holds, partial, gramPartial, func(form queryTerm) {
-		if !slices.Contains(matched, form.text) {
+// heldTerms returns the query terms the hit holds whole, each in the form it holds (heldForm),
+// and the words of the query's terms it holds (partWords).
+func heldTerms(terms []queryTerm, held heldSet) (matched, parts []string) {
+	for _, qt := range terms {
+		if form, ok := heldForm(qt, held.holds); ok && !slices.Contains(matched, form.text) {
 			matched = append(matched, form.text)
 		}
-	})
-	return c, matched, partWords(terms, held.holds)
+	}
+	return matched, partWords(terms, held.holds)
 }
 
 // heldForm returns the form of qt that holds says is held, qt itself first, then its alts in
@@ -450,41 +618,44 @@ func partWords(terms []queryTerm, held func(queryTerm) bool) []string {
 	return out
 }
 
-// coverage is Σ_t w_t·m_t / Σ_t w_t (textScore) with holds saying whether a term or part is held
-// whole, in any of its forms (heldForm); whole is called with the held form of each term held
-// whole, when not nil. requiredQuery bounds what the records it leaves out could score with the
-// same function, so the bound follows the score.
-func coverage(terms []queryTerm, holds func(queryTerm) bool, partial, gramPartial float64, whole func(queryTerm)) float64 {
+// coverage is Σ_t w_t·m_t / Σ_t w_t over the query's terms t, m_t their credit (termCredit),
+// with holds saying whether a term or part is held whole. requiredQuery bounds with it what the
+// records it leaves out could score: a record's Coverage is this over what its length allows
+// (textScorer), so at the query's full length the two agree.
+func coverage(terms []queryTerm, holds func(queryTerm) bool, partial, gramPartial float64) float64 {
 	var num, den float64
 	for _, qt := range terms {
 		den += qt.weight
-		if form, ok := heldForm(qt, holds); ok {
-			if whole != nil {
-				whole(form)
-			}
-			num += qt.weight
-			continue
-		}
-		var have, all float64
-		for _, p := range qt.parts {
-			all += p.weight
-			if _, ok := heldForm(p, holds); ok {
-				have += p.weight
-			}
-		}
-		if all == 0 {
-			continue
-		}
-		credit := partial
-		if qt.grams {
-			credit = gramPartial
-		}
-		num += qt.weight * credit * have / all
+		num += qt.weight * termCredit(qt, holds, partial, gramPartial)
 	}
 	if den == 0 {
 		return 0
 	}
 	return num / den
+}
+
+// termCredit is 1 when holds says qt is held whole, in any of its forms (heldForm), else partial
+// × the weighted share of its parts held (gramPartial for a term whose parts are its bigrams:
+// one jieba cannot split), else 0.
+func termCredit(qt queryTerm, holds func(queryTerm) bool, partial, gramPartial float64) float64 {
+	if _, ok := heldForm(qt, holds); ok {
+		return 1
+	}
+	var have, all float64
+	for _, p := range qt.parts {
+		all += p.weight
+		if _, ok := heldForm(p, holds); ok {
+			have += p.weight
+		}
+	}
+	if all == 0 {
+		return 0
+	}
+	credit := partial
+	if qt.grams {
+		credit = gramPartial
+	}
+	return credit * have / all
 }
 
 // searchedTokens numbers the text-field tokens textQuery searches, each term's own bigrams (its

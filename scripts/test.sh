@@ -3,6 +3,16 @@
 # Installs what the tests need when it is missing (Debian's redis-server and chromium);
 # the tests start their own private redis-server processes on free loopback ports.
 set -euo pipefail
+
+# The shared data folders are named relative to where the command is run (the README's
+# TECHMATCH_CSL_DIR=../shared/data/csl); every test package runs in its own directory, so they
+# are made absolute here, once, for all of them, before anything changes directory.
+for var in TECHMATCH_CSL_DIR TECHMATCH_BDCI_DIR; do
+  dir="${!var:-}"
+  if [ -n "$dir" ] && [ -d "$dir" ]; then
+    export "$var=$(cd "$dir" && pwd)"
+  fi
+done
 cd "$(dirname "$0")/.."
 
 need=()

@@ -103,6 +103,28 @@ func bodyStopWords() []string {
 
 // variantGroups are the groups of terms that name the same thing (index.WithVariants): the file
 // index.variants names, or the built-in configs/dict/variants.txt.
+// loadTextModel reads the text model's weights: index.text_model, or the built-in
+// configs/text_model.json. Unknown keys and weights that are not finite and non-negative, or all
+// zero, are refused, naming the file.
+func loadTextModel(cfg config.Config) (index.TextModel, error) {
+	name, data := cfg.Index.TextModel, []byte(nil)
+	var err error
+	if name == "" {
+		name = "configs/text_model.json (built in)"
+		data, err = fs.ReadFile(configs.FS, "text_model.json")
+	} else {
+		data, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return index.TextModel{}, fmt.Errorf("index.text_model: %w", err)
+	}
+	m, err := index.ParseTextModel(data)
+	if err != nil {
+		return index.TextModel{}, fmt.Errorf("index.text_model %s: %w", name, err)
+	}
+	return m, nil
+}
+
 func variantGroups(cfg config.Config) ([][]string, error) {
 	name, data := cfg.Index.Variants, []byte(nil)
 	var err error

@@ -20,6 +20,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fl := newFlags("bench", stderr)
 	docs := fl.Int("docs", 10000, "supply records to generate")
 	demands := fl.Int("demands", 500, "demands to time matches with")
+	longDemands := fl.Int("long-demands", 200, "demands with a 300–1,000-character description to time matches with, apart")
 	source := fl.String("source", "", "papers.jsonl (title, abstract, keywords) to recombine; default: the built-in demo data")
 	seed := fl.Uint64("seed", 1, "generator seed: the same seed gives the same corpus")
 	baseline := fl.Bool("baseline", false, "also index and query plain bleve (BM25, jieba) in the same run")
@@ -81,7 +82,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 
-	opts := bench.Options{Docs: *docs, Demands: *demands, Batch: *batch, Progress: stderr, Settle: *settle}
+	opts := bench.Options{Docs: *docs, Demands: *demands, LongDemands: *longDemands, Batch: *batch, Progress: stderr, Settle: *settle}
 	mem := cache.NewMemory(max(cfg.Cache.MaxSize, *demands))
 	defer mem.Close()
 	opts.Caches = append(opts.Caches, bench.NamedCache{Name: "memory", Cache: mem})

@@ -28,6 +28,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	baselines := fs.String("baseline", "", "also score plain bleve with these analyzers: cjk, jieba (comma-separated)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	cfgPath := fs.String("config", "", "configuration file (jieba dictionaries)")
+	textModel := fs.String("text-model", "", "text-model weights to rank with (as fit --out writes); default: index.text_model or the built-in model")
 	perQuery := fs.String("per-query", "", "also write how each query fared to this file, one JSON object a line: id, text, rank (0: not in the top k), top, baselines")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -66,6 +67,9 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		return err
 	}
 	cfg.DataDir = tmp
+	if *textModel != "" {
+		cfg.Index.TextModel = *textModel
+	}
 	log := newLogger(cfg, io.Discard)
 
 	recs, queries, err := readEvalInputs(*corpus, kind, *queriesPath)
@@ -131,11 +135,11 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		return enc.Encode(rep)
 	}
 	fmt.Fprintf(stdout, "corpus %s: %d %s; queries %s: %d; profile %s@%d; k=%d\n", filepath.Base(*corpus), len(recs), kind, filepath.Base(*queriesPath), len(queries), p.Name, p.Version, *k)
-	fmt.Fprintf(stdout, "%-22s %8s %10s %8s\n", "", fmt.Sprintf("MRR@%d", *k), fmt.Sprintf("Recall@%d", *k), fmt.Sprintf("NDCG@%d", *k))
-	fmt.Fprintf(stdout, "%-22s %8.3f %10.3f %8.3f\n", "techmatch", rep.MRR, rep.Recall, rep.NDCG)
+	fmt.Fprintf(stdout, "%-22s %8s %10s %8s %8s\n", "", fmt.Sprintf("MRR@%d", *k), fmt.Sprintf("Recall@%d", *k), fmt.Sprintf("NDCG@%d", *k), "empty")
+	fmt.Fprintf(stdout, "%-22s %8.3f %10.3f %8.3f %8.3f\n", "techmatch", rep.MRR, rep.Recall, rep.NDCG, rep.Empty)
 	for _, name := range names {
 		s := rep.Baselines[name]
-		fmt.Fprintf(stdout, "%-22s %8.3f %10.3f %8.3f\n", "bleve BM25 "+name, s.MRR, s.Recall, s.NDCG)
+		fmt.Fprintf(stdout, "%-22s %8.3f %10.3f %8.3f %8.3f\n", "bleve BM25 "+name, s.MRR, s.Recall, s.NDCG, s.Empty)
 	}
 	fmt.Fprintf(stdout, "latency ms: p50 %.2f  p95 %.2f  p99 %.2f\n", rep.Latency["p50"], rep.Latency["p95"], rep.Latency["p99"])
 	return nil

@@ -30,7 +30,12 @@ Usage:
   techmatch check [--config FILE]
       Verify that the store and the index hold the same records; exits 1 naming any difference.
   techmatch eval --corpus FILE --kind KIND --queries FILE [--profile P] [--k 10] [--baseline cjk|jieba] [--json]
-      Relevance on a labelled corpus: MRR@k, Recall@k, NDCG@k, latency.
+        [--per-query FILE] [--text-model FILE]
+      Relevance on a labelled corpus: MRR@k, Recall@k, NDCG@k (graded), empty lists, latency.
+  techmatch fit --set name=N,corpus=FILE,queries=FILE[,pairs=FILE] [--set ...] [--out FILE]
+        [--signals-without-description S,...] [--signals-with-description S,...] [--dump FILE]
+      Fit the text model's weights to labelled sets, cross-validated by query; --out writes
+      them as configs/text_model.json reads (docs/relevance.md).
   techmatch bench --docs N [--source FILE] [--seed S] [--baseline] [--json]
         [--demands 500] [--redis URL] [--keep DIR] [--cpuprofile FILE]
       Indexing rate, match latency (uncached, cached) and memory on a generated corpus;
@@ -73,6 +78,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return cmdEval(ctx, rest, stdout, stderr, getenv)
 	case "bench":
 		return cmdBench(ctx, rest, stdout, stderr, getenv)
+	case "fit":
+		return cmdFit(ctx, rest, stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -2,12 +2,18 @@ package main_test
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"encoding/json"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/techmatch/techmatch/internal/domain"
+	evalpkg "github.com/techmatch/techmatch/internal/eval"
 )
 
 type searchAnswer struct {
@@ -197,6 +203,26 @@ func TestRestartKeepsData(t *testing.T) {
 	}
 }
 
+// bdci returns the BDCI data folder (TECHMATCH_BDCI_DIR), skipping (or failing in CI) when
+// it is not there.
+func bdci(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("TECHMATCH_BDCI_DIR")
+	if dir == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("TECHMATCH_BDCI_DIR is not set; CI must run on the real BDCI data")
+		}
+		t.Skip("TECHMATCH_BDCI_DIR not set")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "queries_dev.jsonl")); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("BDCI data missing: %v", err)
+		}
+		t.Skipf("BDCI data missing: %v", err)
+	}
+	return dir
+}
+
 // csl returns the CSL data folder, skipping (or failing in CI) when it is not there.
 func csl(t *testing.T) string {
 	t.Helper()
@@ -262,5 +288,74 @@ func TestCSLSearchThroughAPI(t *testing.T) {
 	t.Logf("CSL dev kw2 through /v1/search: Recall@10 = %.3f over %d queries (cjk baseline 0.955)", recall, n)
 	if recall < 0.955 {
 		t.Errorf("Recall@10 %.3f is below the cjk baseline 0.955", recall)
+	}
+}
+
+// TestLongSearchThroughAPI: a long query pasted into the search box (a demand's title and
+// description, cut at the 500-rune limit) ranks at least as well through /v1/search as plain
+// BM25 (cjk bigrams) ranks the same cut text, on CSL long demands against title-only records
+// and on BDCI's enterprise demands.
+func TestLongSearchThroughAPI(t *testing.T) {
+	cslDir, bdciDir := csl(t), bdci(t)
+	ctx := context.Background()
+	for _, set := range []struct{ name, corpus, queries string }{
+		{"csl long", filepath.Join(cslDir, "eval", "corpus_titles.jsonl"), filepath.Join(cslDir, "eval", "queries_dev_long.jsonl")},
+		{"bdci", filepath.Join(bdciDir, "corpus.jsonl"), filepath.Join(bdciDir, "queries_dev.jsonl")},
+	} {
+		t.Run(set.name, func(t *testing.T) {
+			s := startServer(t, "", nil)
+			corpus, err := os.ReadFile(set.corpus)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs, err := evalpkg.ReadCorpus(bytes.NewReader(corpus), domain.Achievements)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := s.do("POST", "/v1/achievements/import", corpus, adminKey)
+			var rep struct{ Accepted int }
+			r.decode(t, &rep)
+			if r.Status != 200 || rep.Accepted != len(recs) {
+				t.Fatalf("import: %d %s", r.Status, r.Body[:min(len(r.Body), 500)])
+			}
+			eventually(t, "corpus indexed", func() bool {
+				var a searchAnswer
+				s.do("GET", "/v1/search?size=1", nil, "").decode(t, &a)
+				return a.Total == len(recs)
+			})
+			qf, err := os.Open(set.queries)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer qf.Close()
+			queries, err := evalpkg.ReadQueries(qf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var lists [][]string
+			var relevant []map[string]int
+			for i := range queries {
+				q := &queries[i]
+				if rs := []rune(q.Text); len(rs) > 500 {
+					q.Text = string(rs[:500])
+				}
+				q.Demand = nil // the baseline and the search box both get the cut text alone
+				var ids []string
+				for _, h := range search(t, s, "kind=achievements&size=10&q="+url.QueryEscape(q.Text)).Hits {
+					ids = append(ids, h.ID)
+				}
+				lists, relevant = append(lists, ids), append(relevant, q.Relevant)
+			}
+			got := evalpkg.ScoreLists(lists, relevant, 10)
+			base, _, err := evalpkg.Baseline(ctx, "cjk", nil, recs, queries, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s through /v1/search: MRR@10 %.3f Recall@10 %.3f NDCG@10 %.3f; cjk %.3f %.3f %.3f",
+				set.name, got.MRR, got.Recall, got.NDCG, base.MRR, base.Recall, base.NDCG)
+			if math.Round(got.MRR*1000) < math.Round(base.MRR*1000) || math.Round(got.NDCG*1000) < math.Round(base.NDCG*1000) {
+				t.Errorf("%s: MRR@10 %.3f, NDCG@10 %.3f through /v1/search, below plain BM25's %.3f, %.3f", set.name, got.MRR, got.NDCG, base.MRR, base.NDCG)
+			}
+		})
 	}
 }

@@ -47,12 +47,16 @@ func openBackend(ctx context.Context, cfg config.Config, log *slog.Logger) (*bac
 	if err != nil {
 		return nil, err
 	}
+	model, err := loadTextModel(cfg)
+	if err != nil {
+		return nil, err
+	}
 	st, err := store.Open(ctx, filepath.Join(cfg.DataDir, "techmatch.db"))
 	if err != nil {
 		return nil, err
 	}
 	ix, rebuilt, err := index.Open(filepath.Join(cfg.DataDir, "index"), seg, index.WithEnricher(expertLinks(st, log)), index.WithRecords(st),
-		index.WithBodyStopWords(bodyStopWords()), index.WithVariants(variants))
+		index.WithBodyStopWords(bodyStopWords()), index.WithVariants(variants), index.WithTextModel(model))
 	if err != nil {
 		st.Close()
 		return nil, err

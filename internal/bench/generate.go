@@ -53,6 +53,7 @@ func NewGenerator(src *Source, fields, regions []string, seed uint64) (*Generato
 const (
 	streamSupply uint64 = iota + 1
 	streamDemand
+	streamLongDemand
 )
 
 func (g *Generator) rng(stream uint64, i int) *rand.Rand {
@@ -209,6 +210,43 @@ func (g *Generator) Demands(n int) []*domain.Demand {
 			hi := lo * 2
 			d.Budget = &domain.Range{Min: &lo, Max: &hi}
 		}
+		d.Enterprise = orgs[r.IntN(len(orgs))] + "科技有限公司"
+		out[i] = d
+	}
+	return out
+}
+
+// LongDemands returns n demands as enterprises write them at length: a title (a fragment of a
+// paper's title, or its keywords) and a description of 300–1,000 characters, the paper's own
+// sentences and then others', so that a description both says what the record says and
+// wanders, as real ones do.
+func (g *Generator) LongDemands(n int) []*domain.Demand {
+	out := make([]*domain.Demand, n)
+	for i := range out {
+		r := g.rng(streamLongDemand, i)
+		p := g.src.Papers[g.titled[r.IntN(len(g.titled))]]
+		d := &domain.Demand{Meta: domain.Meta{ID: fmt.Sprintf("bench-long-%06d", i)}, Status: "open"}
+		if r.IntN(2) == 0 {
+			d.Title = strings.Join(pick(r, p.Keywords, 2), " ")
+		} else {
+			d.Title = cutRunes(p.Title, 8+r.IntN(12))
+		}
+		want := 300 + r.IntN(701)
+		var b strings.Builder
+		for _, sent := range p.Sentences {
+			if utf8.RuneCountInString(b.String()) >= want {
+				break
+			}
+			b.WriteString(sent)
+		}
+		for utf8.RuneCountInString(b.String()) < want {
+			other := g.src.Papers[r.IntN(len(g.src.Papers))]
+			if len(other.Sentences) == 0 {
+				continue
+			}
+			b.WriteString(other.Sentences[r.IntN(len(other.Sentences))])
+		}
+		d.Description = cutRunes(b.String(), want)
 		d.Enterprise = orgs[r.IntN(len(orgs))] + "科技有限公司"
 		out[i] = d
 	}

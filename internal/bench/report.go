@@ -19,6 +19,9 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintf(w, "  %-32s %8.2f %8.2f %8.2f\n", name, l.P50, l.P95, l.P99)
 	}
 	row("match, uncached", r.MatchMS)
+	if r.LongMatchMS != nil {
+		row("match, uncached, described", *r.LongMatchMS)
+	}
 	row("match, cached (in-process)", r.CachedMatchMS)
 	if r.RedisCachedMatchMS != nil {
 		row("match, cached (redis)", *r.RedisCachedMatchMS)

@@ -78,6 +78,9 @@ type Index struct {
 	// Variants is a file of term variants (groups of terms that name the same thing, one group
 	// a line) replacing the built-in configs/dict/variants.txt; empty: the built-in list.
 	Variants string `yaml:"variants"`
+	// TextModel is a file of text-model weights (as `techmatch fit --out` writes) replacing the
+	// built-in configs/text_model.json; empty: the built-in model.
+	TextModel string `yaml:"text_model"`
 }
 
 // Limits configures per-caller rate limits: a token bucket per API key, or per client IP for
@@ -169,6 +172,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	str("TECHMATCH_JIEBA_DICT_DIR", &c.Jieba.DictDir)
 	str("TECHMATCH_JIEBA_USER_DICT", &c.Jieba.UserDict)
 	str("TECHMATCH_INDEX_VARIANTS", &c.Index.Variants)
+	str("TECHMATCH_INDEX_TEXT_MODEL", &c.Index.TextModel)
 	str("TECHMATCH_ADMIN_KEY", &c.Auth.AdminKey)
 	str("TECHMATCH_WEBHOOK_SECRET", &c.Webhook.Secret)
 	str("TECHMATCH_LOG_LEVEL", &c.Log.Level)
@@ -228,6 +232,11 @@ func (c *Config) Validate() error {
 	if c.Index.Variants != "" {
 		if st, err := os.Stat(c.Index.Variants); err != nil || !st.Mode().IsRegular() {
 			return fmt.Errorf("config: index.variants %q is not a readable file", c.Index.Variants)
+		}
+	}
+	if c.Index.TextModel != "" {
+		if st, err := os.Stat(c.Index.TextModel); err != nil || !st.Mode().IsRegular() {
+			return fmt.Errorf("config: index.text_model %q is not a readable file", c.Index.TextModel)
 		}
 	}
 	switch strings.ToLower(c.Log.Level) {

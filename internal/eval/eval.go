@@ -46,6 +46,7 @@ type Report struct {
 	MRR       float64            `json:"mrr"`
 	Recall    float64            `json:"recall"`
 	NDCG      float64            `json:"ndcg"`
+	Empty     float64            `json:"empty"` // share of queries whose list came back empty
 	Latency   map[string]float64 `json:"latency_ms"`
 	Baselines map[string]Scores  `json:"baselines,omitempty"`
 	// PerQuery is how each query fared, in the order of the queries (eval --per-query).
@@ -88,8 +89,8 @@ func ReadQueries(r io.Reader) ([]Query, error) {
 	}
 }
 
-// demandOf turns a query into the ad-hoc demand it is run as.
-func demandOf(q Query) (*domain.Demand, error) {
+// DemandOf turns a query into the ad-hoc demand it is run as.
+func DemandOf(q Query) (*domain.Demand, error) {
 	d := &domain.Demand{}
 	if q.Demand != nil {
 		data, err := json.Marshal(q.Demand)
@@ -126,7 +127,7 @@ func Run(ctx context.Context, env Env, k domain.Kind, queries []Query, p *domain
 	lat := make([]time.Duration, 0, len(queries))
 	per := make([]Ranked, 0, len(queries))
 	for _, q := range queries {
-		d, err := demandOf(q)
+		d, err := DemandOf(q)
 		if err != nil {
 			return nil, err
 		}
@@ -144,7 +145,7 @@ func Run(ctx context.Context, env Env, k domain.Kind, queries []Query, p *domain
 	}
 	s := acc.scores()
 	p50, p95, p99 := Percentiles(lat)
-	return &Report{K: topK, Queries: len(queries), Profile: p.Name, MRR: s.MRR, Recall: s.Recall, NDCG: s.NDCG,
+	return &Report{K: topK, Queries: len(queries), Profile: p.Name, MRR: s.MRR, Recall: s.Recall, NDCG: s.NDCG, Empty: s.Empty,
 		Latency: map[string]float64{"p50": p50, "p95": p95, "p99": p99}, PerQuery: per}, nil
 }
 

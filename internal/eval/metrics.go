@@ -19,13 +19,15 @@ type Query struct {
 type Scores struct {
 	MRR    float64 `json:"mrr"`
 	Recall float64 `json:"recall"`
-	NDCG   float64 `json:"ndcg"`
+	NDCG   float64 `json:"ndcg"` // graded: a record's gain is 2^grade − 1
+	// Empty is the share of queries whose list came back empty.
+	Empty float64 `json:"empty"`
 }
 
 // accumulator sums per-query metrics.
 type accumulator struct {
 	k                int
-	n                int
+	n, empty         int
 	mrr, recall, ndc float64
 }
 
@@ -39,6 +41,9 @@ type Ranked struct {
 // add scores one ranked list of ids against the graded relevant set.
 func (a *accumulator) add(ranked []string, relevant map[string]int) Ranked {
 	a.n++
+	if len(ranked) == 0 {
+		a.empty++
+	}
 	if len(ranked) > a.k {
 		ranked = ranked[:a.k]
 	}
@@ -84,7 +89,7 @@ func (a *accumulator) scores() Scores {
 		return Scores{}
 	}
 	n := float64(a.n)
-	return Scores{MRR: round3(a.mrr / n), Recall: round3(a.recall / n), NDCG: round3(a.ndc / n)}
+	return Scores{MRR: round3(a.mrr / n), Recall: round3(a.recall / n), NDCG: round3(a.ndc / n), Empty: round3(float64(a.empty) / n)}
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
@@ -102,4 +107,14 @@ func Percentiles(ds []time.Duration) (p50, p95, p99 float64) {
 		return math.Round(float64(s[i].Microseconds())/10) / 100
 	}
 	return at(0.50), at(0.95), at(0.99)
+}
+
+// ScoreLists is the metrics of ranked lists of ids, lists[i] ranked for the query whose graded
+// records are relevant[i].
+func ScoreLists(lists [][]string, relevant []map[string]int, k int) Scores {
+	acc := accumulator{k: k}
+	for i, l := range lists {
+		acc.add(l, relevant[i])
+	}
+	return acc.scores()
 }

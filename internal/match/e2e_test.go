@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -323,4 +324,43 @@ func TestVariantsAreNamedAsHeld(t *testing.T) {
 			t.Errorf("%q → %s: reasons %q name no %s", tt.title, tt.id, l.Matches[i].Reasons, tt.named)
 		}
 	}
+}
+
+// TestReverseScoresAsForward: a pair's text relevance is one number whichever side is matched.
+// Every demand a supply item's reverse list names carries the Text, and the text reason, that
+// the supply item has in the demand's forward list.
+func TestReverseScoresAsForward(t *testing.T) {
+	d := loadDemo(t)
+	ctx := context.Background()
+	p := domain.TextOnlyProfile()
+	checked := 0
+	for _, k := range domain.SupplyKinds {
+		for _, id := range slices.Sorted(maps.Keys(d.recs[k])) {
+			sup := d.recs[k][id].(domain.SupplyRecord)
+			rev, err := d.svc.MatchSupply(ctx, sup, 10, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range rev.Matches {
+				dem := d.recs[domain.Demands][m.ID].(*domain.Demand)
+				fwd, err := d.svc.MatchDemand(ctx, dem, []domain.Kind{k}, match.MaxLimit, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				i := slices.IndexFunc(fwd.Matches, func(f domain.Match) bool { return f.ID == id })
+				if i < 0 {
+					t.Errorf("%s %s lists %s (text %.4f), whose own list does not hold it", k, id, m.ID, m.Components["text"])
+					continue
+				}
+				if f := fwd.Matches[i]; f.Components["text"] != m.Components["text"] {
+					t.Errorf("%s %s ↔ %s: text %.4f reverse, %.4f forward", k, id, m.ID, m.Components["text"], f.Components["text"])
+				}
+				checked++
+			}
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("only %d pairs checked: the demo should give more", checked)
+	}
+	t.Logf("%d pairs scored alike both ways", checked)
 }

@@ -45,6 +45,19 @@ func (s *recordingSearcher) candidates(t *testing.T, recs records) []match.Candi
 	return out
 }
 
+// supExtra is the text the index adds to sup: an expert's linked titles.
+func supExtra(t *testing.T, recs records, sup domain.SupplyRecord) string {
+	e, ok := sup.(*domain.Expert)
+	if !ok {
+		return ""
+	}
+	extra, err := match.ExpertExtraText(context.Background(), recs, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return extra
+}
+
 // listJSON is a list as the API answers it, highlights left out: Rank, unlike MatchDemand,
 // does not make them.
 func listJSON(t *testing.T, l *domain.MatchList) string {
@@ -104,7 +117,19 @@ func TestListedMatchesAreTheFullRankingsHead(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				full := svc.RankDemands(sup, rec.candidates(t, env.recs), p)
+				cands, excluded, err := svc.DemandCandidates(ctx, sup, 5, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// The hits are the demands' terms searched in sup: what they name is checked there.
+				for i := range cands {
+					cands[i].Hit.Matched = index.WholeTerms(index.SearchText(sup, supExtra(t, env.recs, sup)), cands[i].Hit.Matched)
+				}
+				full := svc.RankDemands(sup, cands, p)
+				full.Excluded.Count += excluded.Count
+				for r, n := range excluded.ByReason {
+					full.Excluded.ByReason[r] += n
+				}
 				full.Matches = full.Matches[:min(len(full.Matches), 5)]
 				if g, w := listJSON(t, got), listJSON(t, full); g != w {
 					t.Fatalf("%s %s, profile %v:\nmatched %s\nranked  %s", k, id, p, g, w)

@@ -118,6 +118,13 @@ func (s *Service) MatchDemand(ctx context.Context, d *domain.Demand, kinds []dom
 	return list, nil
 }
 
+// Candidates recalls supply of the given kinds for a demand, as MatchDemand does before its
+// filters and features: the hits, best first by text, with their text signals. It is what
+// `techmatch fit` learns the text model from.
+func (s *Service) Candidates(ctx context.Context, d *domain.Demand, kinds []domain.Kind, size int) ([]Candidate, error) {
+	return s.recallSupply(ctx, d, kinds, size)
+}
+
 // recallSupply recalls supply for a demand and loads the records.
 func (s *Service) recallSupply(ctx context.Context, d *domain.Demand, kinds []domain.Kind, size int) ([]Candidate, error) {
 	if len(kinds) == 0 {
@@ -137,9 +144,34 @@ func (s *Service) recallSupply(ctx context.Context, d *domain.Demand, kinds []do
 }
 
 // MatchSupply ranks open demands for one supply item: reverse matching, the same answer shape
-// with demands in Matches.
+// with demands in Matches. Its candidates are DemandCandidates: each pair scored as forward
+// matching scores it.
 func (s *Service) MatchSupply(ctx context.Context, rec domain.SupplyRecord, limit int, p *domain.Profile) (*domain.MatchList, error) {
 	p = effective(p)
+	limit = clampLimit(limit)
+	now := s.now()
+	cands, excluded, err := s.demandCandidates(ctx, rec, limit, p, now)
+	if err != nil {
+		return nil, err
+	}
+	list := s.rankDemands(rec, cands, p, now, false)
+	list.Excluded.Count += excluded.Count
+	for r, n := range excluded.ByReason {
+		list.Excluded.ByReason[r] += n
+	}
+	list.Matches = list.Matches[:min(len(list.Matches), limit)]
+	s.explainListed(ctx, list.Matches, cands, p, now, nil, rec)
+	return list, nil
+}
+
+// DemandCandidates are the open demands MatchSupply ranks for rec, for a list of limit: those
+// the supply item's own text recalls, ranked by it, and of the best max(3·limit, minRescored)
+// the pair as forward matching scores it (forwardHits), with what that first ranking excluded.
+func (s *Service) DemandCandidates(ctx context.Context, rec domain.SupplyRecord, limit int, p *domain.Profile) ([]Candidate, domain.Excluded, error) {
+	return s.demandCandidates(ctx, rec, clampLimit(limit), effective(p), s.now())
+}
+
+func (s *Service) demandCandidates(ctx context.Context, rec domain.SupplyRecord, limit int, p *domain.Profile, now time.Time) ([]Candidate, domain.Excluded, error) {
 	sup := rec.Common()
 	keywords := slices.Clone(sup.Keywords)
 	if e, ok := rec.(*domain.Expert); ok {
@@ -155,13 +187,52 @@ func (s *Service) MatchSupply(ctx context.Context, rec domain.SupplyRecord, limi
 	}
 	cands, err := s.recall(ctx, req, string(rec.RecordKind())+" "+sup.ID)
 	if err != nil {
-		return nil, err
+		return nil, domain.Excluded{}, err
 	}
-	now := s.now()
-	list := s.rankDemands(rec, cands, p, now, false)
-	list.Matches = list.Matches[:min(len(list.Matches), clampLimit(limit))]
-	s.explainListed(ctx, list.Matches, cands, p, now, nil, rec)
-	return list, nil
+	first := s.rankDemands(rec, cands, p, now, false)
+	cands, err = s.forwardHits(ctx, rec, cands, first.Matches, max(3*limit, minRescored))
+	return cands, first.Excluded, err
+}
+
+// minRescored is the fewest demands reverse matching scores as forward matching would.
+const minRescored = 30
+
+// forwardHits replaces the hits of the best n of the demands ranked (the reverse ranking's
+// matches) by the hits forward matching gives the same pair: the demand's text searched,
+// restricted to rec. A pair's text relevance is so one number whichever side is matched: the
+// reverse query (the supply item's text) only chooses which demands are scored. Candidates
+// below the best n, and those the reverse ranking excluded, are left out.
+func (s *Service) forwardHits(ctx context.Context, rec domain.SupplyRecord, cands []Candidate, ranked []domain.Match, n int) ([]Candidate, error) {
+	byID := make(map[string]Candidate, len(cands))
+	for _, c := range cands {
+		if c.Record != nil {
+			byID[c.Hit.ID] = c
+		}
+	}
+	key := index.DocKey{Kind: rec.RecordKind(), ID: rec.GetMeta().ID}
+	out := make([]Candidate, 0, min(n, len(ranked)))
+	for _, m := range ranked[:min(n, len(ranked))] {
+		c, ok := byID[m.ID]
+		if !ok {
+			continue
+		}
+		d := c.Record.(*domain.Demand)
+		filled, _ := inferDemand(d, s.tax, s.noise)
+		hits, err := s.search.Recall(ctx, index.RecallRequest{
+			Title: filled.Title, Keywords: filled.Keywords, Body: filled.Description,
+			Kinds: []domain.Kind{key.Kind}, Size: 1, Only: []index.DocKey{key},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("match: score demand %s for %s %s: %w", d.ID, key.Kind, key.ID, err)
+		}
+		if len(hits) == 0 {
+			continue // the demand's own text shares nothing with rec
+		}
+		h := hits[0]
+		h.Kind, h.ID = domain.Demands, d.ID // the hit names what is listed
+		out = append(out, Candidate{Record: d, Hit: h})
+	}
+	return out, nil
 }
 
 // recall runs one recall and loads the hits' records, kind by kind, keeping the hit order.

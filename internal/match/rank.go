@@ -117,8 +117,17 @@ func (s *Service) explainListed(ctx context.Context, ms []domain.Match, cands []
 		fwd = newPairing(s.tax, p.Params, now, d, filled)
 		fwd.explain = true
 	}
+	var supHeld func([]string) []string
+	if sup != nil {
+		supHeld = s.verbatim(ctx, sup)
+	}
 	eachListed(ms, cands, func(domain.Match) bool { return true }, func(i int, c Candidate) {
-		held := s.verbatim(ctx, c.Record)
+		// The hit is the demand's terms searched in the supply item's text (forward, or
+		// forwardHits in reverse), so what it names is checked there.
+		held := supHeld
+		if held == nil {
+			held = s.verbatim(ctx, c.Record)
+		}
 		c.Hit.Matched = held(c.Hit.Matched)
 		named := namedTerms(c.Hit.Matched)
 		if len(named) == 0 {
@@ -386,7 +395,7 @@ func sortMatches(ms []domain.Match, bm25 []float64) {
 		return cmp.Or(
 			cmp.Compare(b.Score, a.Score),
 			cmp.Compare(b.Components["text"], a.Components["text"]),
-			cmp.Compare(bm25[j], bm25[i]),
+			cmp.Compare(index.Stable(bm25[j]), index.Stable(bm25[i])),
 			strings.Compare(string(a.Kind), string(b.Kind)),
 			strings.Compare(a.ID, b.ID),
 		)
