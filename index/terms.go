@@ -22,7 +22,7 @@ import (
 // Limits of query analysis.
 const (
 	maxPhraseRunes = 12 // a title chunk or keyword up to this long is one term, matched whole
-	maxBodyTerms   = 24 // the rarest body words kept; long descriptions would dilute the query
+	maxBodyTerms   = 24 // the body words kept as terms, of the most √tf·idf; the lexical signal reads every word
 	bodyWeight     = 0.5
 )
 
@@ -389,8 +389,8 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 			}
 		}
 	}
-	// Keep the rarest body words only, of those some record holds: they carry the
-	// description's meaning, while a word no record holds can match nothing.
+	// Keep the body words of the most √tf·idf, of those some record holds, as terms: a word
+	// no record holds can match nothing. The lexical signal (addLexical) reads the others.
 	heads := slices.DeleteFunc(slices.Clone(terms), func(qt queryTerm) bool { return qt.body })
 	words := slices.DeleteFunc(terms, func(qt queryTerm) bool { return !qt.body })
 	if len(words) > maxBodyTerms {
