@@ -101,22 +101,29 @@ func bodyStopWords() []string {
 	return words
 }
 
-// variantGroups are the groups of terms that name the same thing (index.WithVariants): the file
-// index.variants names, or the built-in configs/dict/variants.txt.
+// configFile reads the file a config key names, or, when it names none, the built-in one of
+// configs; name says which, for messages.
+func configFile(key, path, builtin string) (name string, data []byte, err error) {
+	if path == "" {
+		name = "configs/" + builtin + " (built in)"
+		data, err = fs.ReadFile(configs.FS, builtin)
+	} else {
+		name = path
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return name, nil, fmt.Errorf("%s: %w", key, err)
+	}
+	return name, data, nil
+}
+
 // loadTextModel reads the text model's weights: index.text_model, or the built-in
 // configs/text_model.json. Unknown keys and weights that are not finite and non-negative, or all
 // zero, are refused, naming the file.
 func loadTextModel(cfg config.Config) (index.TextModel, error) {
-	name, data := cfg.Index.TextModel, []byte(nil)
-	var err error
-	if name == "" {
-		name = "configs/text_model.json (built in)"
-		data, err = fs.ReadFile(configs.FS, "text_model.json")
-	} else {
-		data, err = os.ReadFile(name)
-	}
+	name, data, err := configFile("index.text_model", cfg.Index.TextModel, "text_model.json")
 	if err != nil {
-		return index.TextModel{}, fmt.Errorf("index.text_model: %w", err)
+		return index.TextModel{}, err
 	}
 	m, err := index.ParseTextModel(data)
 	if err != nil {
@@ -125,17 +132,12 @@ func loadTextModel(cfg config.Config) (index.TextModel, error) {
 	return m, nil
 }
 
+// variantGroups are the groups of terms that name the same thing (index.WithVariants): the file
+// index.variants names, or the built-in configs/dict/variants.txt.
 func variantGroups(cfg config.Config) ([][]string, error) {
-	name, data := cfg.Index.Variants, []byte(nil)
-	var err error
-	if name == "" {
-		name = "configs/dict/variants.txt (built in)"
-		data, err = fs.ReadFile(configs.FS, "dict/variants.txt")
-	} else {
-		data, err = os.ReadFile(name)
-	}
+	name, data, err := configFile("index.variants", cfg.Index.Variants, "dict/variants.txt")
 	if err != nil {
-		return nil, fmt.Errorf("index.variants: %w", err)
+		return nil, err
 	}
 	return parseVariants(name, data)
 }

@@ -206,38 +206,28 @@ func TestRestartKeepsData(t *testing.T) {
 // bdci returns the BDCI data folder (TECHMATCH_BDCI_DIR), skipping (or failing in CI) when
 // it is not there.
 func bdci(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("TECHMATCH_BDCI_DIR")
-	if dir == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("TECHMATCH_BDCI_DIR is not set; CI must run on the real BDCI data")
-		}
-		t.Skip("TECHMATCH_BDCI_DIR not set")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "queries_dev.jsonl")); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("BDCI data missing: %v", err)
-		}
-		t.Skipf("BDCI data missing: %v", err)
-	}
-	return dir
+	return sharedData(t, "TECHMATCH_BDCI_DIR", "BDCI", "queries_dev.jsonl")
 }
 
-// csl returns the CSL data folder, skipping (or failing in CI) when it is not there.
-func csl(t *testing.T) string {
+// csl returns the CSL data folder (TECHMATCH_CSL_DIR), skipping (or failing in CI) when it is
+// not there.
+func csl(t *testing.T) string { return sharedData(t, "TECHMATCH_CSL_DIR", "CSL", "eval/corpus.jsonl") }
+
+// sharedData returns the folder of ../shared/data that env names, holding probe.
+func sharedData(t *testing.T, env, what, probe string) string {
 	t.Helper()
-	dir := os.Getenv("TECHMATCH_CSL_DIR")
+	dir := os.Getenv(env)
 	if dir == "" {
 		if os.Getenv("CI") != "" {
-			t.Fatal("TECHMATCH_CSL_DIR is not set; CI must run on the real CSL data")
+			t.Fatalf("%s is not set; CI must run on the real %s data", env, what)
 		}
-		t.Skip("TECHMATCH_CSL_DIR not set")
+		t.Skipf("%s not set", env)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "eval", "corpus.jsonl")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(probe))); err != nil {
 		if os.Getenv("CI") != "" {
-			t.Fatalf("CSL data missing: %v", err)
+			t.Fatalf("%s data missing: %v", what, err)
 		}
-		t.Skipf("CSL data missing: %v", err)
+		t.Skipf("%s data missing: %v", what, err)
 	}
 	return dir
 }
