@@ -36,6 +36,9 @@ Usage:
         [--signals-without-description S,...] [--signals-with-description S,...] [--dump FILE]
       Fit the text model's weights to labelled sets, cross-validated by query; --out writes
       them as configs/text_model.json reads (docs/relevance.md).
+  techmatch outcomes --out DIR [--config FILE]
+      Write the agents' outcomes (signed, negotiating, contacted, rejected entries) as
+      labelled sets, one per supply kind, that fit and eval read: refit on the platform's own.
   techmatch bench --docs N [--source FILE] [--seed S] [--baseline] [--json]
         [--demands 500] [--redis URL] [--keep DIR] [--cpuprofile FILE]
       Indexing rate, match latency (uncached, cached) and memory on a generated corpus;
@@ -80,6 +83,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return cmdBench(ctx, rest, stdout, stderr, getenv)
 	case "fit":
 		return cmdFit(ctx, rest, stdout, stderr, getenv)
+	case "outcomes":
+		return cmdOutcomes(ctx, rest, stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
