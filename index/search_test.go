@@ -252,3 +252,32 @@ func TestHighlightsFold(t *testing.T) {
 		}
 	}
 }
+
+// TestFullWidthQueries checks that a query typed in full-width forms finds what its ASCII form
+// finds, as the README promises, its term variants included: the query is folded as the text
+// field's analyzer folds records before its terms are looked up.
+func TestFullWidthQueries(t *testing.T) {
+	a := &domain.Achievement{Supply: domain.Supply{Title: "车载激光雷达点云实时处理", Summary: "基于激光雷达的点云分割。", Status: "active"}}
+	a.ID = "a-lidar"
+	b := &domain.Patent{Supply: domain.Supply{Title: "一种ＳｉＣ功率器件封装结构", Status: "active"}}
+	b.ID = "p-sic"
+	ix := memIndex(t, index.WithVariants([][]string{{"激光雷达", "lidar"}}))
+	if err := ix.Apply(context.Background(), []domain.Record{a, b}, nil, 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ ascii, wide, want string }{
+		{"lidar", "ＬＩＤＡＲ", "achievements/a-lidar"},
+		{"LiDAR 点云", "Ｌｉｄａｒ　点云", "achievements/a-lidar"},
+		{"sic", "ＳＩＣ", "patents/p-sic"},
+	} {
+		for _, q := range []string{tt.ascii, tt.wide} {
+			res, err := ix.Search(context.Background(), index.SearchRequest{Query: q, Size: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(res.Hits); len(got) != 1 || got[0] != tt.want {
+				t.Errorf("Search(%q) = %v, want [%s]", q, got, tt.want)
+			}
+		}
+	}
+}

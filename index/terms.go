@@ -200,7 +200,18 @@ func (r *dfReader) count(ctx context.Context, q query.Query) (uint64, error) {
 // because a term such as 锂离子电池 is what the user means; longer text is cut into jieba words.
 // It also returns the text-field tokens the query searches, numbered in the terms' tokens
 // (searchedTokens), which top reads for each hit.
+//
+// The text is folded first as the text field's analyzer folds it (full-width forms to ASCII,
+// lower case), so ＬＩＤＡＲ asks what lidar asks.
 func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string, body string) (queryText, error) {
+	title, body = fold(title), fold(body)
+	if len(keywords) > 0 {
+		folded := make([]string, len(keywords))
+		for i, k := range keywords {
+			folded[i] = fold(k)
+		}
+		keywords = folded
+	}
 	type src struct {
 		text   string
 		weight float64
