@@ -20,8 +20,9 @@ import (
 // SchemaVersion changes whenever the mapping or the analysis changes; an index built with
 // another version is dropped and rebuilt from the store. 2: nothing is stored in bleve any more
 // (title and summary are read from the store to highlight, see WithRecords). 3: no term
-// positions (see heldSet.holds). 4: the abbreviations the records define (abbrev.go).
-const SchemaVersion = 4
+// positions (see heldSet.holds). 4: the abbreviations the records define (abbrev.go). 5: a
+// field's own label in the text, not its parents' (fieldLabels).
+const SchemaVersion = 5
 
 // Field names of an index document.
 const (
@@ -178,7 +179,7 @@ func SearchText(r domain.Record, extra string) string {
 	switch v := r.(type) {
 	case domain.SupplyRecord:
 		s := v.Common()
-		parts = append(parts, s.Title, strings.Join(s.Keywords, "；"), s.Summary, strings.Join(s.Fields, "；"), s.Org)
+		parts = append(parts, s.Title, strings.Join(s.Keywords, "；"), s.Summary, fieldLabels(s.Fields), s.Org)
 		switch x := v.(type) {
 		case *domain.Patent:
 			parts = append(parts, strings.Join(x.IPC, "；"), strings.Join(x.Applicants, "；"), strings.Join(x.Inventors, "；"))
@@ -186,13 +187,26 @@ func SearchText(r domain.Record, extra string) string {
 			parts = append(parts, strings.Join(x.Titles, "；"), strings.Join(x.ResearchAreas, "；"))
 		}
 	case *domain.Demand:
-		parts = append(parts, v.Title, strings.Join(v.Keywords, "；"), v.Description, strings.Join(v.Fields, "；"), v.Enterprise)
+		parts = append(parts, v.Title, strings.Join(v.Keywords, "；"), v.Description, fieldLabels(v.Fields), v.Enterprise)
 	}
 	if extra != "" {
 		parts = append(parts, extra)
 	}
 	// A line break between parts keeps bigrams from spanning two fields.
 	return strings.Join(parts, "\n")
+}
+
+// fieldLabels is the text of a record's fields: each field's own label, the last part of its
+// path (兽用疫苗 of 现代农业与兽医疫苗/兽用疫苗). A parent's label names a group of topics, so it
+// would let every record of the group be found by any one of them (枸杞 by 疫苗); the field
+// filter and the field component of matching read the whole path.
+func fieldLabels(fields []string) string {
+	labels := make([]string, len(fields))
+	for i, f := range fields {
+		f = strings.TrimRight(f, "/")
+		labels[i] = f[strings.LastIndex(f, "/")+1:]
+	}
+	return strings.Join(labels, "；")
 }
 
 // fieldPrefixes lists every taxonomy prefix: 新材料/电池材料 gives 新材料 and 新材料/电池材料.

@@ -3,6 +3,7 @@ package index_test
 import (
 	"context"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -278,6 +279,29 @@ func TestFullWidthQueries(t *testing.T) {
 			if got := ids(res.Hits); len(got) != 1 || got[0] != tt.want {
 				t.Errorf("Search(%q) = %v, want [%s]", q, got, tt.want)
 			}
+		}
+	}
+}
+
+// TestFieldLabelsInText checks that a record is found by its field's own label and not by the
+// label of the group its field belongs to: 疫苗 does not find a goji record filed under
+// 现代农业与兽医疫苗/特色作物与枸杞, and does find one filed under 现代农业与兽医疫苗/兽用疫苗.
+func TestFieldLabelsInText(t *testing.T) {
+	goji := &domain.Achievement{Supply: domain.Supply{Title: "早熟丰产新品种及配套栽培技术", Fields: []string{"现代农业与兽医疫苗/特色作物与枸杞"}, Status: "active"}}
+	goji.ID = "goji"
+	vet := &domain.Expert{Supply: domain.Supply{Title: "丁海军", Summary: "专注奶牛乳房炎综合防控。", Fields: []string{"现代农业与兽医疫苗/兽用疫苗"}, Status: "active"}}
+	vet.ID = "vet"
+	ix := memIndex(t)
+	if err := ix.Apply(context.Background(), []domain.Record{goji, vet}, nil, 1); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string][]string{"疫苗": {"experts/vet"}, "枸杞": {"achievements/goji"}, "兽用疫苗": {"experts/vet"}} {
+		res, err := ix.Search(context.Background(), index.SearchRequest{Query: q, Size: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(res.Hits); !slices.Equal(got, want) {
+			t.Errorf("Search(%q) = %v, want %v", q, got, want)
 		}
 	}
 }
