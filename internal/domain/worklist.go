@@ -40,9 +40,9 @@ func (a *Agent) Validate() error {
 	for i, r := range a.Regions {
 		r = strings.TrimSpace(r)
 		if r == "" || len(r) > 6 || strings.Trim(r, "0123456789") != "" {
-			return Invalid("regions", "regions[%d] %q: want a region-code prefix of 1–6 digits, e.g. 32 or 3201", i, r)
+			return Invalid("regions", "regions[%d] %q: want a region code or its prefix, e.g. 320000 or 32 (Jiangsu), 320100 or 3201 (Nanjing)", i, r)
 		}
-		a.Regions[i] = r
+		a.Regions[i] = RegionPrefix(r)
 	}
 	for i, f := range a.Fields {
 		f = strings.Trim(strings.TrimSpace(f), "/")
@@ -66,11 +66,21 @@ func (a *Agent) Validate() error {
 	return nil
 }
 
+// RegionPrefix is the prefix of the region codes a GB/T 2260 code covers: a province's code
+// (320000) covers its cities and districts (32…), a city's (320100) its districts (3201…), a
+// district's (320102) itself. A prefix (32, 3201) is its own.
+func RegionPrefix(code string) string {
+	for len(code) > 2 && strings.HasSuffix(code, "00") {
+		code = code[:len(code)-2]
+	}
+	return code
+}
+
 // Covers reports whether the agent's regions and fields cover a demand. A demand that states
 // no region (or no field) is covered on that axis: a missing attribute is neutral.
 func (a *Agent) Covers(d *Demand) bool {
 	regionOK := len(a.Regions) == 0 || d.Region == "" ||
-		slices.ContainsFunc(a.Regions, func(p string) bool { return strings.HasPrefix(d.Region, p) })
+		slices.ContainsFunc(a.Regions, func(p string) bool { return strings.HasPrefix(d.Region, RegionPrefix(p)) })
 	fieldOK := len(a.Fields) == 0 || len(d.Fields) == 0 ||
 		slices.ContainsFunc(a.Fields, func(p string) bool {
 			return slices.ContainsFunc(d.Fields, func(f string) bool { return f == p || strings.HasPrefix(f, p+"/") })
