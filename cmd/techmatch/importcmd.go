@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -17,8 +18,10 @@ import (
 
 const importChunkLines = 500
 
-// cmdImport sends NDJSON files to a running server in chunks, so that progress can be shown
-// and a failure part-way loses only the chunk in flight (the server reports what it stored).
+// cmdImport sends files to a running server: NDJSON in chunks, so that progress can be shown
+// and a failure part-way loses only the chunk in flight (the server reports what it stored);
+// a CSV or XLSX table (by its name's extension) whole, as the console uploads it, rows
+// reported by their number in the table.
 func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs := newFlags("import", stderr)
 	kindName := fs.String("kind", "", "achievements, patents, experts or demands")
@@ -34,14 +37,18 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return errUsage
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "import: name at least one NDJSON file")
+		fmt.Fprintln(stderr, "import: name at least one file: NDJSON, .csv or .xlsx")
 		return errUsage
 	}
 	client := &http.Client{Timeout: 5 * time.Minute}
 	url := strings.TrimRight(*server, "/") + "/v1/" + string(kind) + "/import"
 	var accepted, rejected int
 	for _, path := range fs.Args() {
-		a, r, err := importFile(ctx, client, url, *key, path, stdout, stderr, *quiet)
+		importOne := importFile
+		if _, isTable := tableType(path); isTable {
+			importOne = importTable
+		}
+		a, r, err := importOne(ctx, client, url, *key, path, stdout, stderr, *quiet)
 		accepted += a
 		rejected += r
 		if err != nil {
@@ -88,14 +95,17 @@ func importFile(ctx context.Context, client *http.Client, url, key, path string,
 			}
 		}
 		if n > 0 {
-			rep, err := postChunk(ctx, client, url, key, chunk.Bytes())
+			rep, err := postChunk(ctx, client, url, key, "application/x-ndjson", bytes.NewReader(chunk.Bytes()))
 			if err != nil {
 				return accepted, rejected, fmt.Errorf("lines %d–%d: %w", first, lineNo, err)
 			}
 			accepted += rep.Accepted
+			rejected += len(rep.Rejected)
+			if len(rep.Rejected) > 0 && !quiet {
+				clearProgress(stderr)
+			}
 			for _, rj := range rep.Rejected {
-				rejected++
-				fmt.Fprintf(stdout, "%s:%d: %s %s\n", path, first+rj.Line-1, rj.ID, rj.Error)
+				printRejected(stdout, path, first+rj.Line-1, rj.ID, rj.Error)
 			}
 			if !quiet {
 				progress(stderr, path, done, total)
@@ -123,12 +133,80 @@ type importReport struct {
 	} `json:"rejected"`
 }
 
-func postChunk(ctx context.Context, client *http.Client, url, key string, body []byte) (*importReport, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+// printRejected prints a rejected line or row as FILE:N: [ID] ERROR.
+func printRejected(w io.Writer, path string, line int, id, msg string) {
+	if id != "" {
+		msg = id + " " + msg
+	}
+	fmt.Fprintf(w, "%s:%d: %s\n", path, line, msg)
+}
+
+// tableType is the Content-Type of a CSV or XLSX file, by its name's extension.
+func tableType(path string) (string, bool) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		return "text/csv", true
+	case ".xlsx":
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", true
+	}
+	return "", false
+}
+
+// importTable sends a CSV or XLSX file in one request, with progress as it is sent; the
+// server reads it as the console's upload (header row, then one record a row) and reports
+// rejected rows by their number, the header being row 1.
+func importTable(ctx context.Context, client *http.Client, url, key, path string, stdout, stderr io.Writer, quiet bool) (accepted, rejected int, err error) {
+	ct, _ := tableType(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, 0, err
+	}
+	var body io.Reader = f
+	if !quiet {
+		body = &progressReader{r: f, total: st.Size(), show: func(done, total int64) { progress(stderr, path, done, total) }}
+	}
+	rep, err := postChunk(ctx, client, url, key, ct, body)
+	if !quiet {
+		fmt.Fprintln(stderr)
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, rj := range rep.Rejected {
+		printRejected(stdout, path, rj.Line, rj.ID, rj.Error)
+	}
+	return rep.Accepted, len(rep.Rejected), nil
+}
+
+// progressReader shows how much of a body has been read, at most every 1% of it.
+type progressReader struct {
+	r           io.Reader
+	done, total int64
+	shown       int64
+	show        func(done, total int64)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.done += int64(n)
+	if p.done-p.shown >= max(p.total/100, 1) || (err == io.EOF && p.done != p.shown) {
+		p.shown = p.done
+		p.show(p.done, p.total)
+	}
+	return n, err
+}
+
+func postChunk(ctx context.Context, client *http.Client, url, key, contentType string, body io.Reader) (*importReport, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, body)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", "application/x-ndjson")
+	req.Header.Set("Content-Type", contentType)
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
@@ -147,6 +225,14 @@ func postChunk(ctx context.Context, client *http.Client, url, key string, body [
 	}
 	return &rep, nil
 }
+
+// clearProgress blanks the progress line, so that a line printed next does not run into it.
+func clearProgress(w io.Writer) {
+	fmt.Fprintf(w, "\r%s\r", strings.Repeat(" ", progressWidth))
+}
+
+// progressWidth is at least the width of a progress line.
+const progressWidth = 100
 
 func progress(w io.Writer, name string, done, total int64) {
 	const width = 30

@@ -22,8 +22,9 @@ Usage:
   techmatch serve [--config FILE] [--demo]
       Run the HTTP API. --demo loads the built-in demo data when the store is empty.
   techmatch import --kind KIND [--server URL] [--key KEY] FILE...
-      Send NDJSON files (one record per line) to a running server, with progress,
-      and report the rejected lines. KIND: achievements, patents, experts, demands.
+      Send files to a running server, with progress, and report the rejected lines:
+      NDJSON (one record per line), or CSV and XLSX tables (.csv, .xlsx) as the console
+      uploads them. KIND: achievements, patents, experts, demands.
       URL defaults to $TECHMATCH_SERVER or http://localhost:8080; KEY to $TECHMATCH_ADMIN_KEY.
   techmatch reindex [--config FILE]
       Rebuild the search index from the store (stop the server first).

@@ -6,6 +6,9 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -158,5 +161,48 @@ func TestTableImportAndExport(t *testing.T) {
 	}
 	if r := s.do("GET", "/v1/agents/all/matches?format=pdf", nil, adminKey); r.Status != 400 {
 		t.Errorf("format=pdf: %d, want 400", r.Status)
+	}
+}
+
+// TestImportCommandReadsEveryFormat runs `techmatch import` on an NDJSON file and a CSV table
+// against a running server: each file read in its own format, rejected lines and rows named by
+// file and number, and no rejected line run into the progress bar when both share a terminal.
+func TestImportCommandReadsEveryFormat(t *testing.T) {
+	s := startServer(t, "", nil, worklistEnv...)
+	dir := t.TempDir()
+	ndjson := filepath.Join(dir, "成果.ndjson")
+	lines := `{"id":"n-1","title":"硫化物固态电解质公斤级制备技术","region":"320100"}
+{"id":"n-2","title":"","region":"320100"}
+{"id":"n-3","title":"钠离子电池正极材料","region":"350200"}
+`
+	table := filepath.Join(dir, "成果表.CSV")
+	csv := "\ufeff编号,标题,摘要,地区,TRL\r\n" +
+		"c-1,氧化物固态电解质薄膜技术,用于动力电池,320100,7\r\n" +
+		"c-2,坏的成熟度,摘要,320100,高\r\n" +
+		"c-3,锂电池回收工艺,湿法回收,320500,6\r\n"
+	if err := os.WriteFile(ndjson, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(table, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binPath, "import", "--kind", "achievements", "--server", s.URL, "--key", adminKey, ndjson, table)
+	out, err := cmd.CombinedOutput() // one stream, as on a terminal
+	if err == nil {
+		t.Errorf("import with rejected lines exited 0:\n%s", out)
+	}
+	text := string(out)
+	for _, want := range []string{ndjson + ":2: n-2 title", table + ":3: trl", "accepted 4, rejected 2"} {
+		i := strings.Index(text, want)
+		if i < 0 {
+			t.Errorf("import output lacks %q:\n%q", want, text)
+			continue
+		}
+		if i > 0 && text[i-1] != '\n' && text[i-1] != '\r' {
+			t.Errorf("%q runs into what came before it:\n%q", want, text)
+		}
+	}
+	for _, id := range []string{"n-1", "n-3", "c-1", "c-3"} {
+		s.mustDo("GET", "/v1/achievements/"+id, nil, 200)
 	}
 }
