@@ -10,11 +10,8 @@ import (
 // Apply indexes puts, removes deletes and records position (the outbox sequence of the last
 // applied row) and, for each kind touched, its generation (= position), all in one bleve batch,
 // so that content and position are persisted together.
-//
-// Building the batch's segment on one goroutine is most of indexing. Splitting a large Apply
-// into one batch per CPU, built at once, was measured (docs/benchmarks.md, "Indexing and index
-// size"): +15–20% docs/s on an idle machine, nothing under load, peak RSS over 1 GiB at 100k,
-// and the position no longer in the documents' batch. Not kept.
+// The position must stay in the documents' batch, so a batch is never split (docs/benchmarks.md,
+// "Indexing and index size", has what splitting would gain and cost).
 func (ix *Index) Apply(ctx context.Context, puts []domain.Record, deletes []DocKey, position uint64) error {
 	ix.applyMu.Lock()
 	defer ix.applyMu.Unlock()

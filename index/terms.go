@@ -77,9 +77,8 @@ func (c *dfCache) reset() {
 // dfReader reads the document frequencies of one query's terms from one index snapshot,
 // through the cache: every idf of a query comes from the same document count, and a count
 // read from a snapshot that a batch has since replaced is used by this query but not cached.
-// Before, the phrase counts ran as searches of their own: a batch applied between a query's
-// bigram counts and its phrase counts left it with a document count of 0 (the reset cache's),
-// which turned its phrase idfs negative, and cached a phrase count of the older snapshot.
+// Every count of a query, bigrams and phrases alike, goes through one dfReader: counts from two
+// snapshots would mix document totals (a phrase idf could turn negative).
 type dfReader struct {
 	ix     *Index
 	reader bindex.IndexReader

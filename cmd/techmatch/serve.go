@@ -142,8 +142,8 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, 
 	if err != nil {
 		return err
 	}
-	// Agents' match lists (issue 5): their feedback adjusts ranking, a worker fed by the outbox
-	// keeps the lists, and alerts go out in the background.
+	// Agents' match lists: their feedback adjusts ranking, a worker fed by the outbox keeps the
+	// lists, and alerts go out in the background.
 	wl := worklist.NewService(b.store, b.indexer)
 	matcher.WithFeedback(wl)
 	secret, secretFile, err := worklist.LoadSecret(cfg.Webhook.Secret, cfg.DataDir)

@@ -19,7 +19,7 @@ import (
 	"github.com/techmatch/techmatch/internal/domain"
 )
 
-// Baseline is plain bleve as issue 4 measured it: an on-disk scorch index with unsafe batches,
+// Baseline is plain bleve as the targets are stated against: an on-disk scorch index with unsafe batches,
 // BM25, one text field of title + summary under one analyzer, a top-200 MatchQuery.
 type Baseline struct {
 	Dir      string // created for the run and removed after

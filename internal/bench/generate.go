@@ -10,7 +10,7 @@ import (
 )
 
 // Sizes of generated text. recordBytes is title + summary in UTF-8, the size of the records
-// plain bleve was measured with in issue 4 (~600 bytes, about 200 Chinese characters).
+// the targets against plain bleve are stated for (~600 bytes, about 200 Chinese characters).
 const (
 	recordBytes   = 600
 	minTitleRunes = 20

@@ -5,8 +5,8 @@ import (
 	"io"
 )
 
-// Print writes the report for people, with issue 4's targets checked where the run measured
-// both sides.
+// Print writes the report for people, with the speed and memory targets checked where the
+// run measured both sides.
 func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "%d records, %d demands\n", r.Docs, r.Demands)
 	fmt.Fprintf(w, "%-34s %10s\n", "indexing (docs/s)", "")
@@ -50,13 +50,13 @@ func cpuNote(s float64) string {
 	return fmt.Sprintf("   (%.1f CPU-s)", s)
 }
 
-// Target is one of issue 4's speed and memory targets as this run measured it.
+// Target is one of the speed and memory targets (docs/benchmarks.md) as this run measured it.
 type Target struct {
 	What string
 	Met  bool
 }
 
-// Targets checks issue 4's in-process targets (wrk throughput is scripts/bench-wrk.sh's). The
+// Targets checks the in-process targets (wrk throughput is scripts/bench-wrk.sh's). The
 // ones against plain bleve are only checked when the baseline ran.
 func (r *Report) Targets() []Target {
 	out := []Target{

@@ -14,7 +14,7 @@ import (
 )
 
 // schemaMatchLists: agents, match-list entries, per-demand feedback versions, outbox consumer
-// positions and webhook deliveries (issue 5).
+// positions and webhook deliveries.
 const schemaMatchLists = `CREATE TABLE agents (
 		id         TEXT    PRIMARY KEY,
 		created_at INTEGER NOT NULL,
