@@ -201,7 +201,9 @@ func (r *dfReader) count(ctx context.Context, q query.Query) (uint64, error) {
 // (searchedTokens), which top reads for each hit.
 //
 // The text is folded first as the text field's analyzer folds it (full-width forms to ASCII,
-// lower case), so ＬＩＤＡＲ asks what lidar asks.
+// lower case), so ＬＩＤＡＲ asks what lidar asks. The steps: gather the query's words
+// (gatherWords), analyse each into the tokens it searches with its parts and other forms
+// (analyseTerms), weigh them by idf (weighTerms), and keep the telling body words (bodyTerms).
 func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string, body string) (queryText, error) {
 	title, body = fold(title), fold(body)
 	if len(keywords) > 0 {
@@ -211,24 +213,55 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 		}
 		keywords = folded
 	}
-	type src struct {
-		text   string
-		weight float64
-		count  int // occurrences in the body, for a body word
+	words, nHead := ix.gatherWords(title, keywords, body)
+	dr, err := ix.dfReader()
+	if err != nil {
+		return queryText{}, err
 	}
-	var srcs []src
-	seen := map[string]int{} // word → its place in srcs
+	defer dr.close()
+	an := &termAnalyser{analyzer: ix.mapping.AnalyzerNamed(analyzerBigram)}
+	terms, err := ix.analyseTerms(ctx, dr, an, words, nHead)
+	if err != nil {
+		return queryText{}, err
+	}
+	idf, err := dr.idfs(ctx, an.tokens)
+	if err != nil {
+		return queryText{}, err
+	}
+	if err := ix.weighTerms(ctx, dr, terms, idf); err != nil {
+		return queryText{}, err
+	}
+	terms = bodyTerms(terms)
+	qx := queryText{terms: terms, tokens: searchedTokens(terms)}
+	if err := qx.addLexical(ctx, ix, dr, an.analyzer, slices.Concat(keywords, []string{title}), body); err != nil {
+		return queryText{}, err
+	}
+	return qx, nil
+}
+
+// queryWord is a word of a query as gathered, before analysis: its text, its weight before
+// idf, and how often the body says it.
+type queryWord struct {
+	text   string
+	weight float64
+	count  int
+}
+
+// gatherWords collects a query's words, each once: the keywords' and the title's first (the
+// head, nHead of them), whole when short, then the body's telling words at bodyWeight.
+func (ix *Index) gatherWords(title string, keywords []string, body string) (words []queryWord, nHead int) {
+	seen := map[string]int{} // word → its place in words
 	addWord := func(w string, weight float64) {
 		w = strings.ToLower(strings.TrimSpace(w))
 		if w == "" || !isWord(w) {
 			return
 		}
 		if at, ok := seen[w]; ok {
-			srcs[at].count++
+			words[at].count++
 			return
 		}
-		seen[w] = len(srcs)
-		srcs = append(srcs, src{w, weight, 1})
+		seen[w] = len(words)
+		words = append(words, queryWord{w, weight, 1})
 	}
 	addText := func(text string, weight float64, whole bool) {
 		for _, chunk := range chunks(text) {
@@ -252,73 +285,57 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 		addText(k, 1, true)
 	}
 	addText(title, 1, true)
-	nHead := len(srcs)
+	nHead = len(words)
 	addText(body, bodyWeight, false)
+	return words, nHead
+}
 
-	analyzer := ix.mapping.AnalyzerNamed(analyzerBigram)
-	var all []string
-	analyse := func(text string, weight float64) (queryTerm, bool) {
-		toks := analyzer.Analyze([]byte(text))
-		if len(toks) == 0 {
-			return queryTerm{}, false
-		}
-		qt := queryTerm{text: text, weight: weight, wholeDF: -1}
-		for _, t := range toks {
-			qt.tokens = append(qt.tokens, termToken{term: string(t.Term)})
-			all = append(all, string(t.Term))
-		}
-		return qt, true
+// termAnalyser turns text into a query term's tokens with the text field's analyzer, keeping
+// every token it makes for the idf lookups.
+type termAnalyser struct {
+	analyzer analysis.Analyzer
+	tokens   []string
+}
+
+func (a *termAnalyser) analyse(text string, weight float64) (queryTerm, bool) {
+	toks := a.analyzer.Analyze([]byte(text))
+	if len(toks) == 0 {
+		return queryTerm{}, false
 	}
-	dr, err := ix.dfReader()
-	if err != nil {
-		return queryText{}, err
+	qt := queryTerm{text: text, weight: weight, wholeDF: -1}
+	for _, t := range toks {
+		qt.tokens = append(qt.tokens, termToken{term: string(t.Term)})
+		a.tokens = append(a.tokens, string(t.Term))
 	}
-	defer dr.close()
-	// A term's other forms: the configured variants, and the forms the records define for it
-	// (合成孔径雷达 for SAR, abbrev.go).
-	var formsErr error
-	addAlts := func(q *queryTerm) {
-		forms := ix.variants[q.text]
-		mined, err := minedForms(ctx, dr.reader, q.text)
-		if err != nil {
-			formsErr = err
-		}
-		for _, m := range mined {
-			if !slices.Contains(forms, m) {
-				forms = append(slices.Clone(forms), m)
-			}
-		}
-		for _, v := range forms {
-			if v == q.text || slices.ContainsFunc(q.alts, func(a queryTerm) bool { return a.text == v }) {
-				continue
-			}
-			if a, ok := analyse(v, 1); ok {
-				q.alts = append(q.alts, a)
-			}
-		}
-	}
-	terms := make([]queryTerm, 0, len(srcs))
-	for i, s := range srcs {
-		weight := s.weight
+	return qt, true
+}
+
+// analyseTerms makes a query term of each word: its tokens, its parts (the jieba words of a
+// compound, or a head term's bigrams when it has none) and each one's other forms (addAlts). A
+// body word's weight grows with √(times the body says it).
+func (ix *Index) analyseTerms(ctx context.Context, dr *dfReader, an *termAnalyser, words []queryWord, nHead int) ([]queryTerm, error) {
+	terms := make([]queryTerm, 0, len(words))
+	for i, w := range words {
+		weight := w.weight
 		if i >= nHead {
 			// A word the description repeats is more of what it is about.
-			weight *= math.Sqrt(float64(s.count))
+			weight *= math.Sqrt(float64(w.count))
 		}
-		qt, ok := analyse(s.text, weight)
+		qt, ok := an.analyse(w.text, weight)
 		if !ok {
 			continue
 		}
 		qt.body = i >= nHead
-		words := ix.seg.Cut(s.text)
-		if len(words) == 1 && ix.tuning().subParts {
-			words = ix.seg.SubWords(s.text)
+		parts := ix.seg.Cut(w.text)
+		if len(parts) == 1 && ix.tuning().subParts {
+			parts = ix.seg.SubWords(w.text)
 		}
-		if len(words) > 1 {
-			for _, w := range words {
-				if ix.seg.IsStopWord(w) {
+		if len(parts) > 1 {
+			for _, part := range parts {
+				if ix.seg.IsStopWord(part) {
 					continue
 				}
-				if p, ok := analyse(w, 1); ok {
+				if p, ok := an.analyse(part, 1); ok {
 					qt.parts = append(qt.parts, p)
 				}
 			}
@@ -329,19 +346,47 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 			}
 			qt.grams = true
 		}
-		addAlts(&qt)
+		if err := ix.addAlts(ctx, dr, an, &qt); err != nil {
+			return nil, err
+		}
 		for j := range qt.parts {
-			addAlts(&qt.parts[j])
+			if err := ix.addAlts(ctx, dr, an, &qt.parts[j]); err != nil {
+				return nil, err
+			}
 		}
 		terms = append(terms, qt)
 	}
-	if formsErr != nil {
-		return queryText{}, fmt.Errorf("index: abbreviations: %w", formsErr)
-	}
-	idf, err := dr.idfs(ctx, all)
+	return terms, nil
+}
+
+// addAlts gives q its other forms: the configured variants, and the forms the records define
+// for it (合成孔径雷达 for SAR, abbrev.go).
+func (ix *Index) addAlts(ctx context.Context, dr *dfReader, an *termAnalyser, q *queryTerm) error {
+	forms := ix.variants[q.text]
+	mined, err := minedForms(ctx, dr.reader, q.text)
 	if err != nil {
-		return queryText{}, err
+		return fmt.Errorf("index: abbreviations: %w", err)
 	}
+	for _, m := range mined {
+		if !slices.Contains(forms, m) {
+			forms = append(slices.Clone(forms), m)
+		}
+	}
+	for _, v := range forms {
+		if v == q.text || slices.ContainsFunc(q.alts, func(a queryTerm) bool { return a.text == v }) {
+			continue
+		}
+		if a, ok := an.analyse(v, 1); ok {
+			q.alts = append(q.alts, a)
+		}
+	}
+	return nil
+}
+
+// weighTerms weighs every term and part by idf: which tokens are a term's keys (setKey), a
+// head term's weight by its phrase's idf (phraseWeight) or else by its rarest token's, and
+// each token's idf and whether any record holds it.
+func (ix *Index) weighTerms(ctx context.Context, dr *dfReader, terms []queryTerm, idf map[string]float64) error {
 	rarest := func(qt *queryTerm) {
 		best := 0.0
 		for _, t := range qt.tokens {
@@ -366,11 +411,11 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 		}
 		if !terms[i].body && ix.tuning().phraseIDF {
 			if err := dr.phraseWeight(ctx, &terms[i], idf); err != nil {
-				return queryText{}, err
+				return err
 			}
 			for j := range terms[i].parts {
 				if err := dr.phraseWeight(ctx, &terms[i].parts[j], idf); err != nil {
-					return queryText{}, err
+					return err
 				}
 			}
 			continue
@@ -399,8 +444,13 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 			}
 		}
 	}
-	// Keep the body words of the most √tf·idf, of those some record holds, as terms: a word
-	// no record holds can match nothing. The lexical signal (addLexical) reads the others.
+	return nil
+}
+
+// bodyTerms keeps the head terms and, of the body words, the maxBodyTerms of most √tf·idf
+// that some record holds: a word no record holds can match nothing. The lexical signal
+// (addLexical) reads the others.
+func bodyTerms(terms []queryTerm) []queryTerm {
 	heads := slices.DeleteFunc(slices.Clone(terms), func(qt queryTerm) bool { return qt.body })
 	words := slices.DeleteFunc(terms, func(qt queryTerm) bool { return !qt.body })
 	if len(words) > maxBodyTerms {
@@ -412,12 +462,7 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 		})
 		words = words[:maxBodyTerms]
 	}
-	terms = append(heads, words...)
-	qx := queryText{terms: terms, tokens: searchedTokens(terms)}
-	if err := qx.addLexical(ctx, ix, dr, analyzer, slices.Concat(keywords, []string{title}), body); err != nil {
-		return queryText{}, err
-	}
-	return qx, nil
+	return append(heads, words...)
 }
 
 // queryText is a query analysed: its terms, the text-field tokens it searches (numbered in
