@@ -105,15 +105,16 @@ func (s *Service) MatchDemand(ctx context.Context, d *domain.Demand, kinds []dom
 	if err != nil {
 		return nil, err
 	}
-	cands, err := s.recallSupply(ctx, eff, kinds, p.Params.Recall)
+	pd := s.prepare(eff)
+	cands, err := s.recallSupply(ctx, pd, kinds, p.Params.Recall)
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	list := s.rank(eff, cands, p, now, false)
+	r := s.forwardRun(pd, p, s.now())
+	list := s.rank(r, cands, false)
 	hideRejected(list, fb)
 	list.Matches = list.Matches[:min(len(list.Matches), clampLimit(limit))]
-	s.explainListed(ctx, list.Matches, cands, p, now, eff, nil)
+	s.explainListed(ctx, r, list.Matches, cands)
 	noteFeedback(list, fb, d)
 	return list, nil
 }
@@ -122,11 +123,11 @@ func (s *Service) MatchDemand(ctx context.Context, d *domain.Demand, kinds []dom
 // filters and features: the hits, best first by text, with their text signals. It is what
 // `techmatch fit` learns the text model from.
 func (s *Service) Candidates(ctx context.Context, d *domain.Demand, kinds []domain.Kind, size int) ([]Candidate, error) {
-	return s.recallSupply(ctx, d, kinds, size)
+	return s.recallSupply(ctx, s.prepare(d), kinds, size)
 }
 
-// recallSupply recalls supply for a demand and loads the records.
-func (s *Service) recallSupply(ctx context.Context, d *domain.Demand, kinds []domain.Kind, size int) ([]Candidate, error) {
+// recallSupply recalls supply for a prepared demand and loads the records.
+func (s *Service) recallSupply(ctx context.Context, pd *preparedDemand, kinds []domain.Kind, size int) ([]Candidate, error) {
 	if len(kinds) == 0 {
 		kinds = domain.SupplyKinds
 	}
@@ -135,32 +136,26 @@ func (s *Service) recallSupply(ctx context.Context, d *domain.Demand, kinds []do
 			return nil, domain.Invalid("kind", "kind %q is not a supply kind", k)
 		}
 	}
-	filled, _ := inferDemand(d, s.tax, s.noise)
-	req := index.RecallRequest{
-		Title: filled.Title, Keywords: filled.Keywords, Body: filled.Description,
-		Kinds: kinds, Size: size, // highlights: explainListed, for the listed only
-	}
-	return s.recall(ctx, req, "demand "+d.ID)
+	return s.recall(ctx, pd.recallRequest(kinds, size), "demand "+pd.given.ID)
 }
 
 // MatchSupply ranks open demands for one supply item: reverse matching, the same answer shape
 // with demands in Matches. Its candidates are DemandCandidates: each pair scored as forward
 // matching scores it.
 func (s *Service) MatchSupply(ctx context.Context, rec domain.SupplyRecord, limit int, p *domain.Profile) (*domain.MatchList, error) {
-	p = effective(p)
+	r := s.reverseRun(rec, effective(p), s.now())
 	limit = clampLimit(limit)
-	now := s.now()
-	cands, excluded, err := s.demandCandidates(ctx, rec, limit, p, now)
+	cands, excluded, err := s.demandCandidates(ctx, r, limit)
 	if err != nil {
 		return nil, err
 	}
-	list := s.rankDemands(rec, cands, p, now, false)
+	list := s.rankDemands(r, cands, false)
 	list.Excluded.Count += excluded.Count
 	for r, n := range excluded.ByReason {
 		list.Excluded.ByReason[r] += n
 	}
 	list.Matches = list.Matches[:min(len(list.Matches), limit)]
-	s.explainListed(ctx, list.Matches, cands, p, now, nil, rec)
+	s.explainListed(ctx, r, list.Matches, cands)
 	return list, nil
 }
 
@@ -168,10 +163,11 @@ func (s *Service) MatchSupply(ctx context.Context, rec domain.SupplyRecord, limi
 // the supply item's own text recalls, ranked by it, and of the best max(3·limit, minRescored)
 // the pair as forward matching scores it (forwardHits), with what that first ranking excluded.
 func (s *Service) DemandCandidates(ctx context.Context, rec domain.SupplyRecord, limit int, p *domain.Profile) ([]Candidate, domain.Excluded, error) {
-	return s.demandCandidates(ctx, rec, clampLimit(limit), effective(p), s.now())
+	return s.demandCandidates(ctx, s.reverseRun(rec, effective(p), s.now()), clampLimit(limit))
 }
 
-func (s *Service) demandCandidates(ctx context.Context, rec domain.SupplyRecord, limit int, p *domain.Profile, now time.Time) ([]Candidate, domain.Excluded, error) {
+func (s *Service) demandCandidates(ctx context.Context, r *run, limit int) ([]Candidate, domain.Excluded, error) {
+	rec := r.supply
 	sup := rec.Common()
 	keywords := slices.Clone(sup.Keywords)
 	if e, ok := rec.(*domain.Expert); ok {
@@ -179,7 +175,7 @@ func (s *Service) demandCandidates(ctx context.Context, rec domain.SupplyRecord,
 	}
 	req := index.RecallRequest{
 		Title: sup.Title, Keywords: keywords, Body: sup.Summary,
-		Kinds: []domain.Kind{domain.Demands}, Size: p.Params.Recall, OnlyOpen: true,
+		Kinds: []domain.Kind{domain.Demands}, Size: r.p.Params.Recall, OnlyOpen: true,
 	}
 	if _, ok := rec.(*domain.Expert); ok {
 		// An expert's title is a person's name: it says nothing about what a demand needs.
@@ -189,8 +185,8 @@ func (s *Service) demandCandidates(ctx context.Context, rec domain.SupplyRecord,
 	if err != nil {
 		return nil, domain.Excluded{}, err
 	}
-	first := s.rankDemands(rec, cands, p, now, false)
-	cands, err = s.forwardHits(ctx, rec, cands, first.Matches, max(3*limit, minRescored))
+	first := s.rankDemands(r, cands, false)
+	cands, err = s.forwardHits(ctx, r, cands, first.Matches, max(3*limit, minRescored))
 	return cands, first.Excluded, err
 }
 
@@ -202,7 +198,8 @@ const minRescored = 30
 // restricted to rec. A pair's text relevance is so one number whichever side is matched: the
 // reverse query (the supply item's text) only chooses which demands are scored. Candidates
 // below the best n, and those the reverse ranking excluded, are left out.
-func (s *Service) forwardHits(ctx context.Context, rec domain.SupplyRecord, cands []Candidate, ranked []domain.Match, n int) ([]Candidate, error) {
+func (s *Service) forwardHits(ctx context.Context, r *run, cands []Candidate, ranked []domain.Match, n int) ([]Candidate, error) {
+	rec := r.supply
 	byID := make(map[string]Candidate, len(cands))
 	for _, c := range cands {
 		if c.Record != nil {
@@ -217,11 +214,9 @@ func (s *Service) forwardHits(ctx context.Context, rec domain.SupplyRecord, cand
 			continue
 		}
 		d := c.Record.(*domain.Demand)
-		filled, _ := inferDemand(d, s.tax, s.noise)
-		hits, err := s.search.Recall(ctx, index.RecallRequest{
-			Title: filled.Title, Keywords: filled.Keywords, Body: filled.Description,
-			Kinds: []domain.Kind{key.Kind}, Size: 1, Only: []index.DocKey{key},
-		})
+		req := s.candidate(r, d).recallRequest([]domain.Kind{key.Kind}, 1)
+		req.Only = []index.DocKey{key}
+		hits, err := s.search.Recall(ctx, req)
 		if err != nil {
 			return nil, fmt.Errorf("match: score demand %s for %s %s: %w", d.ID, key.Kind, key.ID, err)
 		}

@@ -49,14 +49,15 @@ func (s *Service) Preview(ctx context.Context, demands []*domain.Demand, kinds [
 	var shiftSum float64
 	var shiftN int
 	for _, d := range demands {
-		cands, err := s.recallSupply(ctx, d, kinds, max(current.Params.Recall, candidate.Params.Recall))
+		pd := s.prepare(d)
+		cands, err := s.recallSupply(ctx, pd, kinds, max(current.Params.Recall, candidate.Params.Recall))
 		if err != nil {
 			return nil, err
 		}
 		// Ranks only, no reasons: the preview shows none.
 		now := s.now()
-		cur := s.rank(d, cands[:min(len(cands), current.Params.Recall)], current, now, false).Matches
-		cnd := s.rank(d, cands[:min(len(cands), candidate.Params.Recall)], candidate, now, false).Matches
+		cur := s.rank(s.forwardRun(pd, current, now), cands[:min(len(cands), current.Params.Recall)], false).Matches
+		cnd := s.rank(s.forwardRun(pd, candidate, now), cands[:min(len(cands), candidate.Params.Recall)], false).Matches
 		dp := DemandPreview{DemandID: d.ID, Title: d.Title}
 		dp.Current, dp.Candidate = compare(cur, cnd, "dropped"), compare(cnd, cur, "new")
 		common := 0

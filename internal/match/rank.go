@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -32,17 +31,17 @@ type Candidate struct {
 // are told as given; MatchDemand first keeps, of the listed ones', the terms held whole
 // (wholeTerms).
 func (s *Service) Rank(d *domain.Demand, cands []Candidate, p *domain.Profile) *domain.MatchList {
-	return s.rank(d, cands, effective(p), s.now(), true)
+	return s.rank(s.forwardRun(s.prepare(d), effective(p), s.now()), cands, true)
 }
 
-// rank is Rank at time now; without explain the matches have no reasons (see explainListed).
-func (s *Service) rank(d *domain.Demand, cands []Candidate, p *domain.Profile, now time.Time, explain bool) *domain.MatchList {
-	filled, inferred := inferDemand(d, s.tax, s.noise)
-	pr := newPairing(s.tax, p.Params, now, d, filled)
-	pr.explain = explain
+// rank is Rank for a forward run; without explain the matches have no reasons (see
+// explainListed).
+func (s *Service) rank(r *run, cands []Candidate, explain bool) *domain.MatchList {
+	p, filled := r.p, r.demand.filled
+	pr := s.pairing(r, explain)
 	pr.telling = textTells(slices.Concat([]string{filled.Title, filled.Description}, filled.Keywords)...) || anyTells(cands)
 	list := newList(p)
-	list.DemandID, list.Inferred = d.ID, inferred
+	list.DemandID, list.Inferred = r.demand.given.ID, r.demand.inferred
 	var bm25 []float64
 	for _, c := range cands {
 		rec, ok := c.Record.(domain.SupplyRecord)
@@ -65,10 +64,11 @@ func (s *Service) rank(d *domain.Demand, cands []Candidate, p *domain.Profile, n
 // filters and features with the roles swapped, freshness and quality judged on the demand.
 // Every match has its reasons; the candidates' Matched are told as given (see Rank).
 func (s *Service) RankDemands(rec domain.SupplyRecord, cands []Candidate, p *domain.Profile) *domain.MatchList {
-	return s.rankDemands(rec, cands, effective(p), s.now(), true)
+	return s.rankDemands(s.reverseRun(rec, effective(p), s.now()), cands, true)
 }
 
-func (s *Service) rankDemands(rec domain.SupplyRecord, cands []Candidate, p *domain.Profile, now time.Time, explain bool) *domain.MatchList {
+func (s *Service) rankDemands(r *run, cands []Candidate, explain bool) *domain.MatchList {
+	p, rec := r.p, r.supply
 	list := newList(p)
 	list.SupplyID = rec.GetMeta().ID
 	sup := rec.Common()
@@ -80,8 +80,8 @@ func (s *Service) rankDemands(rec domain.SupplyRecord, cands []Candidate, p *dom
 			list.exclude(ReasonMissing)
 			continue
 		}
-		pr := s.reversePairing(p, now, d)
-		pr.explain, pr.telling = explain, telling
+		pr := s.reversePairing(r, d, explain)
+		pr.telling = telling
 		if why := pr.exclusion(rec, d, c.Hit); why != "" {
 			list.exclude(why)
 			continue
@@ -93,29 +93,21 @@ func (s *Service) rankDemands(rec domain.SupplyRecord, cands []Candidate, p *dom
 	return list.MatchList
 }
 
-func (s *Service) reversePairing(p *domain.Profile, now time.Time, d *domain.Demand) *pairing {
-	filled, _ := inferDemand(d, s.tax, s.noise)
-	pr := newPairing(s.tax, p.Params, now, d, filled)
-	pr.reverse = true
-	return pr
-}
-
 // explainListed replaces each listed match, scored without reasons, by the same pair scored
 // with them. Ranking scores all recalled candidates, about 200, to list 10; telling the reasons
 // of all of them (three quarters of ranking's allocations: 5,219 against 1,301 for 200) was
 // wasted on the 190 not listed. Feature values never depend on explain, so the scores and
-// the order are the ones ranking gave, at the same time now (freshness). d is the demand as
-// ranked (feedback applied) in forward matching; with sup set, the matches are demands for sup.
+// the order are the ones ranking gave, at the run's time (freshness). A forward run's matches
+// are supply for its demand; a reverse run's, demands for its supply item.
 // The terms a reason names as matched are those the record holds whole (verbatim), and the
 // highlights mark those terms (namedTerms): a list that names 导热膜 should not also mark 用于
 // and 技术. Recall runs without highlighting: loading the stored text of all its candidates
 // cost about a sixth of a match, and only the listed few are shown.
-func (s *Service) explainListed(ctx context.Context, ms []domain.Match, cands []Candidate, p *domain.Profile, now time.Time, d *domain.Demand, sup domain.SupplyRecord) {
+func (s *Service) explainListed(ctx context.Context, r *run, ms []domain.Match, cands []Candidate) {
+	p, sup := r.p, r.supply
 	var fwd *pairing
-	if sup == nil {
-		filled, _ := inferDemand(d, s.tax, s.noise)
-		fwd = newPairing(s.tax, p.Params, now, d, filled)
-		fwd.explain = true
+	if r.demand != nil {
+		fwd = s.pairing(r, true)
 	}
 	var supHeld func([]string) []string
 	if sup != nil {
@@ -136,19 +128,18 @@ func (s *Service) explainListed(ctx context.Context, ms []domain.Match, cands []
 			c.Hit.Parts = held(c.Hit.Parts)
 			named = namedTerms(c.Hit.Parts)
 		}
-		switch r := c.Record.(type) {
+		switch rec := c.Record.(type) {
 		case domain.SupplyRecord:
 			if fwd != nil {
-				ms[i] = fwd.score(p, r, r, r, c.Hit)
+				ms[i] = fwd.score(p, rec, rec, rec, c.Hit)
 			}
-			ms[i].Highlights = index.Highlights(r.Common().Title, r.Common().Summary, named)
+			ms[i].Highlights = index.Highlights(rec.Common().Title, rec.Common().Summary, named)
 		case *domain.Demand:
 			if sup != nil {
-				pr := s.reversePairing(p, now, r)
-				pr.explain = true
-				ms[i] = pr.score(p, sup, r, demandCandidate{pr.d}, c.Hit)
+				pr := s.reversePairing(r, rec, true)
+				ms[i] = pr.score(p, sup, rec, demandCandidate{pr.d}, c.Hit)
 			}
-			ms[i].Highlights = index.Highlights(r.Title, r.Description, named)
+			ms[i].Highlights = index.Highlights(rec.Title, rec.Description, named)
 		}
 	})
 }
