@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -65,7 +66,48 @@ func CheckTarget(raw string) error {
 	if ip, err := netip.ParseAddr(host); err == nil && internal(ip) {
 		return privateTarget(ip.String())
 	}
+	if ip, ok := legacyIPv4(host); ok && internal(ip) {
+		return privateTarget(ip.String())
+	}
 	return nil
+}
+
+// legacyIPv4 reads the IPv4 forms C's inet_aton accepts and a resolver may hand to it:
+// 2130706433, 0x7f.1, 0177.0.0.1, 127.1 (one to four parts, each decimal, octal with a
+// leading 0 or hex with 0x, the last filling the bytes left).
+func legacyIPv4(host string) (netip.Addr, bool) {
+	parts := strings.Split(host, ".")
+	if len(parts) > 4 || host == "" {
+		return netip.Addr{}, false
+	}
+	var nums []uint64
+	for _, p := range parts {
+		base := 10
+		switch {
+		case strings.HasPrefix(p, "0x") || strings.HasPrefix(p, "0X"):
+			base, p = 16, p[2:]
+		case len(p) > 1 && p[0] == '0':
+			base, p = 8, p[1:]
+		}
+		n, err := strconv.ParseUint(p, base, 32)
+		if err != nil || p == "" && base != 8 {
+			return netip.Addr{}, false
+		}
+		nums = append(nums, n)
+	}
+	var v uint64
+	for i, n := range nums[:len(nums)-1] {
+		if n > 255 {
+			return netip.Addr{}, false
+		}
+		v |= n << (8 * (3 - i))
+	}
+	last := nums[len(nums)-1]
+	if last >= 1<<(8*(5-len(nums))) {
+		return netip.Addr{}, false
+	}
+	v |= last
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), true
 }
 
 // guardedClient makes webhook calls that refuse internal addresses at connect time, after name

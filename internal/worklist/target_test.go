@@ -30,6 +30,14 @@ func TestCheckTarget(t *testing.T) {
 		{"http://[::ffff:127.0.0.1]/", true},
 		{"http://[fe80::1]/", true},
 		{"http://[fd00::1]/", true},
+		{"http://2130706433/", true},  // 127.0.0.1 as one number
+		{"http://0x7f.1/", true},      // hex, shortened
+		{"http://0177.0.0.1/", true},  // octal
+		{"http://127.1:6379/", true},  // shortened
+		{"http://0xa9fea9fe/", true},  // 169.254.169.254
+		{"http://3405803783/", false}, // 203.0.113.7
+		{"http://1.example.com/", false},
+		{"http://0x/", false},
 	} {
 		err := CheckTarget(tc.url)
 		if got := errors.Is(err, ErrPrivateTarget); got != tc.refused {
