@@ -1,7 +1,6 @@
 package match
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -17,15 +16,63 @@ import (
 // an unknown budget neither helps nor hurts, and the reason says so.
 const Neutral = 0.5
 
-// feature is one feature's value and what it says; a neutral feature's reason is a note.
-type feature struct {
-	value   float64
-	reason  string
-	neutral bool
-	extra   []string // further reasons, e.g. one per transfer mode in common
+// feature indexes the fixed set of matching features, in domain.Features' order.
+type feature int
+
+const (
+	featText feature = iota
+	featField
+	featRegion
+	featMaturity
+	featBudget
+	featMode
+	featFreshness
+	featQuality
+	numFeatures
+)
+
+// featureNames are the features' names as profiles weigh them and components report them:
+// domain.Features, in its order (TestFeatureNames).
+var featureNames = [numFeatures]string{"text", "field", "region", "maturity", "budget", "mode", "freshness", "quality"}
+
+// values are one pair's feature values, each in [0, 1]. What they say in words is reasons.go's.
+type values [numFeatures]float64
+
+// judged is the record freshness and quality are judged on: the supply item in forward
+// matching, the demand (its inferred fields filled in) in reverse.
+type judged struct {
+	supply domain.SupplyRecord
+	demand *domain.Demand
 }
 
-func neutral(reason string) feature { return feature{value: Neutral, reason: reason, neutral: true} }
+func (j judged) record() domain.Record {
+	if j.demand != nil {
+		return j.demand
+	}
+	return j.supply
+}
+
+// values computes a pair's feature values: rec is the supply side, j what freshness and
+// quality are judged on, h the supply item's hit for the demand's text.
+func (pr *pairing) values(rec domain.SupplyRecord, j judged, h index.Hit) values {
+	price, _ := priceOf(rec)
+	_, isExpert := rec.(*domain.Expert)
+	s := rec.Common()
+	var v values
+	v[featText] = clamp01(h.Text)
+	v[featField] = pr.fieldValue(s.Fields)
+	v[featRegion] = pr.regionValue(s.Region)
+	v[featMaturity] = pr.maturityValue(s.TRL)
+	v[featBudget] = pr.budgetFit(price).value
+	v[featMode] = pr.modeValue(offeredModes(rec), isExpert)
+	v[featFreshness] = pr.freshnessValue(j.record())
+	if j.demand != nil {
+		v[featQuality] = demandQualityValue(j.demand)
+	} else {
+		v[featQuality] = supplyQualityValue(j.supply)
+	}
+	return v
+}
 
 // pairing is one demand, made ready for scoring: inferred fields filled in, fields resolved.
 type pairing struct {
@@ -38,8 +85,9 @@ type pairing struct {
 	inferred struct{ budget, region, modes, trl, fields bool }
 	// reverse: the demand is the listed item, so reasons name its field and place.
 	reverse bool
-	// explain: tell the reasons. Ranking scores all recalled candidates and lists a few, so it
-	// scores without them and explains only the listed (rank.go); values never depend on it.
+	// explain: tell the reasons (reasons.go). Ranking scores all recalled candidates and lists
+	// a few, so it scores without them and explains only the listed (rank.go); values never
+	// depend on it.
 	explain bool
 	// telling: the query has words worth naming (some candidate shares one, or its text holds
 	// one), so a candidate sharing none is excluded as low_text_relevance (anyTells, textTells).
@@ -57,13 +105,6 @@ func newPairing(tax *taxonomy.Taxonomy, params domain.ProfileParams, now time.Ti
 	pr.inferred.trl = given.MinTRL == 0 && filled.MinTRL > 0
 	pr.inferred.fields = len(given.Fields) == 0 && len(filled.Fields) > 0
 	return pr
-}
-
-func note(inferred bool, what string) string {
-	if inferred {
-		return "（" + what + "从文本识别）"
-	}
-	return ""
 }
 
 // genericTerms are query terms too common in technical prose to tell an agent anything.
@@ -89,72 +130,19 @@ func worthNaming(t string) bool {
 	return utf8.RuneCountInString(t) >= 2 && !numeric && !slices.Contains(genericTerms, t) && !index.IsUnit(t)
 }
 
-func (pr *pairing) text(h index.Hit) feature {
-	f := feature{value: clamp01(h.Text)}
-	if !pr.explain {
-		return f
+func (pr *pairing) fieldValue(supply []string) float64 {
+	if len(pr.fields) == 0 || len(supply) == 0 {
+		return Neutral
 	}
-	if named := namedTerms(h.Matched); len(named) > 0 {
-		f.reason = "匹配关键词：" + strings.Join(named, "、")
-	} else if parts := namedTerms(h.Parts); len(parts) > 0 {
-		f.reason = "部分匹配：" + strings.Join(parts, "、")
-	}
-	return f
+	_, _, s := pr.tax.BestFieldPair(pr.fields, supply)
+	return s
 }
 
-func (pr *pairing) field(supply []string) feature {
-	switch {
-	case len(pr.fields) == 0:
-		return neutral("需求未注明行业领域，领域项按中性计")
-	case len(supply) == 0:
-		return neutral("未注明行业领域，领域项按中性计")
+func (pr *pairing) regionValue(code string) float64 {
+	if pr.d.Region == "" || code == "" {
+		return Neutral
 	}
-	a, b, s := pr.tax.BestFieldPair(pr.fields, supply)
-	if !pr.explain {
-		return feature{value: s}
-	}
-	if pr.reverse {
-		a, b = b, a
-	}
-	suffix := note(pr.inferred.fields, "需求领域")
-	switch s {
-	case 1:
-		return feature{value: 1, reason: "行业领域一致：" + b + suffix}
-	case 0.5:
-		return feature{value: 0.5, reason: "同属" + taxonomy.Top(a) + "领域：" + b + suffix}
-	}
-	return feature{value: 0, reason: "行业领域不同：" + b + suffix}
-}
-
-func (pr *pairing) region(code string) feature {
-	switch {
-	case pr.d.Region == "":
-		return neutral("需求未注明地区，地区项按中性计")
-	case code == "":
-		return neutral("未注明所在地区，地区项按中性计")
-	}
-	rs := pr.params.RegionScores
-	rel := pr.tax.RegionRelation(pr.d.Region, code, pr.params.PartnerRegions)
-	if !pr.explain {
-		return feature{value: regionScore(rs, rel)}
-	}
-	suffix := note(pr.inferred.region, "需求地区")
-	listed, other := code, pr.d.Region
-	if pr.reverse {
-		listed, other = other, listed
-	}
-	f := feature{value: regionScore(rs, rel)}
-	switch rel {
-	case taxonomy.RegionCity:
-		f.reason = "同城：" + placeName(pr.tax, listed) + suffix
-	case taxonomy.RegionProvince:
-		f.reason = "同省：" + pr.tax.Name(taxonomy.Province(listed)) + suffix
-	case taxonomy.RegionPartner:
-		f.reason = "对口协作地区：" + pr.tax.Name(taxonomy.Province(listed)) + "—" + pr.tax.Name(taxonomy.Province(other)) + suffix
-	default:
-		f.reason = "异地：" + placeName(pr.tax, listed) + suffix
-	}
-	return f
+	return regionScore(pr.params.RegionScores, pr.tax.RegionRelation(pr.d.Region, code, pr.params.PartnerRegions))
 }
 
 func regionScore(rs domain.RegionScores, rel taxonomy.RegionRelation) float64 {
@@ -169,81 +157,58 @@ func regionScore(rs domain.RegionScores, rel taxonomy.RegionRelation) float64 {
 	return rs.Other
 }
 
-// placeName names a code, falling back from an unlisted district to its city, then its province.
-func placeName(tax *taxonomy.Taxonomy, code string) string {
-	if len(code) != 6 {
-		return code
-	}
-	for _, c := range []string{code, code[:4] + "00", taxonomy.Province(code)} {
-		if tax.KnownRegion(c) {
-			return tax.Name(c)
-		}
-	}
-	return code
-}
+// maturityKnown reports whether maturity can be judged: the demand asks a TRL and the supply
+// states one (an expert is not judged by TRL).
+func (pr *pairing) maturityKnown(trl int) bool { return pr.d.MinTRL != 0 && trl != 0 }
 
-func (pr *pairing) maturity(trl int, expert bool) feature {
-	switch {
-	case pr.d.MinTRL == 0:
-		return neutral("需求未注明成熟度要求，成熟度项按中性计")
-	case expert && trl == 0:
-		return neutral("专家不按技术成熟度评价，成熟度项按中性计")
-	case trl == 0:
-		return neutral("未注明技术成熟度，成熟度项按中性计")
+func (pr *pairing) maturityValue(trl int) float64 {
+	if !pr.maturityKnown(trl) {
+		return Neutral
 	}
-	v := 1.0
 	if trl < pr.d.MinTRL {
-		v = math.Max(0, 1-pr.params.MaturityStep*float64(pr.d.MinTRL-trl))
+		return math.Max(0, 1-pr.params.MaturityStep*float64(pr.d.MinTRL-trl))
 	}
-	if !pr.explain {
-		return feature{value: v}
-	}
-	suffix := note(pr.inferred.trl, "需求成熟度")
-	if trl >= pr.d.MinTRL {
-		return feature{value: v, reason: fmt.Sprintf("TRL %d ≥ 需求 %d%s", trl, pr.d.MinTRL, suffix)}
-	}
-	return feature{value: v, reason: fmt.Sprintf("TRL %d 低于需求 %d%s", trl, pr.d.MinTRL, suffix)}
+	return 1
 }
 
-// budget compares the price range with the budget range; a price fully within budget is 1,
+// budgetFit is how a price range sits against the demand's budget.
+type budgetFit struct {
+	known   bool // both sides state a range
+	value   float64
+	fit     int     // fitWithin, fitPartly, fitAbove
+	lo, hi  float64 // the price
+	ceiling float64 // the budget's upper bound, +Inf when it has none
+}
+
+const (
+	fitWithin = iota
+	fitPartly
+	fitAbove
+)
+
+// budgetFit compares the price range with the budget range: a price fully within budget is 1,
 // partly within 0.8, above it falls linearly to 0 at twice the budget.
-func (pr *pairing) budget(price *domain.Range, what string) feature {
+func (pr *pairing) budgetFit(price *domain.Range) budgetFit {
 	b := pr.d.Budget
-	switch {
-	case b == nil || (b.Min == nil && b.Max == nil):
-		return neutral("需求未注明预算，预算项按中性计")
-	case price == nil || (price.Min == nil && price.Max == nil):
-		return neutral(what + "面议，预算项按中性计")
+	if b == nil || (b.Min == nil && b.Max == nil) || price == nil || (price.Min == nil && price.Max == nil) {
+		return budgetFit{value: Neutral}
 	}
-	lo, hi := bounds(price)
-	bmax := math.Inf(1) // no upper bound: any price is within budget
+	f := budgetFit{known: true, ceiling: math.Inf(1)} // no upper bound: any price is within budget
+	f.lo, f.hi = bounds(price)
 	if b.Max != nil {
-		bmax = *b.Max
+		f.ceiling = *b.Max
 	}
-	var v float64
-	var verdict string // what the reason says of the price; empty: above a positive budget
 	switch {
-	case hi <= bmax:
-		v, verdict = 1, "在预算内"
-	case lo <= bmax:
-		v, verdict = 0.8, "，部分在预算内"
-	case bmax <= 0:
-		v, verdict = 0, "，高于预算"
+	case f.hi <= f.ceiling:
+		f.value, f.fit = 1, fitWithin
+	case f.lo <= f.ceiling:
+		f.value, f.fit = 0.8, fitPartly
+	case f.ceiling <= 0:
+		f.value, f.fit = 0, fitAbove
 	default:
-		v = math.Max(0, 1-(lo-bmax)/bmax)
+		f.value, f.fit = math.Max(0, 1-(f.lo-f.ceiling)/f.ceiling), fitAbove
 	}
-	if !pr.explain {
-		return feature{value: v}
-	}
-	shown := what + " " + rangeText(lo, hi) + " 万元"
-	if verdict == "" {
-		return feature{value: v, reason: shown + "，高于预算 " + amount(bmax) + " 万元" + note(pr.inferred.budget, "预算")}
-	}
-	suffix := ""
-	if pr.inferred.budget {
-		suffix = "（预算 " + budgetText(b) + "，从文本识别）"
-	}
-	return feature{value: v, reason: shown + verdict + suffix}
+	return f
 }
 
 func bounds(r *domain.Range) (lo, hi float64) {
@@ -256,65 +221,16 @@ func bounds(r *domain.Range) (lo, hi float64) {
 	return *r.Max, *r.Max
 }
 
-func rangeText(lo, hi float64) string {
-	if lo == hi {
-		return amount(lo)
-	}
-	return amount(lo) + "–" + amount(hi)
-}
-
-func budgetText(b *domain.Range) string {
+func (pr *pairing) modeValue(offered []string, expert bool) float64 {
 	switch {
-	case b.Min != nil && b.Max != nil:
-		return rangeText(*b.Min, *b.Max) + " 万元"
-	case b.Max != nil:
-		return amount(*b.Max) + " 万元"
+	case len(pr.d.AcceptModes) == 0 || len(offered) == 0:
+		return Neutral
+	case len(commonModes(pr.d.AcceptModes, offered)) > 0:
+		return 1
+	case expert:
+		return Neutral
 	}
-	return "不低于 " + amount(*b.Min) + " 万元"
-}
-
-// modeReasons are how a transfer mode in common reads in a reason.
-var modeReasons = map[string]string{
-	"transfer": "可转让", "license": "可许可", "equity": "可作价入股", "joint_dev": "可合作开发",
-	"service": "可提供技术服务", "trial_then_transfer": "先试用后转让",
-}
-
-func (pr *pairing) mode(offered []string, expert bool) feature {
-	switch {
-	case len(pr.d.AcceptModes) == 0:
-		return neutral("需求未注明转化方式，方式项按中性计")
-	case len(offered) == 0:
-		return neutral("未注明转化方式，方式项按中性计")
-	}
-	common := commonModes(pr.d.AcceptModes, offered)
-	if !pr.explain {
-		switch {
-		case len(common) > 0:
-			return feature{value: 1}
-		case expert:
-			return feature{value: Neutral}
-		}
-		return feature{value: 0}
-	}
-	if len(common) == 0 && expert {
-		return feature{value: Neutral, reason: "专家可提供" + modeList(offered) + "，方式项按中性计"}
-	}
-	if len(common) == 0 {
-		return feature{value: 0, reason: "转化方式不符：需求" + modeList(pr.d.AcceptModes) + "，可提供" + modeList(offered) + note(pr.inferred.modes, "需求方式")}
-	}
-	f := feature{value: 1}
-	for i, m := range common {
-		r := modeReasons[m]
-		if i == len(common)-1 {
-			r += note(pr.inferred.modes, "需求方式")
-		}
-		if i == 0 {
-			f.reason = r
-		} else {
-			f.extra = append(f.extra, r)
-		}
-	}
-	return f
+	return 0
 }
 
 // commonModes are the demand's accepted modes the supply offers. Trial-then-transfer ends in a

@@ -9,20 +9,27 @@ import (
 	"github.com/techmatch/techmatch/internal/domain"
 )
 
-// freshness decays with the age of the candidate's date: a patent's grant (or filing) date,
+// freshnessValue decays with the age of the record's date: a patent's grant (or filing) date,
 // otherwise when the record was last updated.
-func (pr *pairing) freshness(rec domain.Record) feature {
-	at, label := datedAt(rec)
+func (pr *pairing) freshnessValue(rec domain.Record) float64 {
+	at, _ := datedAt(rec)
 	if at.IsZero() {
-		return neutral("未注明日期，时效项按中性计")
+		return Neutral
 	}
 	days := math.Max(0, pr.now.Sub(at).Hours()/24)
-	v := math.Exp2(-days / pr.params.FreshnessHalfLifeDays)
-	f := feature{value: v}
-	if v < 0.25 && pr.explain {
-		f.reason = fmt.Sprintf("信息较旧：%s于 %s", label, at.Format("2006-01"))
+	return math.Exp2(-days / pr.params.FreshnessHalfLifeDays)
+}
+
+// freshnessTold says a record is old when its freshness v has fallen under a quarter.
+func freshnessTold(rec domain.Record, v float64) told {
+	at, label := datedAt(rec)
+	switch {
+	case at.IsZero():
+		return noted("未注明日期，时效项按中性计")
+	case v < 0.25:
+		return reason(fmt.Sprintf("信息较旧：%s于 %s", label, at.Format("2006-01")))
 	}
-	return f
+	return told{}
 }
 
 func datedAt(rec domain.Record) (time.Time, string) {
@@ -36,64 +43,78 @@ func datedAt(rec domain.Record) (time.Time, string) {
 	return rec.GetMeta().UpdatedAt, "更新"
 }
 
-// signal is one part of the quality feature; quality is the mean of the parts a record has.
-type signal struct {
+// A record's quality is the mean of the parts of it it has (supplyParts, demandParts): for
+// supply a patent's legal status and type, an expert's best title, market signals; for a
+// demand a 揭榜挂帅 challenge and a stated budget. With none it is neutral.
+
+// qualityPart is one part of the quality feature and what it says (possibly nothing).
+type qualityPart struct {
 	value  float64
-	reason string
+	reason func() string
 }
 
-// supplyQuality rates a supply item by what a technology-transfer agent looks at first:
-// a patent's legal status and type, market signals, an expert's titles. Reasons are told
-// only with explain.
-func supplyQuality(rec domain.SupplyRecord, explain bool) feature {
-	var parts []signal
+func supplyParts(rec domain.SupplyRecord) []qualityPart {
+	var parts []qualityPart
 	switch v := rec.(type) {
 	case *domain.Patent:
-		parts = append(parts, patentSignal(v, explain))
+		parts = append(parts, qualityPart{patentValue(v), func() string { return patentReason(v) }})
 	case *domain.Expert:
-		if s, ok := titleSignal(v.Titles, explain); ok {
-			parts = append(parts, s)
+		if value, name, ok := bestTitle(v.Titles); ok {
+			parts = append(parts, qualityPart{value, func() string { return "职称：" + name }})
 		}
 	}
 	if m := rec.Common().Market; m != nil {
-		parts = append(parts, marketSignal(m, explain))
+		parts = append(parts, qualityPart{marketValue(m), func() string { return marketReason(m) }})
 	}
-	return combine(parts, "缺少专利、市场或职称信息，质量项按中性计")
+	return parts
 }
 
-// demandQuality rates an open demand for reverse matching: a 揭榜挂帅 bounty or a stated
-// budget shows an enterprise ready to pay.
-func demandQuality(d *domain.Demand) feature {
-	var parts []signal
-	if d.Challenge != nil && d.Challenge.Bounty != nil {
-		parts = append(parts, signal{1, "揭榜挂帅：榜额 " + amount(*d.Challenge.Bounty) + " 万元"})
-	} else if d.Challenge != nil {
-		parts = append(parts, signal{0.9, "揭榜挂帅需求"})
+func demandParts(d *domain.Demand) []qualityPart {
+	var parts []qualityPart
+	if c := d.Challenge; c != nil && c.Bounty != nil {
+		parts = append(parts, qualityPart{1, func() string { return "揭榜挂帅：榜额 " + amount(*c.Bounty) + " 万元" }})
+	} else if c != nil {
+		parts = append(parts, qualityPart{0.9, func() string { return "揭榜挂帅需求" }})
 	}
 	if d.Budget != nil && (d.Budget.Min != nil || d.Budget.Max != nil) {
-		parts = append(parts, signal{0.8, ""})
+		parts = append(parts, qualityPart{0.8, func() string { return "" }})
 	}
-	return combine(parts, "未注明预算或榜额，质量项按中性计")
+	return parts
 }
 
-func combine(parts []signal, none string) feature {
+func supplyQualityValue(rec domain.SupplyRecord) float64 { return meanValue(supplyParts(rec)) }
+func demandQualityValue(d *domain.Demand) float64        { return meanValue(demandParts(d)) }
+
+func supplyQualityTold(rec domain.SupplyRecord) told {
+	return partsTold(supplyParts(rec), "缺少专利、市场或职称信息，质量项按中性计")
+}
+
+func demandQualityTold(d *domain.Demand) told {
+	return partsTold(demandParts(d), "未注明预算或榜额，质量项按中性计")
+}
+
+func meanValue(parts []qualityPart) float64 {
 	if len(parts) == 0 {
-		return neutral(none)
+		return Neutral
 	}
-	f := feature{}
+	var sum float64
 	for _, p := range parts {
-		f.value += p.value
-		if p.reason == "" {
-			continue
-		}
-		if f.reason == "" {
-			f.reason = p.reason
-		} else {
-			f.extra = append(f.extra, p.reason)
+		sum += p.value
+	}
+	return sum / float64(len(parts))
+}
+
+func partsTold(parts []qualityPart, none string) told {
+	if len(parts) == 0 {
+		return noted(none)
+	}
+	var t told
+	for _, p := range parts {
+		if r := p.reason(); r != "" {
+			t.reasons = append(t.reasons, r)
 		}
 	}
-	f.value /= float64(len(parts))
-	return f
+	return t
 }
 
 var patentTypeNames = map[string]string{"invention": "发明专利", "utility": "实用新型专利", "design": "外观设计专利"}
@@ -104,7 +125,7 @@ var (
 	patentTypeValue  = map[string]float64{"invention": 1, "utility": 0.7, "design": 0.4}
 )
 
-func patentSignal(p *domain.Patent, explain bool) signal {
+func patentValue(p *domain.Patent) float64 {
 	s, sok := legalStatusValue[p.LegalStatus]
 	k, kok := patentTypeValue[p.PatentType]
 	if !sok {
@@ -113,9 +134,10 @@ func patentSignal(p *domain.Patent, explain bool) signal {
 	if !kok {
 		k = Neutral
 	}
-	if !explain {
-		return signal{value: (s + k) / 2}
-	}
+	return (s + k) / 2
+}
+
+func patentReason(p *domain.Patent) string {
 	name := patentTypeNames[p.PatentType]
 	if name == "" {
 		name = "专利"
@@ -136,7 +158,7 @@ func patentSignal(p *domain.Patent, explain bool) signal {
 	if p.OpenLicense {
 		reason += "，开放许可"
 	}
-	return signal{(s + k) / 2, reason}
+	return reason
 }
 
 // titleRanks orders titles; 副教授 must be tested before 教授, 正高级工程师 before 高级工程师.
@@ -149,8 +171,9 @@ var titleRanks = []struct {
 	{"讲师", 0.5}, {"助理研究员", 0.5}, {"工程师", 0.5},
 }
 
-func titleSignal(titles []string, explain bool) (signal, bool) {
-	best, name := -1.0, ""
+// bestTitle is the value of the highest of titles that titleRanks knows, and that title.
+func bestTitle(titles []string) (value float64, name string, ok bool) {
+	best := -1.0
 	for _, t := range titles {
 		for _, r := range titleRanks {
 			if strings.Contains(t, r.word) {
@@ -161,26 +184,21 @@ func titleSignal(titles []string, explain bool) (signal, bool) {
 			}
 		}
 	}
-	if best < 0 {
-		return signal{}, false
-	}
-	if !explain {
-		return signal{value: best}, true
-	}
-	return signal{best, "职称：" + name}, true
+	return best, name, best >= 0
 }
 
-// marketSignal turns investor interest and deals into [0.3, 1], log-scaled so the first deals
+// marketValue turns investor interest and deals into [0.3, 1], log-scaled so the first deals
 // count most; no signal at all is a little below neutral: the market has looked and passed.
-func marketSignal(m *domain.Market, explain bool) signal {
+func marketValue(m *domain.Market) float64 {
 	if m.InvestorInterest == 0 && m.Deals == 0 {
-		return signal{0.4, ""}
+		return 0.4
 	}
 	s := 0.5*math.Min(1, math.Log1p(float64(m.InvestorInterest))/math.Log1p(20)) +
 		0.5*math.Min(1, math.Log1p(float64(m.Deals))/math.Log1p(10))
-	if !explain {
-		return signal{value: 0.5 + 0.5*s}
-	}
+	return 0.5 + 0.5*s
+}
+
+func marketReason(m *domain.Market) string {
 	var parts []string
 	if m.InvestorInterest > 0 {
 		parts = append(parts, fmt.Sprintf("获投资机构关注 %d 次", m.InvestorInterest))
@@ -188,5 +206,5 @@ func marketSignal(m *domain.Market, explain bool) signal {
 	if m.Deals > 0 {
 		parts = append(parts, fmt.Sprintf("成交 %d 项", m.Deals))
 	}
-	return signal{0.5 + 0.5*s, strings.Join(parts, "、")}
+	return strings.Join(parts, "、")
 }

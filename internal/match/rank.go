@@ -53,7 +53,7 @@ func (s *Service) rank(r *run, cands []Candidate, explain bool) *domain.MatchLis
 			list.exclude(why)
 			continue
 		}
-		list.Matches = append(list.Matches, pr.score(p, rec, rec, rec, c.Hit))
+		list.Matches = append(list.Matches, pr.score(p, rec, rec, judged{supply: rec}, c.Hit))
 		bm25 = append(bm25, c.Hit.Score)
 	}
 	sortMatches(list.Matches, bm25)
@@ -86,7 +86,7 @@ func (s *Service) rankDemands(r *run, cands []Candidate, explain bool) *domain.M
 			list.exclude(why)
 			continue
 		}
-		list.Matches = append(list.Matches, pr.score(p, rec, d, demandCandidate{pr.d}, c.Hit))
+		list.Matches = append(list.Matches, pr.score(p, rec, d, judged{demand: pr.d}, c.Hit))
 		bm25 = append(bm25, c.Hit.Score)
 	}
 	sortMatches(list.Matches, bm25)
@@ -131,13 +131,13 @@ func (s *Service) explainListed(ctx context.Context, r *run, ms []domain.Match, 
 		switch rec := c.Record.(type) {
 		case domain.SupplyRecord:
 			if fwd != nil {
-				ms[i] = fwd.score(p, rec, rec, rec, c.Hit)
+				ms[i] = fwd.score(p, rec, rec, judged{supply: rec}, c.Hit)
 			}
 			ms[i].Highlights = index.Highlights(rec.Common().Title, rec.Common().Summary, named)
 		case *domain.Demand:
 			if sup != nil {
 				pr := s.reversePairing(r, rec, true)
-				ms[i] = pr.score(p, sup, rec, demandCandidate{pr.d}, c.Hit)
+				ms[i] = pr.score(p, sup, rec, judged{demand: pr.d}, c.Hit)
 			}
 			ms[i].Highlights = index.Highlights(rec.Title, rec.Description, named)
 		}
@@ -184,10 +184,6 @@ func eachListed(ms []domain.Match, cands []Candidate, want func(domain.Match) bo
 		}
 	}
 }
-
-// demandCandidate lets a demand, with its inferred fields, be judged for freshness and quality
-// in reverse matching.
-type demandCandidate struct{ d *domain.Demand }
 
 type listBuilder struct{ *domain.MatchList }
 
@@ -306,69 +302,39 @@ func normOrg(s string) string {
 	}, s)
 }
 
-// score computes the eight features, the weighted score and the reasons. listed is the record
-// the match names; judged gives freshness and quality.
-func (pr *pairing) score(p *domain.Profile, rec domain.SupplyRecord, listed domain.Record, judged any, h index.Hit) domain.Match {
-	price, what := priceOf(rec)
-	_, isExpert := rec.(*domain.Expert)
-	fs := map[string]feature{
-		"text":     pr.text(h),
-		"field":    pr.field(rec.Common().Fields),
-		"region":   pr.region(rec.Common().Region),
-		"maturity": pr.maturity(rec.Common().TRL, isExpert),
-		"budget":   pr.budget(price, what),
-		"mode":     pr.mode(offeredModes(rec), isExpert),
-	}
-	switch j := judged.(type) {
-	case demandCandidate:
-		fs["freshness"] = pr.freshness(j.d)
-		fs["quality"] = demandQuality(j.d)
-	case domain.SupplyRecord:
-		fs["freshness"] = pr.freshness(j)
-		fs["quality"] = supplyQuality(j, pr.explain)
-	}
+// score computes the pair's feature values and its weighted score, and with explain its
+// reasons (reasons.go). listed is the record the match names; j gives freshness and quality.
+func (pr *pairing) score(p *domain.Profile, rec domain.SupplyRecord, listed domain.Record, j judged, h index.Hit) domain.Match {
+	v := pr.values(rec, j, h)
 	m := domain.Match{
 		Kind:       listed.RecordKind(),
 		ID:         listed.GetMeta().ID,
-		Components: make(map[string]float64, len(domain.Features)),
+		Components: make(map[string]float64, numFeatures),
 		Highlights: h.Highlights,
+		Reasons:    []string{},
 	}
-	switch v := listed.(type) {
+	switch l := listed.(type) {
 	case *domain.Demand:
-		m.Title = v.Title
+		m.Title = l.Title
 	case domain.SupplyRecord:
-		m.Title = v.Common().Title
+		m.Title = l.Common().Title
 	}
 	var sum, wsum float64
-	var notes []string
-	for _, name := range reasonOrder {
-		f := fs[name]
-		m.Components[name] = round4(f.value)
+	for _, f := range reasonOrder { // summed in one fixed order: a score's last bits, so its ties, depend on it
+		name := featureNames[f]
+		m.Components[name] = round4(v[f])
 		w := p.Weights[name]
-		sum += w * f.value
+		sum += w * v[f]
 		wsum += w
-		switch {
-		case f.reason == "":
-		case f.neutral:
-			notes = append(notes, f.reason)
-		default:
-			m.Reasons = append(m.Reasons, f.reason)
-			m.Reasons = append(m.Reasons, f.extra...)
-		}
-	}
-	m.Reasons = append(m.Reasons, notes...)
-	if m.Reasons == nil {
-		m.Reasons = []string{}
 	}
 	if wsum > 0 {
 		m.Score = round4(sum / wsum)
 	}
+	if pr.explain {
+		m.Reasons = pr.reasons(rec, j, h, v)
+	}
 	return m
 }
-
-// reasonOrder is the order reasons are told in: what an agent checks first comes first;
-// the matched keywords close the list, neutral notes come after everything.
-var reasonOrder = []string{"field", "region", "maturity", "budget", "mode", "quality", "freshness", "text"}
 
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
