@@ -7,12 +7,29 @@ import (
 	"github.com/techmatch/techmatch/internal/domain"
 )
 
+// Doc is a record as the index takes it, with the text other records lend it: an expert's
+// holds the titles of the achievements and patents it links (ExpertLinkedText), so that it is
+// found by what it made. Whoever loads the records builds the documents whole.
+type Doc struct {
+	Record domain.Record
+	Extra  string
+}
+
+// Docs are records that lend each other no text, as documents.
+func Docs(recs []domain.Record) []Doc {
+	docs := make([]Doc, len(recs))
+	for i, r := range recs {
+		docs[i] = Doc{Record: r}
+	}
+	return docs
+}
+
 // Apply indexes puts, removes deletes and records position (the outbox sequence of the last
 // applied row) and, for each kind touched, its generation (= position), all in one bleve batch,
 // so that content and position are persisted together.
 // The position must stay in the documents' batch, so a batch is never split (docs/benchmarks.md,
 // "Indexing and index size", has what splitting would gain and cost).
-func (ix *Index) Apply(ctx context.Context, puts []domain.Record, deletes []DocKey, position uint64) error {
+func (ix *Index) Apply(ctx context.Context, puts []Doc, deletes []DocKey, position uint64) error {
 	ix.applyMu.Lock()
 	defer ix.applyMu.Unlock()
 	if err := ctx.Err(); err != nil {
@@ -20,13 +37,9 @@ func (ix *Index) Apply(ctx context.Context, puts []domain.Record, deletes []DocK
 	}
 	batch := ix.bleve.NewBatch()
 	touched := map[domain.Kind]bool{}
-	for _, r := range puts {
-		m := r.GetMeta()
-		extra := ""
-		if ix.enrich != nil {
-			extra = ix.enrich(ctx, r)
-		}
-		if err := batch.Index(docID(r.RecordKind(), m.ID), ix.document(r, extra)); err != nil {
+	for _, doc := range puts {
+		r, m := doc.Record, doc.Record.GetMeta()
+		if err := batch.Index(docID(r.RecordKind(), m.ID), ix.document(r, doc.Extra)); err != nil {
 			return fmt.Errorf("index: apply %s %s: %w", r.RecordKind(), m.ID, err)
 		}
 		touched[r.RecordKind()] = true

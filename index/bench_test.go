@@ -66,7 +66,7 @@ func BenchmarkApply(b *testing.B) {
 				b.Fatal(err)
 			}
 			for i := 0; i < len(recs); i += 500 {
-				if err := ix.Apply(context.Background(), recs[i:min(i+500, len(recs))], nil, uint64(i)); err != nil {
+				if err := ix.Apply(context.Background(), index.Docs(recs[i:min(i+500, len(recs))]), nil, uint64(i)); err != nil {
 					b.Fatal(err)
 				}
 			}

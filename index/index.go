@@ -44,7 +44,6 @@ type Index struct {
 	bleve   bleve.Index
 	mapping *mapping.IndexMappingImpl
 	seg     *Segmenter
-	enrich  Enricher
 	records Records // the text hits are highlighted in; nil: no highlights
 	// bodyStop are words a recall's body is not searched for (WithBodyStopWords).
 	bodyStop map[string]bool
@@ -65,9 +64,6 @@ type Index struct {
 
 // Option configures Open and OpenMem.
 type Option func(*Index)
-
-// WithEnricher adds e's text to every record's searchable text.
-func WithEnricher(e Enricher) Option { return func(ix *Index) { ix.enrich = e } }
 
 // WithBodyStopWords sets words that a recall's body (a demand's description, a supply item's
 // summary in reverse matching) is not searched for: words of prose that say nothing about a

@@ -33,7 +33,7 @@ func TestOpenCreatesAndReopens(t *testing.T) {
 	p := &domain.Patent{}
 	p.ID, p.Title = "p1", "一种锂电池隔膜"
 	puts := []domain.Record{achievement("a1", "锂电池负极材料", ""), achievement("a2", "钠电池", ""), p}
-	if err := ix.Apply(ctx, puts, nil, 7); err != nil {
+	if err := ix.Apply(ctx, index.Docs(puts), nil, 7); err != nil {
 		t.Fatal(err)
 	}
 	if err := ix.Apply(ctx, nil, []index.DocKey{{Kind: domain.Achievements, ID: "a2"}}, 9); err != nil {
@@ -120,7 +120,7 @@ func TestOpenRebuilds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := ix.Apply(ctx, []domain.Record{achievement("a1", "锂电池", "")}, nil, 3); err != nil {
+			if err := ix.Apply(ctx, index.Docs([]domain.Record{achievement("a1", "锂电池", "")}), nil, 3); err != nil {
 				t.Fatal(err)
 			}
 			if err := ix.Close(); err != nil {
@@ -147,7 +147,7 @@ func TestApplyCanceled(t *testing.T) {
 	ix := memIndex(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := ix.Apply(ctx, []domain.Record{achievement("a1", "锂电池", "")}, nil, 1); err == nil {
+	if err := ix.Apply(ctx, index.Docs([]domain.Record{achievement("a1", "锂电池", "")}), nil, 1); err == nil {
 		t.Fatal("Apply with a canceled context succeeded")
 	}
 	if ix.Position() != 0 {
@@ -155,21 +155,17 @@ func TestApplyCanceled(t *testing.T) {
 	}
 }
 
-func TestEnricher(t *testing.T) {
+// TestDocExtra checks that a document's extra text, what other records lend it, finds it.
+func TestDocExtra(t *testing.T) {
 	ctx := context.Background()
-	ix, err := index.OpenMem(segmenter(t), index.WithEnricher(func(_ context.Context, r domain.Record) string {
-		if r.RecordKind() == domain.Experts {
-			return "固态电解质界面研究"
-		}
-		return ""
-	}))
+	ix, err := index.OpenMem(segmenter(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ix.Close()
 	e := &domain.Expert{}
 	e.ID, e.Title, e.Status = "e1", "张三", "active"
-	if err := ix.Apply(ctx, []domain.Record{e}, nil, 1); err != nil {
+	if err := ix.Apply(ctx, []index.Doc{{Record: e, Extra: "固态电解质界面研究"}}, nil, 1); err != nil {
 		t.Fatal(err)
 	}
 	hits, err := ix.Recall(ctx, index.RecallRequest{Title: "固态电解质", Kinds: []domain.Kind{domain.Experts}})
@@ -229,7 +225,7 @@ func TestApplyOneBatchSemantics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ix.Apply(ctx, []domain.Record{achievement("old", "旧成果", "")}, nil, 1); err != nil {
+	if err := ix.Apply(ctx, index.Docs([]domain.Record{achievement("old", "旧成果", "")}), nil, 1); err != nil {
 		t.Fatal(err)
 	}
 	puts := []domain.Record{achievement("a0", "钙钛矿光伏", "")}
@@ -238,7 +234,7 @@ func TestApplyOneBatchSemantics(t *testing.T) {
 	}
 	puts = append(puts, achievement("a0", "固态电解质", ""))
 	deletes := []index.DocKey{{Kind: domain.Achievements, ID: "a7"}, {Kind: domain.Achievements, ID: "old"}}
-	if err := ix.Apply(ctx, puts, deletes, 42); err != nil {
+	if err := ix.Apply(ctx, index.Docs(puts), deletes, 42); err != nil {
 		t.Fatal(err)
 	}
 	check := func(ix *index.Index) {

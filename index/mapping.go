@@ -1,7 +1,6 @@
 package index
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -66,10 +65,6 @@ func (s *Segmenter) AddAnalyzers(im *mapping.IndexMappingImpl) error {
 	}
 	return nil
 }
-
-// Enricher returns extra searchable text for a record, e.g. the titles of an expert's linked
-// achievements; the indexer supplies it because only the store knows those links.
-type Enricher func(ctx context.Context, r domain.Record) string
 
 func newMapping(seg *Segmenter) (*mapping.IndexMappingImpl, error) {
 	im := bleve.NewIndexMapping()
@@ -170,7 +165,7 @@ func (ix *Index) document(r domain.Record, extra string) map[string]interface{} 
 	return d
 }
 
-// SearchText is the text a record is found by, with extra (the enricher's, see Enricher): title,
+// SearchText is the text a record is found by, with extra (what other records lend it, Doc): title,
 // keywords, summary, fields, organisation and the kind's own names (a patent's IPC, applicants
 // and inventors; an expert's titles and research areas), or a demand's title, keywords,
 // description, fields and enterprise.

@@ -33,7 +33,7 @@ func FuzzQuery(f *testing.F) {
 	d := &domain.Demand{Title: "寻求锂离子电池负极材料技术", Status: "open"}
 	d.ID = "d1"
 	recs = append(recs, d)
-	if err := ix.Apply(context.Background(), recs, nil, 1); err != nil {
+	if err := ix.Apply(context.Background(), index.Docs(recs), nil, 1); err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, text, keyword string, pick uint8) {

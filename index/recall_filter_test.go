@@ -38,7 +38,7 @@ func TestRecallRestrictionsDoNotScore(t *testing.T) {
 		dem.ID = d.id
 		recs = append(recs, dem)
 	}
-	if err := ix.Apply(ctx, recs, nil, 1); err != nil {
+	if err := ix.Apply(ctx, index.Docs(recs), nil, 1); err != nil {
 		t.Fatal(err)
 	}
 	score := func(req index.RecallRequest, id string) float64 {

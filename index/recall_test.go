@@ -92,7 +92,7 @@ func TestRecallBigramCredit(t *testing.T) {
 	a.ID, a.Title, a.Summary, a.Status = "a1", "拱北隧道方案论证", "提出了封闭管幕保护下的浅埋暗挖方案，研究了管幕工法的设计施工要点。", "active"
 	b := &domain.Achievement{}
 	b.ID, b.Title, b.Summary, b.Status = "a2", "盾构隧道施工", "研究了盾构法隧道的沉降控制。", "active"
-	if err := ix.Apply(context.Background(), []domain.Record{a, b}, nil, 1); err != nil {
+	if err := ix.Apply(context.Background(), index.Docs([]domain.Record{a, b}), nil, 1); err != nil {
 		t.Fatal(err)
 	}
 	hits, err := ix.Recall(context.Background(), index.RecallRequest{Title: "管幕法", Kinds: []domain.Kind{domain.Achievements}})
@@ -126,7 +126,7 @@ func TestPhraseCountsOfAReplacedSnapshotAreNotCached(t *testing.T) {
 			a.ID = id
 			recs = append(recs, a)
 		}
-		return ix.Apply(ctx, recs, nil, 2)
+		return ix.Apply(ctx, index.Docs(recs), nil, 2)
 	}
 	idf := func(n, df float64) float64 { return math.Log(1 + (n-df+0.5)/(df+0.5)) }
 	racing, err := index.PhraseIDF(ctx, ix, phrase, add)
@@ -165,7 +165,7 @@ func TestRecallBodySearchesTellingWords(t *testing.T) {
 		achievement("prose", "肝癌早期筛查试剂盒", "用于体检中心，费用在500元以下。"),
 		achievement("figures", "水下航行器", "航程1200 km，耐压W级，下潜50 m，精度5 mm。"),
 	}
-	if err := ix.Apply(ctx, recs, nil, 1); err != nil {
+	if err := ix.Apply(ctx, index.Docs(recs), nil, 1); err != nil {
 		t.Fatal(err)
 	}
 	ids := func(r index.RecallRequest) []string {
@@ -206,7 +206,7 @@ func TestRecallVariants(t *testing.T) {
 	add("a4", "退役锂离子电池的湿法回收利用", "回收镍钴锰。")
 	open := func(opts ...index.Option) *index.Index {
 		ix := memIndex(t, append(opts, index.WithRecords(recordsOf(all)))...)
-		if err := ix.Apply(context.Background(), all, nil, 1); err != nil {
+		if err := ix.Apply(context.Background(), index.Docs(all), nil, 1); err != nil {
 			t.Fatal(err)
 		}
 		return ix

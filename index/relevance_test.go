@@ -155,7 +155,7 @@ func loadCorpus(t testing.TB, ix *index.Index, docs []corpusDoc) {
 	recs := corpusRecords(docs)
 	for i := 0; i < len(recs); i += 500 {
 		end := min(i+500, len(recs))
-		if err := ix.Apply(context.Background(), recs[i:end], nil, uint64(end)); err != nil {
+		if err := ix.Apply(context.Background(), index.Docs(recs[i:end]), nil, uint64(end)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -50,7 +50,7 @@ func TestRecallAbbreviations(t *testing.T) {
 		mk("other", "激光雷达点云分类", "道路场景的三维感知。"),
 	}
 	ix := memIndex(t)
-	if err := ix.Apply(ctx, recs, nil, 1); err != nil {
+	if err := ix.Apply(ctx, index.Docs(recs), nil, 1); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ query, id, named string }{
@@ -133,7 +133,7 @@ func TestDescriptionAddsEvidence(t *testing.T) {
 		mk("battery", "锂离子电池热失控预警"),
 	}
 	ix := memIndex(t)
-	if err := ix.Apply(ctx, recs, nil, 1); err != nil {
+	if err := ix.Apply(ctx, index.Docs(recs), nil, 1); err != nil {
 		t.Fatal(err)
 	}
 	title := "恒华智慧消防系统"

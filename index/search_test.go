@@ -43,7 +43,7 @@ func fixtureRecords(t *testing.T) (*index.Index, records) {
 	recs := []domain.Record{a1, a2, a3, p1, e1, d1, d2}
 	rs := recordsOf(recs)
 	ix := memIndex(t, index.WithRecords(rs))
-	if err := ix.Apply(context.Background(), recs, nil, 1); err != nil {
+	if err := ix.Apply(context.Background(), index.Docs(recs), nil, 1); err != nil {
 		t.Fatal(err)
 	}
 	return ix, rs
@@ -203,7 +203,7 @@ func TestHighlightsReadRecords(t *testing.T) {
 	}
 
 	bare := memIndex(t)
-	if err := bare.Apply(ctx, []domain.Record{achievement("a1", "锂离子电池负极材料", "锂离子电池")}, nil, 1); err != nil {
+	if err := bare.Apply(ctx, index.Docs([]domain.Record{achievement("a1", "锂离子电池负极材料", "锂离子电池")}), nil, 1); err != nil {
 		t.Fatal(err)
 	}
 	res, err = bare.Search(ctx, index.SearchRequest{Query: "锂离子电池"})
@@ -263,7 +263,7 @@ func TestFullWidthQueries(t *testing.T) {
 	b := &domain.Patent{Supply: domain.Supply{Title: "一种ＳｉＣ功率器件封装结构", Status: "active"}}
 	b.ID = "p-sic"
 	ix := memIndex(t, index.WithVariants([][]string{{"激光雷达", "lidar"}}))
-	if err := ix.Apply(context.Background(), []domain.Record{a, b}, nil, 1); err != nil {
+	if err := ix.Apply(context.Background(), index.Docs([]domain.Record{a, b}), nil, 1); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct{ ascii, wide, want string }{
@@ -292,7 +292,7 @@ func TestFieldLabelsInText(t *testing.T) {
 	vet := &domain.Expert{Supply: domain.Supply{Title: "丁海军", Summary: "专注奶牛乳房炎综合防控。", Fields: []string{"现代农业与兽医疫苗/兽用疫苗"}, Status: "active"}}
 	vet.ID = "vet"
 	ix := memIndex(t)
-	if err := ix.Apply(context.Background(), []domain.Record{goji, vet}, nil, 1); err != nil {
+	if err := ix.Apply(context.Background(), index.Docs([]domain.Record{goji, vet}), nil, 1); err != nil {
 		t.Fatal(err)
 	}
 	for q, want := range map[string][]string{"疫苗": {"experts/vet"}, "枸杞": {"achievements/goji"}, "兽用疫苗": {"experts/vet"}} {

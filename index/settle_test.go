@@ -25,7 +25,7 @@ func TestWaitSettled(t *testing.T) {
 			a.ID, a.Title, a.Status = fmt.Sprintf("a%d-%d", b, i), fmt.Sprintf("锂离子电池负极材料 %d", i), "active"
 			recs = append(recs, a)
 		}
-		if err := ix.Apply(ctx, recs, nil, uint64(b+1)); err != nil {
+		if err := ix.Apply(ctx, index.Docs(recs), nil, uint64(b+1)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -38,7 +38,7 @@ func TestWaitSettled(t *testing.T) {
 	cancel()
 	a := &domain.Achievement{}
 	a.ID, a.Title, a.Status = "late", "钠离子电池", "active"
-	if err := ix.Apply(ctx, []domain.Record{a}, nil, 21); err != nil {
+	if err := ix.Apply(ctx, index.Docs([]domain.Record{a}), nil, 21); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := ix.WaitSettled(cancelled, time.Minute); err == nil {

@@ -19,10 +19,8 @@ import (
 	"github.com/techmatch/techmatch/index"
 	"github.com/techmatch/techmatch/internal/cache"
 	"github.com/techmatch/techmatch/internal/config"
-	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/httpapi"
 	"github.com/techmatch/techmatch/internal/indexer"
-	"github.com/techmatch/techmatch/internal/match"
 	"github.com/techmatch/techmatch/internal/store"
 	"github.com/techmatch/techmatch/internal/worklist"
 )
@@ -55,7 +53,7 @@ func openBackend(ctx context.Context, cfg config.Config, log *slog.Logger) (*bac
 	if err != nil {
 		return nil, err
 	}
-	ix, rebuilt, err := index.Open(filepath.Join(cfg.DataDir, "index"), seg, index.WithEnricher(expertLinks(st, log)), index.WithRecords(st),
+	ix, rebuilt, err := index.Open(filepath.Join(cfg.DataDir, "index"), seg, index.WithRecords(st),
 		index.WithBodyStopWords(bodyStopWords()), index.WithVariants(variants), index.WithTextModel(model))
 	if err != nil {
 		st.Close()
@@ -68,20 +66,6 @@ func openBackend(ctx context.Context, cfg config.Config, log *slog.Logger) (*bac
 
 // expertLinks adds the titles of an expert's linked achievements and patents to the expert's
 // searchable text: what they made says more about them than their bio.
-func expertLinks(st *store.Store, log *slog.Logger) index.Enricher {
-	return func(ctx context.Context, r domain.Record) string {
-		e, ok := r.(*domain.Expert)
-		if !ok {
-			return ""
-		}
-		text, err := match.ExpertExtraText(ctx, st, e)
-		if err != nil {
-			log.Warn("expert links not indexed", "expert", e.ID, "err", err)
-		}
-		return text
-	}
-}
-
 // needsRebuild: a new, outdated or corrupt index, or one that never recorded a position
 // while the store has writes (a rebuild that crashed half-way).
 func (b *backend) needsRebuild(ctx context.Context) (bool, error) {

@@ -25,7 +25,7 @@ type Source interface {
 
 // Target is the index the outbox is applied to.
 type Target interface {
-	Apply(ctx context.Context, puts []domain.Record, deletes []index.DocKey, position uint64) error
+	Apply(ctx context.Context, puts []index.Doc, deletes []index.DocKey, position uint64) error
 	Position() uint64
 }
 
@@ -166,7 +166,7 @@ func (x *Indexer) drain(ctx context.Context) error {
 type batch struct {
 	rows    int
 	last    uint64
-	puts    []domain.Record
+	puts    []index.Doc
 	deletes []index.DocKey
 }
 
@@ -211,8 +211,8 @@ func (x *Indexer) load(ctx context.Context, after uint64) (batch, error) {
 			ids[r.Kind] = append(ids[r.Kind], r.ID)
 		}
 	}
-	// An expert's searchable text holds the titles of the records it links (the index's
-	// enricher): when one of those changes or goes, the expert is indexed again too.
+	// An expert's document holds the titles of the records it links (doc): when one of those
+	// changes or goes, the expert is indexed again too.
 	for _, kind := range []domain.Kind{domain.Achievements, domain.Patents} {
 		experts, err := x.src.ExpertsLinking(ctx, kind, ids[kind])
 		if err != nil {
@@ -233,13 +233,28 @@ func (x *Indexer) load(ctx context.Context, after uint64) (batch, error) {
 		}
 		for _, id := range list {
 			if r, ok := recs[id]; ok {
-				b.puts = append(b.puts, r)
+				b.puts = append(b.puts, x.doc(ctx, r))
 			} else {
 				b.deletes = append(b.deletes, index.DocKey{Kind: kind, ID: id})
 			}
 		}
 	}
 	return b, nil
+}
+
+// doc is r as the index takes it: an expert with the titles of what it links. If those cannot
+// be read, the expert is indexed with its own text, and a later write of the expert or of a
+// linked record indexes it whole again.
+func (x *Indexer) doc(ctx context.Context, r domain.Record) index.Doc {
+	e, ok := r.(*domain.Expert)
+	if !ok {
+		return index.Doc{Record: r}
+	}
+	extra, err := index.ExpertLinkedText(ctx, x.src, e)
+	if err != nil {
+		x.log.Warn("indexer: expert links not indexed", "expert", e.ID, "err", err)
+	}
+	return index.Doc{Record: r, Extra: extra}
 }
 
 // apply applies b to the index and wakes whoever waits for its position.
@@ -284,7 +299,7 @@ func (x *Indexer) Rebuild(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("indexer: rebuild: %w", err)
 	}
 	total := 0
-	var batch []domain.Record
+	var batch []index.Doc
 	flush := func(pos uint64) error {
 		if err := x.dst.Apply(ctx, batch, nil, pos); err != nil {
 			return err
@@ -295,7 +310,7 @@ func (x *Indexer) Rebuild(ctx context.Context) (int, error) {
 	}
 	for _, k := range domain.AllKinds {
 		err := x.src.Scan(ctx, k, func(r domain.Record) error {
-			batch = append(batch, r)
+			batch = append(batch, x.doc(ctx, r))
 			if len(batch) >= x.batch {
 				return flush(x.dst.Position())
 			}

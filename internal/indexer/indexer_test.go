@@ -177,7 +177,7 @@ type hookedIndex struct {
 	calls  int
 }
 
-func (h *hookedIndex) Apply(ctx context.Context, puts []domain.Record, deletes []index.DocKey, position uint64) error {
+func (h *hookedIndex) Apply(ctx context.Context, puts []index.Doc, deletes []index.DocKey, position uint64) error {
 	h.calls++
 	if err := h.before(h.calls); err != nil {
 		return err

@@ -7,27 +7,14 @@ import (
 	"github.com/techmatch/techmatch/index"
 	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/indexer"
-	"github.com/techmatch/techmatch/internal/match"
-	"github.com/techmatch/techmatch/internal/store"
 )
 
-// An expert is found by the titles of the achievements it links (the serve command's enricher).
-// When a linked achievement is renamed or deleted, the expert is indexed again with it.
+// An expert is found by the titles of the achievements it links: the indexer builds its
+// document with them. When a linked achievement is renamed or deleted, the expert is indexed
+// again with it.
 func TestLinkedRecordChangesReachTheExpert(t *testing.T) {
 	ctx := context.Background()
-	st, ix, _ := setupWith(t, func(st *store.Store) []index.Option {
-		return []index.Option{index.WithEnricher(func(ctx context.Context, r domain.Record) string {
-			e, ok := r.(*domain.Expert)
-			if !ok {
-				return ""
-			}
-			text, err := match.ExpertExtraText(ctx, st, e)
-			if err != nil {
-				t.Error(err)
-			}
-			return text
-		})}
-	})
+	st, ix, _ := setupWith(t, nil)
 	x := indexer.New(st, ix, indexer.Options{})
 	drain := func() {
 		t.Helper()

@@ -91,19 +91,17 @@ func buildDemo(tax *taxonomy.Taxonomy) (demo, error) {
 	if err != nil {
 		return demo{}, err
 	}
-	enrich := func(ctx context.Context, r domain.Record) string {
-		e, ok := r.(*domain.Expert)
-		if !ok {
-			return ""
-		}
-		text, _ := match.ExpertExtraText(ctx, recs, e)
-		return text
-	}
-	ix, err := index.OpenMem(seg, index.WithEnricher(enrich), index.WithVariants(demoVariants()))
+	ix, err := index.OpenMem(seg, index.WithVariants(demoVariants()))
 	if err != nil {
 		return demo{}, err
 	}
-	if err := ix.Apply(context.Background(), all, nil, 1); err != nil {
+	docs := index.Docs(all)
+	for i, d := range docs {
+		if e, ok := d.Record.(*domain.Expert); ok {
+			docs[i].Extra, _ = index.ExpertLinkedText(context.Background(), recs, e)
+		}
+	}
+	if err := ix.Apply(context.Background(), docs, nil, 1); err != nil {
 		return demo{}, err
 	}
 	svc := match.New(ix, recs, tax, demoNoise()).WithClock(func() time.Time { return clock })

@@ -53,7 +53,7 @@ func TestListedHighlightsMarkTheNamedTerms(t *testing.T) {
 			all = append(all, r)
 		}
 	}
-	if err := ix.Apply(context.Background(), all, nil, 1); err != nil {
+	if err := ix.Apply(context.Background(), index.Docs(all), nil, 1); err != nil {
 		t.Fatal(err)
 	}
 	s := &highlightingSearcher{ix: ix, want: map[index.DocKey]map[string][]string{}}
@@ -104,7 +104,7 @@ func TestListedHighlightsMarkTheNamedTerms(t *testing.T) {
 				rec := env.recs[m.Kind][m.ID]
 				var extra string
 				if e, ok := rec.(*domain.Expert); ok {
-					extra, _ = match.ExpertExtraText(context.Background(), env.recs, e)
+					extra, _ = index.ExpertLinkedText(context.Background(), env.recs, e)
 				}
 				text := strings.ToLower(index.SearchText(rec, extra))
 				for _, w := range namedInReasons(m.Reasons) {

@@ -35,7 +35,7 @@ func (s *recordingSearcher) candidates(t *testing.T, recs records) []match.Candi
 		var extra string
 		if e, ok := r.(*domain.Expert); ok {
 			var err error
-			if extra, err = match.ExpertExtraText(context.Background(), recs, e); err != nil {
+			if extra, err = index.ExpertLinkedText(context.Background(), recs, e); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -51,7 +51,7 @@ func supExtra(t *testing.T, recs records, sup domain.SupplyRecord) string {
 	if !ok {
 		return ""
 	}
-	extra, err := match.ExpertExtraText(context.Background(), recs, e)
+	extra, err := index.ExpertLinkedText(context.Background(), recs, e)
 	if err != nil {
 		t.Fatal(err)
 	}

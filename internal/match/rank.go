@@ -146,7 +146,7 @@ func (s *Service) explainListed(ctx context.Context, r *run, ms []domain.Match, 
 
 // verbatim returns a function keeping those of the terms it is given that r holds whole,
 // verbatim (index.WholeTerms), in the text the index has for it: an expert's includes the
-// titles of the achievements and patents linked to it (ExpertExtraText), read once for a
+// titles of the achievements and patents linked to it (index.ExpertLinkedText), read once for a
 // record's matched terms and words alike. Recall names every term whose bigrams a record
 // holds, possibly apart, which is right for ranking but not to tell an agent "匹配关键词：锂电池"
 // of a record about 锂电 materials and fuel 电池. If the links cannot be read, the expert's own
@@ -161,7 +161,7 @@ func (s *Service) verbatim(ctx context.Context, r domain.Record) func(terms []st
 		if !read {
 			var extra string
 			if e, ok := r.(*domain.Expert); ok {
-				extra, _ = ExpertExtraText(ctx, s.records, e)
+				extra, _ = index.ExpertLinkedText(ctx, s.records, e)
 			}
 			text, read = index.SearchText(r, extra), true
 		}

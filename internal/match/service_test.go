@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/techmatch/techmatch/index"
 	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/match"
 )
@@ -152,19 +153,19 @@ func TestPreview(t *testing.T) {
 	}
 }
 
-func TestExpertExtraText(t *testing.T) {
+func TestExpertLinkedText(t *testing.T) {
 	env := loadDemo(t)
 	e := *env.recs[domain.Experts]["exp-001"].(*domain.Expert)
 	e.AchievementIDs = append(e.AchievementIDs, "ach-gone")
-	got, err := match.ExpertExtraText(context.Background(), env.recs, &e)
+	got, err := index.ExpertLinkedText(context.Background(), env.recs, &e)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := "高安全性硫化物固态电解质及其公斤级制备技术\n一种高空气稳定性硫化物固态电解质及其制备方法"
 	if got != want {
-		t.Errorf("ExpertExtraText = %q, want %q", got, want)
+		t.Errorf("ExpertLinkedText = %q, want %q", got, want)
 	}
-	if got, _ := match.ExpertExtraText(context.Background(), env.recs, &domain.Expert{}); got != "" {
+	if got, _ := index.ExpertLinkedText(context.Background(), env.recs, &domain.Expert{}); got != "" {
 		t.Errorf("an expert without links gives %q, want empty", got)
 	}
 }

@@ -1,4 +1,4 @@
-package match
+package index
 
 import (
 	"context"
@@ -8,11 +8,11 @@ import (
 	"github.com/techmatch/techmatch/internal/domain"
 )
 
-// ExpertExtraText is the text an expert's linked achievements and patents add to the expert's
-// index document: their titles, in the order the expert lists them, one per line. The indexer
-// calls it so that an expert is found by what they made, not only by what they say they study.
-// Links to records that do not exist (any more) are skipped.
-func ExpertExtraText(ctx context.Context, r Records, e *domain.Expert) (string, error) {
+// ExpertLinkedText is the text an expert's linked achievements and patents lend the expert's
+// document (Doc.Extra): their titles, in the order the expert lists them, one per line, so
+// that an expert is found by what they made, not only by what they say they study. Links to
+// records that do not exist (any more) are skipped.
+func ExpertLinkedText(ctx context.Context, r Records, e *domain.Expert) (string, error) {
 	var titles []string
 	for _, link := range []struct {
 		kind domain.Kind
@@ -23,7 +23,7 @@ func ExpertExtraText(ctx context.Context, r Records, e *domain.Expert) (string, 
 		}
 		recs, err := r.GetMany(ctx, link.kind, link.ids)
 		if err != nil {
-			return "", fmt.Errorf("match: linked %s of expert %s: %w", link.kind, e.ID, err)
+			return "", fmt.Errorf("index: linked %s of expert %s: %w", link.kind, e.ID, err)
 		}
 		for _, id := range link.ids {
 			if s, ok := recs[id].(domain.SupplyRecord); ok && s.Common().Title != "" {
