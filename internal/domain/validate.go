@@ -70,7 +70,14 @@ func jsonError(err error) error {
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr):
-		return Invalid(jsonPath(typeErr.Field), "wrong type: got JSON %s, want %s", typeErr.Value, goTypeName(typeErr.Type.String()))
+		want := goTypeName(typeErr.Type.String())
+		if num, ok := strings.CutPrefix(typeErr.Value, "number "); ok && want == "a number" {
+			if strings.HasPrefix(typeErr.Type.String(), "int") && strings.ContainsAny(num, ".eE") {
+				return Invalid(jsonPath(typeErr.Field), "want a whole number, got %s", num)
+			}
+			return Invalid(jsonPath(typeErr.Field), "number %s is out of range", num)
+		}
+		return Invalid(jsonPath(typeErr.Field), "wrong type: got JSON %s, want %s", typeErr.Value, want)
 	case errors.As(err, &syntaxErr):
 		return Invalid("", "malformed JSON at byte %d: %v", syntaxErr.Offset, syntaxErr)
 	case errors.Is(err, io.EOF):
