@@ -1,6 +1,9 @@
 package main_test
 
 import (
+	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -48,5 +51,77 @@ func TestProfileWeightsBounded(t *testing.T) {
 	}
 	if r := s.do("PUT", "/v1/profiles/bounded", `{"weights":{"text":1000,"field":1000,"region":1000,"maturity":1000,"budget":1000,"mode":1000,"freshness":1000,"quality":1000}}`, adminKey); r.Status != 200 {
 		t.Errorf("weights at the bound: %d %s; want 200", r.Status, r.Body)
+	}
+}
+
+// TestUnaddressableIDsRefused: an id no URL can address (".", "..", which a path resolves
+// away, and ids holding "/", "%", "?", "#", spaces or control characters) is refused on every
+// path that names one (create, replace, import, agents, profiles) with 400 naming the id; an
+// id with surrounding spaces is stored trimmed, under an id that can be addressed.
+func TestUnaddressableIDsRefused(t *testing.T) {
+	s := startServer(t, "", nil)
+	for i, id := range []string{".", "..", "a/b", "../x", "a%2Fb", "a?b", "a#b", "a b", "a\u0000b", "a\tb"} {
+		t.Run(fmt.Sprintf("%q", id), func(t *testing.T) {
+			body := map[string]any{"id": id, "title": "x"}
+			for _, kind := range []string{"achievements", "patents", "experts", "demands"} {
+				r := s.do("POST", "/v1/"+kind, body, adminKey)
+				if r.Status != 400 {
+					t.Fatalf("POST /v1/%s: %d %s; want 400", kind, r.Status, r.Body)
+				}
+				if code, field := r.errorField(t); code != "invalid_argument" || field != "id" {
+					t.Errorf("POST /v1/%s: %q %q, want invalid_argument on id: %s", kind, code, field, r.Body)
+				}
+			}
+			line, _ := json.Marshal(body)
+			r := s.do("POST", "/v1/achievements/import", string(line)+"\n"+`{"id":"ok-`+fmt.Sprint(i)+`","title":"y"}`+"\n", adminKey)
+			var rep struct {
+				Accepted int
+				Rejected []struct {
+					Line  int
+					Error string
+				}
+			}
+			r.decode(t, &rep)
+			if r.Status != 200 || rep.Accepted != 1 || len(rep.Rejected) != 1 || rep.Rejected[0].Line != 1 || !strings.Contains(rep.Rejected[0].Error, "id") {
+				t.Errorf("import: %d %s; want line 1 rejected naming the id, line 2 accepted", r.Status, r.Body)
+			}
+			if r := s.do("POST", "/v1/agents", map[string]any{"id": id, "name": "x"}, adminKey); r.Status != 400 {
+				t.Errorf("POST /v1/agents: %d %s; want 400", r.Status, r.Body)
+			} else if _, field := r.errorField(t); field != "id" {
+				t.Errorf("POST /v1/agents: field %q, want id", field)
+			}
+		})
+	}
+	for _, path := range []string{"/v1/achievements/%2E", "/v1/achievements/%2E%2E", "/v1/demands/%2e%2E", "/v1/agents/%2E%2E", "/v1/achievements/a%20"} {
+		t.Run("PUT "+path, func(t *testing.T) {
+			body := map[string]any{"title": "x"}
+			if strings.HasPrefix(path, "/v1/agents/") {
+				body = map[string]any{"name": "x"}
+			}
+			r := s.do("PUT", path, body, adminKey)
+			if r.Status != 400 {
+				t.Fatalf("%d %s; want 400", r.Status, r.Body)
+			}
+			if _, field := r.errorField(t); field != "id" {
+				t.Errorf("field %q, want id: %s", field, r.Body)
+			}
+		})
+	}
+	if r := s.do("PUT", "/v1/profiles/%2E%2E", `{"weights":{"text":1}}`, adminKey); r.Status != 400 {
+		t.Errorf("PUT profile ..: %d %s; want 400", r.Status, r.Body)
+	}
+	if r := s.do("POST", "/v1/match?profile=..", `{"title":"锂电池"}`, adminKey); r.Status != 400 {
+		t.Errorf("match with profile ..: %d %s; want 400", r.Status, r.Body)
+	}
+	if r := s.do("POST", "/v1/achievements", map[string]any{"id": "  spaced  ", "title": "x"}, adminKey); r.Status != 201 {
+		t.Fatalf("id with surrounding spaces: %d %s", r.Status, r.Body)
+	}
+	if r := s.do("GET", "/v1/achievements/spaced", nil, adminKey); r.Status != 200 {
+		t.Errorf("the trimmed id is not addressable: %d %s", r.Status, r.Body)
+	}
+	var list struct{ Total int }
+	s.do("GET", "/v1/achievements?size=100", nil, adminKey).decode(t, &list)
+	if want := 1 + 10; list.Total != want { // the import's good lines and "spaced"
+		t.Errorf("%d achievements stored, want %d", list.Total, want)
 	}
 }

@@ -87,8 +87,6 @@ func TextOnlyProfile() *Profile {
 	return &Profile{Name: "text-only", Version: 1, Weights: w, Params: p, Note: "built in: text relevance only", Author: "system"}
 }
 
-var profileNamePattern = idPattern
-
 // MaxWeight bounds each profile weight. Scores divide by the sum of the weights, so only their
 // ratios matter; the bound keeps that sum finite (eight weights of at most 1000) and is far above
 // any ratio a profile needs.
@@ -96,8 +94,8 @@ const MaxWeight = 1000
 
 // Validate checks names, weights and params, naming the first problem.
 func (p *Profile) Validate() error {
-	if !profileNamePattern.MatchString(p.Name) {
-		return Invalid("name", "profile name must be 1–128 characters of A-Z a-z 0-9 . _ : -")
+	if !ValidID(p.Name) {
+		return InvalidID("name", p.Name)
 	}
 	if len(p.Weights) == 0 {
 		return Invalid("weights", "weights are required")

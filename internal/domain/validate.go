@@ -26,8 +26,19 @@ const (
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 var regionPattern = regexp.MustCompile(`^[1-9][0-9]{5}$`)
 
-// ValidID reports whether id is an acceptable caller id.
-func ValidID(id string) bool { return idPattern.MatchString(id) }
+// ValidID reports whether id is an acceptable caller id: 1–128 characters of A-Z a-z 0-9 . _ : -,
+// and not "." or "..", which a URL path resolves away (/v1/demands/.. is /v1/), so no client
+// could address the record. The other characters a path treats specially ("/", "%", "?", "#",
+// spaces, control characters) are outside the pattern.
+func ValidID(id string) bool { return idPattern.MatchString(id) && id != "." && id != ".." }
+
+// InvalidID is the error for an id that ValidID refuses, naming field.
+func InvalidID(field, id string) *Error {
+	if id == "." || id == ".." {
+		return Invalid(field, "%s %q cannot be used: a URL path resolves it away, so it could not be addressed", field, id)
+	}
+	return Invalid(field, "%s must be 1–128 characters of A-Z a-z 0-9 . _ : -", field)
+}
 
 // DecodeRecord strictly decodes one JSON record of kind k and validates it:
 // invalid UTF-8, unknown fields, wrong types, truncated JSON and trailing data are rejected.
@@ -200,7 +211,9 @@ func (v *validator) enum(field string, s *string, allowed []string, def string) 
 func (v *validator) id(m *Meta) {
 	m.ID = strings.TrimSpace(m.ID)
 	if m.ID != "" && !ValidID(m.ID) {
-		v.fail("id", "id must be 1–128 characters of A-Z a-z 0-9 . _ : -")
+		if v.err == nil {
+			v.err = InvalidID("id", m.ID)
+		}
 	}
 }
 

@@ -29,7 +29,7 @@ func (a *Agent) Validate() error {
 	a.Name = strings.TrimSpace(a.Name)
 	switch {
 	case !ValidID(a.ID):
-		return Invalid("id", "id must be 1–128 characters of A-Z a-z 0-9 . _ : -")
+		return InvalidID("id", a.ID)
 	case a.Name == "" || len([]rune(a.Name)) > MaxTitleLen:
 		return Invalid("name", "name is required, at most %d characters", MaxTitleLen)
 	case a.Capacity < 0 || a.Capacity > MaxAgentCapacity:

@@ -28,7 +28,7 @@ func (s *Server) resolveProfile(ctx context.Context, name string) (*domain.Profi
 		return domain.TextOnlyProfile(), nil
 	}
 	if !domain.ValidID(name) {
-		return nil, domain.Invalid("profile", "profile name must be 1–128 characters of A-Z a-z 0-9 . _ : -")
+		return nil, domain.InvalidID("profile", name)
 	}
 	return s.profiles.get(ctx, name, s.Store.Profile)
 }
