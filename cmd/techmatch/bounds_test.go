@@ -125,3 +125,61 @@ func TestUnaddressableIDsRefused(t *testing.T) {
 		t.Errorf("%d achievements stored, want %d", list.Total, want)
 	}
 }
+
+// TestDemandIDsCannotBeProbed: an enterprise writing, reading, matching or deleting a demand id
+// it has not filed gets the same answer whether another enterprise filed it or no demand has
+// it: the read path's 404, word for word but the id. So trying ids tells it nothing. It creates
+// demands without an id (the server makes one) and replaces its own by id.
+func TestDemandIDsCannotBeProbed(t *testing.T) {
+	s := startServer(t, "", nil)
+	a := keyFor(t, s, "enterprise", "甲公司")
+	b := keyFor(t, s, "enterprise", "乙公司")
+	if r := s.do("POST", "/v1/demands", map[string]any{"id": "taken", "title": "锂电池正极材料", "enterprise": "甲公司"}, adminKey); r.Status != 201 {
+		t.Fatalf("staff create with an id: %d %s", r.Status, r.Body)
+	}
+	answer := func(method, id string, body any) (int, string) {
+		path := "/v1/demands/" + id
+		switch method {
+		case "POST":
+			path = "/v1/demands"
+		case "MATCH":
+			method, path = "GET", path+"/matches"
+		}
+		r := s.do(method, path, body, b)
+		return r.Status, strings.ReplaceAll(string(r.Body), id, "<id>")
+	}
+	for _, method := range []string{"POST", "PUT", "GET", "MATCH", "DELETE"} {
+		t.Run(method, func(t *testing.T) {
+			var body func(id string) any
+			if method == "POST" || method == "PUT" {
+				body = func(id string) any { return map[string]any{"id": id, "title": "抢占"} }
+			} else {
+				body = func(string) any { return nil }
+			}
+			fs, fb := answer(method, "taken", body("taken"))
+			ns, nb := answer(method, "never-used", body("never-used"))
+			if fs != 404 || fs != ns || fb != nb {
+				t.Errorf("another's id → %d %s\nfree id → %d %s\nwant the same 404", fs, fb, ns, nb)
+			}
+		})
+	}
+	if r := s.do("GET", "/v1/demands/never-used", nil, adminKey); r.Status != 404 {
+		t.Errorf("a refused write stored a demand: %d %s", r.Status, r.Body)
+	}
+	if r := s.do("GET", "/v1/demands/taken", nil, adminKey); r.Status != 200 || !strings.Contains(string(r.Body), `"rev":1`) || !strings.Contains(string(r.Body), "甲公司") {
+		t.Errorf("another enterprise's demand changed: %d %s", r.Status, r.Body)
+	}
+	// The owner replaces by id, and creates without one.
+	if r := s.do("PUT", "/v1/demands/taken", map[string]any{"title": "锂电池正极材料（修订）"}, a); r.Status != 200 {
+		t.Errorf("owner replace: %d %s", r.Status, r.Body)
+	}
+	r := s.do("POST", "/v1/demands", map[string]any{"title": "锂电池回收"}, b)
+	var d struct{ ID, Enterprise string }
+	r.decode(t, &d)
+	if r.Status != 201 || d.ID == "" || d.Enterprise != "乙公司" {
+		t.Fatalf("create without id: %d %s", r.Status, r.Body)
+	}
+	if r := s.do("POST", "/v1/demands", map[string]any{"id": d.ID, "title": "锂电池回收（修订）"}, b); r.Status != 200 {
+		t.Errorf("owner replace by POST: %d %s", r.Status, r.Body)
+	}
+}
