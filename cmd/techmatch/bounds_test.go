@@ -183,3 +183,73 @@ func TestDemandIDsCannotBeProbed(t *testing.T) {
 		t.Errorf("owner replace by POST: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestAmountsAndStatsDatesBounded: a deal_amount of 1e308 made every later /v1/stats a 500
+// with an empty body (the sum was +Inf, which JSON cannot hold), and to=9999-12-31 did too.
+// Amounts are now bounded to [0, 10⁸] 万元 and stats days to 1970-01-01…2199-12-31, each 400
+// naming the field, and stats answer with what was signed.
+func TestAmountsAndStatsDatesBounded(t *testing.T) {
+	s := startServer(t, "", nil, worklistEnv...)
+	s.mustDo("PUT", "/v1/profiles/default", map[string]any{"params": map[string]any{"list_threshold": 0.3}, "note": "test"}, 200)
+	s.mustDo("POST", "/v1/agents", map[string]any{"id": "all", "name": "全省", "capacity": 10}, 201)
+	s.mustDo("POST", "/v1/achievements", battery("a-1", "固态电解质制备技术", 6, 40, 60), 201)
+	s.mustDo("POST", "/v1/demands", batteryDemand("d-1", "320100"), 201)
+	e := entriesOf(t, s, "d-1", 1)[0]
+	for _, st := range []string{"contacted", "negotiating"} {
+		if r := patch(s, e.ID, map[string]any{"status": st}); r.Status != 200 {
+			t.Fatalf("%s: %d %s", st, r.Status, r.Body)
+		}
+	}
+	for _, deal := range []string{"1e308", "100000001", "-1", "1e400"} {
+		r := s.do("PATCH", "/v1/matches/"+e.ID, `{"status":"signed","deal_amount":`+deal+`}`, adminKey)
+		if r.Status != 400 {
+			t.Fatalf("deal_amount %s: %d %s; want 400", deal, r.Status, r.Body)
+		}
+		if _, field := r.errorField(t); field != "deal_amount" {
+			t.Errorf("deal_amount %s: field %q, want deal_amount", deal, field)
+		}
+	}
+	if r := patch(s, e.ID, map[string]any{"status": "signed", "deal_amount": 120}); r.Status != 200 {
+		t.Fatalf("sign: %d %s", r.Status, r.Body)
+	}
+	var st struct {
+		SignedAmount   float64 `json:"signed_amount"`
+		AmountsLeftOut *int    `json:"amounts_left_out"`
+	}
+	r := s.mustDo("GET", "/v1/stats", nil, 200)
+	r.decode(t, &st)
+	if st.SignedAmount != 120 || st.AmountsLeftOut == nil || *st.AmountsLeftOut != 0 {
+		t.Errorf("stats: %s; want signed_amount 120, amounts_left_out 0", r.Body)
+	}
+	for _, q := range []struct{ query, field string }{
+		{"to=9999-12-31", "to"}, {"to=2262-04-12", "to"}, {"to=2200-01-01", "to"},
+		{"from=1600-01-01", "from"}, {"from=1677-09-21&to=2026-01-01", "from"}, {"from=0001-01-01", "from"},
+	} {
+		r := s.do("GET", "/v1/stats?"+q.query, nil, adminKey)
+		if r.Status != 400 {
+			t.Errorf("stats?%s: %d %s; want 400", q.query, r.Status, r.Body)
+			continue
+		}
+		if _, field := r.errorField(t); field != q.field {
+			t.Errorf("stats?%s: field %q, want %q", q.query, field, q.field)
+		}
+	}
+	if r := s.do("GET", "/v1/stats?from=1970-01-01&to=2199-12-31", nil, adminKey); r.Status != 200 || !strings.Contains(string(r.Body), `"signed_amount":120`) {
+		t.Errorf("the widest window: %d %s; want 200 with the deal", r.Status, r.Body)
+	}
+	for _, c := range []struct{ path, body, field string }{
+		{"/v1/achievements", `{"title":"x","price":{"max":1e308}}`, "price.max"},
+		{"/v1/patents", `{"title":"x","license_fee":1e200}`, "license_fee"},
+		{"/v1/demands", `{"title":"x","budget":{"min":100000001}}`, "budget.min"},
+		{"/v1/demands", `{"title":"x","challenge":{"bounty":1e308}}`, "challenge.bounty"},
+	} {
+		r := s.do("POST", c.path, c.body, adminKey)
+		if r.Status != 400 {
+			t.Errorf("POST %s %s: %d %s; want 400", c.path, c.body, r.Status, r.Body)
+			continue
+		}
+		if _, field := r.errorField(t); field != c.field {
+			t.Errorf("POST %s %s: field %q, want %q", c.path, c.body, field, c.field)
+		}
+	}
+}

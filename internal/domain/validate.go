@@ -224,16 +224,27 @@ func (v *validator) region(field string, s *string) {
 	}
 }
 
+// MaxAmount bounds every amount of money, in 万元: 10⁸ 万元 is 1 万亿元 (10¹² 元), above any
+// deal, price or budget a platform sees, and small enough that sums over every record stay exact
+// to the 元 and finite.
+const MaxAmount = 1e8
+
+// ValidAmount reports whether x is an amount in [0, MaxAmount] 万元.
+func ValidAmount(x float64) bool { return x >= 0 && x <= MaxAmount }
+
+// amount checks an optional amount of money.
+func (v *validator) amount(field string, x *float64) {
+	if x != nil && !ValidAmount(*x) {
+		v.fail(field, "%s must be a number between 0 and %.0f 万元, got %g", field, float64(MaxAmount), *x)
+	}
+}
+
 func (v *validator) rng(field string, r *Range) {
 	if r == nil {
 		return
 	}
-	if r.Min != nil && *r.Min < 0 {
-		v.fail(field+".min", "%s.min must be ≥ 0", field)
-	}
-	if r.Max != nil && *r.Max < 0 {
-		v.fail(field+".max", "%s.max must be ≥ 0", field)
-	}
+	v.amount(field+".min", r.Min)
+	v.amount(field+".max", r.Max)
 	if r.Min != nil && r.Max != nil && *r.Min > *r.Max {
 		v.fail(field, "%s.min %.6g is greater than %s.max %.6g", field, *r.Min, field, *r.Max)
 	}
@@ -314,9 +325,7 @@ func (p *Patent) Validate() error {
 	v.list("inventors", &p.Inventors, nil)
 	v.date("filed_at", &p.FiledAt)
 	v.date("granted_at", &p.GrantedAt)
-	if p.LicenseFee != nil && *p.LicenseFee < 0 {
-		v.fail("license_fee", "license_fee must be ≥ 0")
-	}
+	v.amount("license_fee", p.LicenseFee)
 	return v.result()
 }
 
@@ -347,9 +356,7 @@ func (d *Demand) Validate() error {
 	v.list("accept_modes", &d.AcceptModes, TransferModes)
 	v.date("deadline", &d.Deadline)
 	if d.Challenge != nil {
-		if d.Challenge.Bounty != nil && *d.Challenge.Bounty < 0 {
-			v.fail("challenge.bounty", "challenge.bounty must be ≥ 0")
-		}
+		v.amount("challenge.bounty", d.Challenge.Bounty)
 		v.date("challenge.deadline", &d.Challenge.Deadline)
 	}
 	v.enum("status", &d.Status, DemandStatuses, defaultDemandState)

@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -163,8 +162,8 @@ func (u *EntryUpdate) Validate() error {
 		return Invalid("deal_amount", "a signed deal needs deal_amount (万元)")
 	case u.DealAmount != nil && u.Status != StatusSigned:
 		return Invalid("deal_amount", "deal_amount is only given with status signed")
-	case u.DealAmount != nil && (*u.DealAmount < 0 || math.IsNaN(*u.DealAmount) || math.IsInf(*u.DealAmount, 0)):
-		return Invalid("deal_amount", "deal_amount must be a finite number ≥ 0 (万元)")
+	case u.DealAmount != nil && !ValidAmount(*u.DealAmount):
+		return Invalid("deal_amount", "deal_amount must be a number between 0 and %.0f 万元, got %g", float64(MaxAmount), *u.DealAmount)
 	}
 	return nil
 }
