@@ -38,7 +38,7 @@ func TestRouteRoleTable(t *testing.T) {
 	s := startServer(t, "", nil, "TECHMATCH_WEBHOOK_SECRET=route-test")
 	ent := keyFor(t, s, "enterprise", "甲公司")
 	agent := keyFor(t, s, "agent", "agent-1")
-	seedAccessFixtures(t, s, ent)
+	seedAccessFixtures(t, s)
 
 	// Columns: anonymous, enterprise, agent, admin.
 	want := map[string]string{
@@ -113,8 +113,8 @@ func TestRouteRoleTable(t *testing.T) {
 	}
 }
 
-// seedAccessFixtures writes one record of each kind; the demand belongs to the enterprise key.
-func seedAccessFixtures(t *testing.T, s *server, ent string) {
+// seedAccessFixtures writes one record of each kind; demand dem-a belongs to the enterprise key's 甲公司.
+func seedAccessFixtures(t *testing.T, s *server) {
 	t.Helper()
 	contact := map[string]string{"name": "张老师", "phone": "13812345678", "email": "zhang@nju.edu.cn"}
 	for _, w := range []struct {
@@ -125,7 +125,7 @@ func seedAccessFixtures(t *testing.T, s *server, ent string) {
 		{"/v1/achievements", map[string]any{"id": "ach-1", "title": "高镍三元正极材料", "summary": "锂电池正极", "contact": contact}, adminKey},
 		{"/v1/patents", map[string]any{"id": "pat-1", "title": "一种锂电池隔膜", "contact": contact}, adminKey},
 		{"/v1/experts", map[string]any{"id": "exp-1", "title": "李四", "summary": "锂电池材料", "contact": contact}, adminKey},
-		{"/v1/demands", map[string]any{"id": "dem-a", "title": "锂电池正极材料技术需求", "contact": contact}, ent},
+		{"/v1/demands", map[string]any{"id": "dem-a", "title": "锂电池正极材料技术需求", "enterprise": "甲公司", "contact": contact}, adminKey},
 		{"/v1/demands", map[string]any{"id": "dem-b", "title": "锂电池回收技术需求", "enterprise": "乙公司", "contact": contact}, adminKey},
 		{"/v1/agents", map[string]any{"id": "agent-1", "name": "王经纪", "capacity": 10}, adminKey},
 	} {

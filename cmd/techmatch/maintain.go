@@ -19,18 +19,26 @@ func cmdReindex(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	if err != nil {
 		return err
 	}
+	// The lock comes first: the live index of a running server must not be moved away.
+	lock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
 	// A fresh directory: the old index is removed only once the new one is complete.
 	dir := filepath.Join(cfg.DataDir, "index")
 	if err := os.RemoveAll(dir + ".old"); err != nil {
+		lock.release()
 		return err
 	}
 	if _, err := os.Stat(dir); err == nil {
 		if err := os.Rename(dir, dir+".old"); err != nil {
-			return fmt.Errorf("reindex: is the server still running? %w", err)
+			lock.release()
+			return fmt.Errorf("reindex: %w", err)
 		}
 	}
-	b, err := openBackend(ctx, cfg, log)
+	b, err := openLocked(ctx, cfg, log, lock)
 	if err != nil {
+		lock.release()
 		return err
 	}
 	start := time.Now()

@@ -19,16 +19,21 @@ func TestEnterpriseSeesOnlyItsOwn(t *testing.T) {
 		t.Fatalf("seed achievement: %d %s", r.Status, r.Body)
 	}
 	// The body claims another enterprise: the key decides.
-	r := s.do("POST", "/v1/demands", map[string]any{"id": "dem-a", "title": "锂电池正极材料", "enterprise": "乙公司", "contact": contact}, a)
+	r := s.do("POST", "/v1/demands", map[string]any{"title": "锂电池正极材料", "enterprise": "乙公司", "contact": contact}, a)
 	var d struct {
+		ID         string
 		Enterprise string
 		Contact    struct{ Phone string }
 	}
 	r.decode(t, &d)
-	if r.Status != 201 || d.Enterprise != "甲公司" || d.Contact.Phone != "13812345678" {
+	if r.Status != 201 || d.ID == "" || d.Enterprise != "甲公司" || d.Contact.Phone != "13812345678" {
 		t.Fatalf("enterprise create: %d %s; want 201, filed under 甲公司, own contact visible", r.Status, r.Body)
 	}
-	if r := s.do("POST", "/v1/demands", map[string]any{"id": "dem-b", "title": "锂电池回收"}, b); r.Status != 201 {
+	demA := "/v1/demands/" + d.ID
+	r = s.do("POST", "/v1/demands", map[string]any{"title": "锂电池回收"}, b)
+	var db struct{ ID string }
+	r.decode(t, &db)
+	if r.Status != 201 {
 		t.Fatalf("second enterprise create: %d %s", r.Status, r.Body)
 	}
 	if r := s.do("POST", "/v1/agents", map[string]any{"id": "agent-1", "name": "王经纪", "capacity": 10}, adminKey); r.Status != 201 && r.Status != 200 {
@@ -45,17 +50,17 @@ func TestEnterpriseSeesOnlyItsOwn(t *testing.T) {
 		want               int
 		wantInBody         string
 	}{
-		{"owner reads", "GET", "/v1/demands/dem-a", nil, a, 200, "13812345678"},
-		{"owner matches", "GET", "/v1/demands/dem-a/matches", nil, a, 200, ""},
-		{"other enterprise cannot read", "GET", "/v1/demands/dem-a", nil, b, 404, ""},
-		{"other enterprise cannot match", "GET", "/v1/demands/dem-a/matches", nil, b, 404, ""},
-		{"other enterprise cannot replace", "PUT", "/v1/demands/dem-a", map[string]any{"title": "抢占"}, b, 404, ""},
-		{"other enterprise cannot replace by POST", "POST", "/v1/demands", map[string]any{"id": "dem-a", "title": "抢占"}, b, 404, ""},
-		{"other enterprise cannot delete", "DELETE", "/v1/demands/dem-a", nil, b, 404, ""},
+		{"owner reads", "GET", demA, nil, a, 200, "13812345678"},
+		{"owner matches", "GET", demA + "/matches", nil, a, 200, ""},
+		{"other enterprise cannot read", "GET", demA, nil, b, 404, ""},
+		{"other enterprise cannot match", "GET", demA + "/matches", nil, b, 404, ""},
+		{"other enterprise cannot replace", "PUT", demA, map[string]any{"title": "抢占"}, b, 404, ""},
+		{"other enterprise cannot replace by POST", "POST", "/v1/demands", map[string]any{"id": d.ID, "title": "抢占"}, b, 404, ""},
+		{"other enterprise cannot delete", "DELETE", demA, nil, b, 404, ""},
 		{"list shows own demands only", "GET", "/v1/demands", nil, b, 200, `"total":1`},
-		{"agent reads any demand with contacts", "GET", "/v1/demands/dem-a", nil, agent, 200, "13812345678"},
-		{"agent cannot write demands", "PUT", "/v1/demands/dem-a", map[string]any{"title": "改"}, agent, 403, ""},
-		{"anonymous cannot read demands", "GET", "/v1/demands/dem-a", nil, "", 401, ""},
+		{"agent reads any demand with contacts", "GET", demA, nil, agent, 200, "13812345678"},
+		{"agent cannot write demands", "PUT", demA, map[string]any{"title": "改"}, agent, 403, ""},
+		{"anonymous cannot read demands", "GET", demA, nil, "", 401, ""},
 		{"enterprise sees supply contacts masked", "GET", "/v1/achievements/ach-1", nil, a, 200, "138****5678"},
 		{"anonymous sees supply contacts masked", "GET", "/v1/achievements/ach-1", nil, "", 200, "138****5678"},
 		{"agent sees supply contacts", "GET", "/v1/achievements/ach-1", nil, agent, 200, "13812345678"},
@@ -63,8 +68,8 @@ func TestEnterpriseSeesOnlyItsOwn(t *testing.T) {
 		{"enterprise cannot write supply", "PUT", "/v1/achievements/ach-1", map[string]any{"title": "改"}, a, 403, ""},
 		{"agent sees own match list", "GET", "/v1/agents/agent-1/matches", nil, agent, 200, ""},
 		{"agent cannot see another agent's list", "GET", "/v1/agents/agent-1/matches", nil, other, 403, ""},
-		{"owner replaces", "PUT", "/v1/demands/dem-a", map[string]any{"title": "锂电池正极材料（修订）"}, a, 200, "甲公司"},
-		{"owner deletes", "DELETE", "/v1/demands/dem-a", nil, a, 204, ""},
+		{"owner replaces", "PUT", demA, map[string]any{"title": "锂电池正极材料（修订）"}, a, 200, "甲公司"},
+		{"owner deletes", "DELETE", demA, nil, a, 204, ""},
 	}
 	for _, tt := range tests {
 		r := s.do(tt.method, tt.path, tt.body, tt.key)
@@ -75,7 +80,7 @@ func TestEnterpriseSeesOnlyItsOwn(t *testing.T) {
 			t.Errorf("%s: a 404 names the owner: %s", tt.name, r.Body)
 		}
 	}
-	if r := s.do("GET", "/v1/demands/dem-b", nil, adminKey); r.Status != 200 || !strings.Contains(string(r.Body), `"title":"锂电池回收"`) {
+	if r := s.do("GET", "/v1/demands/"+db.ID, nil, adminKey); r.Status != 200 || !strings.Contains(string(r.Body), `"title":"锂电池回收"`) {
 		t.Errorf("dem-b changed: %d %s", r.Status, r.Body)
 	}
 	s.stop()

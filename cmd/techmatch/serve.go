@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -31,12 +30,25 @@ type backend struct {
 	index   *index.Index
 	indexer *indexer.Indexer
 	rebuilt bool
+	lock    *dataDirLock
 }
 
+// openBackend takes the data dir's lock and opens the store, the index and the indexer.
 func openBackend(ctx context.Context, cfg config.Config, log *slog.Logger) (*backend, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
+	lock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
 	}
+	b, err := openLocked(ctx, cfg, log, lock)
+	if err != nil {
+		lock.release()
+	}
+	return b, err
+}
+
+// openLocked is openBackend for a caller that already holds the data dir's lock; the backend
+// releases it on close.
+func openLocked(ctx context.Context, cfg config.Config, log *slog.Logger, lock *dataDirLock) (*backend, error) {
 	seg, err := segmenter(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("jieba: %w", err)
@@ -59,7 +71,7 @@ func openBackend(ctx context.Context, cfg config.Config, log *slog.Logger) (*bac
 		st.Close()
 		return nil, err
 	}
-	b := &backend{store: st, index: ix, rebuilt: rebuilt}
+	b := &backend{store: st, index: ix, rebuilt: rebuilt, lock: lock}
 	b.indexer = indexer.New(st, ix, indexer.Options{BatchSize: cfg.Index.BatchSize, Interval: cfg.Index.FlushInterval, Log: log})
 	return b, nil
 }
@@ -77,7 +89,7 @@ func (b *backend) needsRebuild(ctx context.Context) (bool, error) {
 }
 
 func (b *backend) close() error {
-	return errors.Join(b.index.Close(), b.store.Close())
+	return errors.Join(b.index.Close(), b.store.Close(), b.lock.release())
 }
 
 // readiness is what /readyz reports for the index: nil once it is caught up after start.

@@ -87,12 +87,15 @@ func TextOnlyProfile() *Profile {
 	return &Profile{Name: "text-only", Version: 1, Weights: w, Params: p, Note: "built in: text relevance only", Author: "system"}
 }
 
-var profileNamePattern = idPattern
+// MaxWeight bounds each profile weight. Scores divide by the sum of the weights, so only their
+// ratios matter; the bound keeps that sum finite (eight weights of at most 1000) and is far above
+// any ratio a profile needs.
+const MaxWeight = 1000
 
 // Validate checks names, weights and params, naming the first problem.
 func (p *Profile) Validate() error {
-	if !profileNamePattern.MatchString(p.Name) {
-		return Invalid("name", "profile name must be 1–128 characters of A-Z a-z 0-9 . _ : -")
+	if !ValidID(p.Name) {
+		return InvalidID("name", p.Name)
 	}
 	if len(p.Weights) == 0 {
 		return Invalid("weights", "weights are required")
@@ -108,8 +111,8 @@ func (p *Profile) Validate() error {
 		if !slices.Contains(Features, k) {
 			return Invalid("weights."+k, "unknown weight %q: want one of %s", k, strings.Join(Features, ", "))
 		}
-		if w < 0 || math.IsNaN(w) || math.IsInf(w, 0) {
-			return Invalid("weights."+k, "weight %s must be a finite number ≥ 0", k)
+		if !(w >= 0 && w <= MaxWeight) {
+			return Invalid("weights."+k, "weight %s must be a number between 0 and %d, got %g", k, MaxWeight, w)
 		}
 		sum += w
 	}

@@ -26,8 +26,19 @@ const (
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 var regionPattern = regexp.MustCompile(`^[1-9][0-9]{5}$`)
 
-// ValidID reports whether id is an acceptable caller id.
-func ValidID(id string) bool { return idPattern.MatchString(id) }
+// ValidID reports whether id is an acceptable caller id: 1–128 characters of A-Z a-z 0-9 . _ : -,
+// and not "." or "..", which a URL path resolves away (/v1/demands/.. is /v1/), so no client
+// could address the record. The other characters a path treats specially ("/", "%", "?", "#",
+// spaces, control characters) are outside the pattern.
+func ValidID(id string) bool { return idPattern.MatchString(id) && id != "." && id != ".." }
+
+// InvalidID is the error for an id that ValidID refuses, naming field.
+func InvalidID(field, id string) *Error {
+	if id == "." || id == ".." {
+		return Invalid(field, "%s %q cannot be used: a URL path resolves it away, so it could not be addressed", field, id)
+	}
+	return Invalid(field, "%s must be 1–128 characters of A-Z a-z 0-9 . _ : -", field)
+}
 
 // DecodeRecord strictly decodes one JSON record of kind k and validates it:
 // invalid UTF-8, unknown fields, wrong types, truncated JSON and trailing data are rejected.
@@ -70,7 +81,14 @@ func jsonError(err error) error {
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr):
-		return Invalid(jsonPath(typeErr.Field), "wrong type: got JSON %s, want %s", typeErr.Value, goTypeName(typeErr.Type.String()))
+		want := goTypeName(typeErr.Type.String())
+		if num, ok := strings.CutPrefix(typeErr.Value, "number "); ok && want == "a number" {
+			if strings.HasPrefix(typeErr.Type.String(), "int") && strings.ContainsAny(num, ".eE") {
+				return Invalid(jsonPath(typeErr.Field), "want a whole number, got %s", num)
+			}
+			return Invalid(jsonPath(typeErr.Field), "number %s is out of range", num)
+		}
+		return Invalid(jsonPath(typeErr.Field), "wrong type: got JSON %s, want %s", typeErr.Value, want)
 	case errors.As(err, &syntaxErr):
 		return Invalid("", "malformed JSON at byte %d: %v", syntaxErr.Offset, syntaxErr)
 	case errors.Is(err, io.EOF):
@@ -193,7 +211,9 @@ func (v *validator) enum(field string, s *string, allowed []string, def string) 
 func (v *validator) id(m *Meta) {
 	m.ID = strings.TrimSpace(m.ID)
 	if m.ID != "" && !ValidID(m.ID) {
-		v.fail("id", "id must be 1–128 characters of A-Z a-z 0-9 . _ : -")
+		if v.err == nil {
+			v.err = InvalidID("id", m.ID)
+		}
 	}
 }
 
@@ -204,16 +224,27 @@ func (v *validator) region(field string, s *string) {
 	}
 }
 
+// MaxAmount bounds every amount of money, in 万元: 10⁸ 万元 is 1 万亿元 (10¹² 元), above any
+// deal, price or budget a platform sees, and small enough that sums over every record stay exact
+// to the 元 and finite.
+const MaxAmount = 1e8
+
+// ValidAmount reports whether x is an amount in [0, MaxAmount] 万元.
+func ValidAmount(x float64) bool { return x >= 0 && x <= MaxAmount }
+
+// amount checks an optional amount of money.
+func (v *validator) amount(field string, x *float64) {
+	if x != nil && !ValidAmount(*x) {
+		v.fail(field, "%s must be a number between 0 and %.0f 万元, got %g", field, float64(MaxAmount), *x)
+	}
+}
+
 func (v *validator) rng(field string, r *Range) {
 	if r == nil {
 		return
 	}
-	if r.Min != nil && *r.Min < 0 {
-		v.fail(field+".min", "%s.min must be ≥ 0", field)
-	}
-	if r.Max != nil && *r.Max < 0 {
-		v.fail(field+".max", "%s.max must be ≥ 0", field)
-	}
+	v.amount(field+".min", r.Min)
+	v.amount(field+".max", r.Max)
 	if r.Min != nil && r.Max != nil && *r.Min > *r.Max {
 		v.fail(field, "%s.min %.6g is greater than %s.max %.6g", field, *r.Min, field, *r.Max)
 	}
@@ -294,9 +325,7 @@ func (p *Patent) Validate() error {
 	v.list("inventors", &p.Inventors, nil)
 	v.date("filed_at", &p.FiledAt)
 	v.date("granted_at", &p.GrantedAt)
-	if p.LicenseFee != nil && *p.LicenseFee < 0 {
-		v.fail("license_fee", "license_fee must be ≥ 0")
-	}
+	v.amount("license_fee", p.LicenseFee)
 	return v.result()
 }
 
@@ -327,9 +356,7 @@ func (d *Demand) Validate() error {
 	v.list("accept_modes", &d.AcceptModes, TransferModes)
 	v.date("deadline", &d.Deadline)
 	if d.Challenge != nil {
-		if d.Challenge.Bounty != nil && *d.Challenge.Bounty < 0 {
-			v.fail("challenge.bounty", "challenge.bounty must be ≥ 0")
-		}
+		v.amount("challenge.bounty", d.Challenge.Bounty)
 		v.date("challenge.deadline", &d.Challenge.Deadline)
 	}
 	v.enum("status", &d.Status, DemandStatuses, defaultDemandState)

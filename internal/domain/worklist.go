@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -29,7 +28,7 @@ func (a *Agent) Validate() error {
 	a.Name = strings.TrimSpace(a.Name)
 	switch {
 	case !ValidID(a.ID):
-		return Invalid("id", "id must be 1–128 characters of A-Z a-z 0-9 . _ : -")
+		return InvalidID("id", a.ID)
 	case a.Name == "" || len([]rune(a.Name)) > MaxTitleLen:
 		return Invalid("name", "name is required, at most %d characters", MaxTitleLen)
 	case a.Capacity < 0 || a.Capacity > MaxAgentCapacity:
@@ -173,8 +172,8 @@ func (u *EntryUpdate) Validate() error {
 		return Invalid("deal_amount", "a signed deal needs deal_amount (万元)")
 	case u.DealAmount != nil && u.Status != StatusSigned:
 		return Invalid("deal_amount", "deal_amount is only given with status signed")
-	case u.DealAmount != nil && (*u.DealAmount < 0 || math.IsNaN(*u.DealAmount) || math.IsInf(*u.DealAmount, 0)):
-		return Invalid("deal_amount", "deal_amount must be a finite number ≥ 0 (万元)")
+	case u.DealAmount != nil && !ValidAmount(*u.DealAmount):
+		return Invalid("deal_amount", "deal_amount must be a number between 0 and %.0f 万元, got %g", float64(MaxAmount), *u.DealAmount)
 	}
 	return nil
 }

@@ -144,8 +144,10 @@ func hidden(k domain.Kind, id string) error {
 }
 
 // putRecord stores rec for the caller. An enterprise's demand is filed under the key's
-// enterprise whatever the body says, and an id held by another enterprise is not theirs to
-// replace: the store checks that in the write's own transaction.
+// enterprise whatever the body says; a new one gets an id made by the store, and a given id
+// must be one of the enterprise's own demands. Another enterprise's id and an unused one answer
+// the same 404 as a read of another's demand, so ids cannot be probed; the store checks
+// ownership in the write's own transaction.
 func (s *Server) putRecord(c *gin.Context, rec domain.Record) (created bool, err error) {
 	p := principal(c)
 	d, ok := rec.(*domain.Demand)

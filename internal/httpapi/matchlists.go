@@ -77,6 +77,13 @@ func (s *Server) listDeliveries(c *gin.Context) {
 
 // stats answers the funnel and its breakdowns for entries created from `from` to `to`
 // (dates, both included; default the last 30 days).
+// The days /v1/stats accepts for from and to. Entries are stored with nanosecond times, which
+// hold 1678–2262 only; the window is well inside, and its answer's dates always encode.
+var (
+	firstStatsDay = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	lastStatsDay  = time.Date(2199, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
 func (s *Server) stats(c *gin.Context) {
 	day := func(name string, def time.Time) (time.Time, error) {
 		v := c.Query(name)
@@ -86,6 +93,9 @@ func (s *Server) stats(c *gin.Context) {
 		t, err := time.Parse(time.DateOnly, v)
 		if err != nil {
 			return time.Time{}, domain.Invalid(name, "%s must be a date YYYY-MM-DD, got %q", name, v)
+		}
+		if t.Before(firstStatsDay) || t.After(lastStatsDay) {
+			return time.Time{}, domain.Invalid(name, "%s must be between %s and %s, got %q", name, firstStatsDay.Format(time.DateOnly), lastStatsDay.Format(time.DateOnly), v)
 		}
 		return t, nil
 	}

@@ -52,8 +52,12 @@ func apiRoutes() []route {
 	}
 	for _, k := range domain.AllKinds {
 		p := "/v1/" + string(k)
+		create := "Create or replace a record of " + string(k)
+		if k == domain.Demands {
+			create += "; an enterprise creates without an id (the server makes one) and may give only the id of a demand it filed, any other id answering 404"
+		}
 		rs = append(rs,
-			route{method: "POST", path: p, summary: "Create or replace a record of " + string(k), body: "record", admin: true},
+			route{method: "POST", path: p, summary: create, body: "record", admin: true},
 			route{method: "GET", path: p, summary: "List " + string(k), params: []string{"page", "size"}},
 			route{method: "POST", path: p + "/import", summary: "Bulk import: NDJSON, one record per line, or a CSV or XLSX table (body or multipart `file`); per-line report", body: "ndjson", admin: true},
 			route{method: "GET", path: p + "/{id}", summary: "Read one record"},

@@ -28,7 +28,7 @@ func (s *Server) resolveProfile(ctx context.Context, name string) (*domain.Profi
 		return domain.TextOnlyProfile(), nil
 	}
 	if !domain.ValidID(name) {
-		return nil, domain.Invalid("profile", "profile name must be 1–128 characters of A-Z a-z 0-9 . _ : -")
+		return nil, domain.InvalidID("profile", name)
 	}
 	return s.profiles.get(ctx, name, s.Store.Profile)
 }
@@ -168,6 +168,10 @@ func (s *Server) rollbackProfile(c *gin.Context) {
 		return
 	}
 	p := &domain.Profile{Name: name, Weights: old.Weights, Params: old.Params, Note: fmt.Sprintf("rollback to version %d", v)}
+	if err := p.Validate(); err != nil {
+		s.fail(c, err)
+		return
+	}
 	s.publish(c, p)
 }
 
@@ -200,6 +204,9 @@ func (s *Server) previewProfile(c *gin.Context) {
 	}
 	cand, err := req.Candidate.apply(cur, cur.Name)
 	if err != nil {
+		if e, ok := domain.AsError(err); ok && e.Field != "" {
+			e.Field = "candidate." + e.Field
+		}
 		s.fail(c, err)
 		return
 	}

@@ -49,7 +49,7 @@ func (s *Server) replace(k domain.Kind) gin.HandlerFunc {
 // write creates or replaces one record; pathID, when set, must agree with the body's id.
 func (s *Server) write(c *gin.Context, k domain.Kind, pathID string) {
 	if pathID != "" && !domain.ValidID(pathID) {
-		s.fail(c, domain.Invalid("id", "id must be 1–128 characters of A-Z a-z 0-9 . _ : -"))
+		s.fail(c, domain.InvalidID("id", pathID))
 		return
 	}
 	body, err := readBody(c, s.cfg.MaxBodyBytes)

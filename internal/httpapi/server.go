@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -204,8 +205,14 @@ func (s *Server) requestID(c *gin.Context) {
 
 func requestID(c *gin.Context) string { return c.GetString("request_id") }
 
-// recover turns a panic into a 500 internal answer, logged once.
+// recover turns a panic into a 500 internal answer, logged once. It also logs the errors a
+// handler attached to the request (an answer that could not be encoded), once each.
 func (s *Server) recover(c *gin.Context) {
+	defer func() {
+		for _, e := range c.Errors {
+			s.log.ErrorContext(c.Request.Context(), "internal error", "err", e.Err, "request_id", requestID(c), "path", c.FullPath())
+		}
+	}()
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -252,8 +259,11 @@ func writeJSON(c *gin.Context, status int, v any) {
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		c.Status(http.StatusInternalServerError)
-		return
+		// Logged by recover with the request id; the caller gets the error body every 500 has.
+		_ = c.Error(fmt.Errorf("encoding the answer: %w", err))
+		buf.Reset()
+		_ = enc.Encode(errorBody{errorDetail{Code: domain.CodeInternal, Message: "internal error; request id " + requestID(c)}})
+		status = http.StatusInternalServerError
 	}
 	c.Data(status, "application/json; charset=utf-8", buf.Bytes())
 }

@@ -35,13 +35,16 @@ func (s *Store) Put(ctx context.Context, rec domain.Record) (created bool, err e
 	return s.put(ctx, rec, "")
 }
 
-// ErrNotOwner: PutAs was asked to replace a demand that another enterprise filed.
-var ErrNotOwner = errors.New("the demand belongs to another enterprise")
+// ErrNotOwner: PutAs was given a demand id that the enterprise has not filed, whether another
+// enterprise filed it or no demand has it.
+var ErrNotOwner = errors.New("the enterprise has no demand with this id")
 
-// PutAs is Put for an enterprise writing its own demand d: d is filed under enterprise, and an
-// existing demand with d's id that another enterprise filed is left alone, with an error
-// wrapping ErrNotOwner. The check and the write are one transaction, so two enterprises racing
-// for a new id cannot replace each other's demand.
+// PutAs is Put for an enterprise writing its own demand d: d is filed under enterprise. A new
+// demand comes without an id and gets one made by the store; a demand with an id replaces the
+// enterprise's own demand of that id, and any other id (another enterprise's, or one not in the
+// store) is refused with an error wrapping ErrNotOwner. Refusing both alike is what keeps an
+// enterprise from learning, by trying ids, which ones other enterprises use. The check and the
+// write are one transaction.
 func (s *Store) PutAs(ctx context.Context, d *domain.Demand, enterprise string) (created bool, err error) {
 	if enterprise == "" {
 		return false, domain.Invalid("enterprise", "is empty")
@@ -129,7 +132,7 @@ type recordWriter struct {
 	tx                  *sql.Tx
 	at                  time.Time
 	current, upsert, ob *sql.Stmt
-	owner               string // when set, only a record of this enterprise may be replaced
+	owner               string // when set, a record with an id must exist and be this enterprise's
 }
 
 func (s *Store) writer(ctx context.Context, tx *sql.Tx) *recordWriter {
@@ -158,6 +161,8 @@ func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool
 		var enterprise string
 		err := w.current.QueryRowContext(ctx, k, m.ID).Scan(&rev, &createdAt, &enterprise)
 		switch {
+		case errors.Is(err, sql.ErrNoRows) && w.owner != "" && !generated:
+			return false, ErrNotOwner
 		case errors.Is(err, sql.ErrNoRows):
 			created = true
 			m.Rev, m.CreatedAt = 1, w.at

@@ -13,16 +13,20 @@ import (
 
 // Stats describe the entries created in a window: how far they got, where, by whom.
 type Stats struct {
-	From             time.Time         `json:"from"`
-	To               time.Time         `json:"to"`
-	Total            int               `json:"total"`
-	Funnel           Funnel            `json:"funnel"`
-	ByField          map[string]*Group `json:"by_field"`
-	ByRegion         map[string]*Group `json:"by_region"`
-	ByAgent          map[string]*Group `json:"by_agent"`
-	SignedAmount     float64           `json:"signed_amount"`
-	MatchesPerDemand PerDemand         `json:"matches_per_demand"`
-	PerDay           []Day             `json:"per_day"`
+	From         time.Time         `json:"from"`
+	To           time.Time         `json:"to"`
+	Total        int               `json:"total"`
+	Funnel       Funnel            `json:"funnel"`
+	ByField      map[string]*Group `json:"by_field"`
+	ByRegion     map[string]*Group `json:"by_region"`
+	ByAgent      map[string]*Group `json:"by_agent"`
+	SignedAmount float64           `json:"signed_amount"`
+	// AmountsLeftOut counts signed entries whose deal_amount is not an amount domain.ValidAmount
+	// accepts (beyond 10⁸ 万元, negative, not finite): they are left out of every signed_amount,
+	// which therefore stays finite and exact.
+	AmountsLeftOut   int       `json:"amounts_left_out"`
+	MatchesPerDemand PerDemand `json:"matches_per_demand"`
+	PerDay           []Day     `json:"per_day"`
 }
 
 // Funnel counts entries by current status, and by the furthest stage they ever reached, with
@@ -94,8 +98,12 @@ func Compute(rows []store.StatRow, from, to time.Time) *Stats {
 		}
 		var amount float64
 		if e.Status == domain.StatusSigned && e.DealAmount != nil {
-			amount = *e.DealAmount
-			st.SignedAmount += amount
+			if domain.ValidAmount(*e.DealAmount) {
+				amount = *e.DealAmount
+				st.SignedAmount += amount
+			} else {
+				st.AmountsLeftOut++
+			}
 		}
 		count := func(m map[string]*Group, key string) {
 			g := m[key]

@@ -1,6 +1,8 @@
 package worklist_test
 
 import (
+	"encoding/json"
+	"math"
 	"testing"
 	"time"
 
@@ -60,5 +62,24 @@ func TestCompute(t *testing.T) {
 	}
 	if empty := worklist.Compute(nil, day1, day2); empty.Total != 0 || empty.Funnel.Conversion["overall"] != 0 || empty.PerDay == nil {
 		t.Errorf("empty stats %+v", empty)
+	}
+}
+
+// A signed entry whose deal_amount is not a valid amount (beyond 10⁸ 万元, or not finite) is
+// left out of the sums and counted, so signed_amount stays finite and the stats encode.
+func TestComputeLeavesOutInvalidAmounts(t *testing.T) {
+	day := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	signed := func(x float64) store.StatRow {
+		return store.StatRow{Entry: &domain.MatchEntry{DemandID: "d1", AgentID: "a", CreatedAt: day, Status: domain.StatusSigned, DealAmount: amount(x)}, DemandRegion: "320100"}
+	}
+	st := worklist.Compute([]store.StatRow{signed(1e308), signed(1e308), signed(math.Inf(1)), signed(-1), signed(120)}, day, day.Add(24*time.Hour))
+	if st.SignedAmount != 120 || st.ByAgent["a"].SignedAmount != 120 || st.ByRegion["320100"].SignedAmount != 120 || st.AmountsLeftOut != 4 {
+		t.Errorf("signed_amount %v (agent %v, region %v), left out %d; want 120, 4 left out", st.SignedAmount, st.ByAgent["a"].SignedAmount, st.ByRegion["320100"].SignedAmount, st.AmountsLeftOut)
+	}
+	if st.Funnel.Counts["signed"] != 5 {
+		t.Errorf("signed count %d, want 5: an entry left out of the sums still counts", st.Funnel.Counts["signed"])
+	}
+	if _, err := json.Marshal(st); err != nil {
+		t.Errorf("stats do not encode: %v", err)
 	}
 }
