@@ -23,6 +23,13 @@ attacks='
 ./internal/worklist|TestWebhookClientRefusesInternalAddressesWhenConnecting|webhook SSRF: DNS rebinding refused at connect
 ./internal/httpapi|TestRateLimitPerCaller|rate limit per key and per client address
 ./internal/httpapi|TestPanicIsOneLoggedInternalError|a handler panic is one logged 500 with a body
+./cmd/techmatch|TestProfileWeightsBounded|profile weights summing to infinity, or none positive
+./cmd/techmatch|TestUnaddressableIDsRefused|ids . and .. that a URL path resolves away
+./cmd/techmatch|TestDemandIDsCannotBeProbed|probing another enterprise's demand ids by POST and PUT
+./cmd/techmatch|TestAmountsAndStatsDatesBounded|deal_amount 1e308 and stats dates past 2262 (500 with an empty body)
+./internal/worklist|TestComputeLeavesOutInvalidAmounts|stored amounts out of bounds kept out of the stats
+./internal/httpapi|TestWriteJSONFailureHasAnErrorBody|every 500 carries an error body
+./cmd/techmatch|TestDataDirInUseIsRefused|a second serve, check or reindex on a data dir in use
 ./cmd/techmatch|TestKill9DuringImport|kill -9 during a bulk import
 ./cmd/techmatch|TestKill9DuringProfilePublish|kill -9 during profile publishing
 ./cmd/techmatch|TestRedisRestartUnderLoad|Redis killed and restarted under load
