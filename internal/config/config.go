@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"os"
 	"strconv"
@@ -64,6 +65,49 @@ type Auth struct {
 	AdminKey string `yaml:"admin_key"`
 }
 
+// MinAdminKeyLen is the shortest bootstrap admin key the server accepts.
+const MinAdminKeyLen = 16
+
+// commonInKeys are words and runs that make a key guessable wherever they stand in it.
+var commonInKeys = []string{"secret", "password", "passw0rd", "admin", "changeme", "letmein", "welcome",
+	"qwerty", "123456", "654321", "abcdef", "techmatch", "example", "default"}
+
+// CheckAdminKey refuses a bootstrap admin key that is easy to guess, as a database refuses a
+// weak superuser password: shorter than MinAdminKeyLen, made of fewer than 8 distinct
+// characters (aaaa…, passwordpassword), or holding a common word or run (secret, admin,
+// 123456). An empty key is no key: there is no admin until one is set. The server checks it
+// at start; the other commands do not use it.
+func (a Auth) CheckAdminKey() error {
+	key := a.AdminKey
+	if key == "" {
+		return nil
+	}
+	var why string
+	distinct := map[rune]bool{}
+	for _, r := range strings.ToLower(key) {
+		distinct[r] = true
+	}
+	switch {
+	case len(key) < MinAdminKeyLen:
+		why = fmt.Sprintf("it is %d characters long, want at least %d", len(key), MinAdminKeyLen)
+	case len(distinct) < 8:
+		why = fmt.Sprintf("it is made of %d distinct characters, want at least 8", len(distinct))
+	default:
+		low := strings.ToLower(key)
+		for _, w := range commonInKeys {
+			if strings.Contains(low, w) {
+				why = fmt.Sprintf("it contains %q, which guessers try first", w)
+				break
+			}
+		}
+	}
+	if why == "" {
+		return nil
+	}
+	return fmt.Errorf("config: auth.admin_key (TECHMATCH_ADMIN_KEY) is too weak: %s; "+
+		"use a random key, e.g. TECHMATCH_ADMIN_KEY=$(openssl rand -hex 16)", why)
+}
+
 // Index configures how the outbox is applied to bleve.
 type Index struct {
 	// BatchSize is the most outbox rows one bleve batch applies. Larger batches index a bulk
@@ -88,6 +132,12 @@ type Index struct {
 type Limits struct {
 	RatePerSecond float64 `yaml:"rate_per_second"`
 	Burst         int     `yaml:"burst"`
+	// AuthFailuresPerSecond and AuthFailureBurst bound failed authentications (a wrong,
+	// revoked or malformed key) per client address: a token bucket of its own, spent before
+	// the key is looked up, so that an empty one refuses every keyed request from the address
+	// until it refills. AuthFailuresPerSecond 0 turns it off.
+	AuthFailuresPerSecond float64 `yaml:"auth_failures_per_second"`
+	AuthFailureBurst      int     `yaml:"auth_failure_burst"`
 }
 
 // Webhook configures agents' alerts. An empty Secret makes the server generate one and keep
@@ -126,7 +176,7 @@ func Default() Config {
 		Cache:   Cache{TTL: 10 * time.Minute, MaxSize: 10000},
 		Index:   Index{BatchSize: 3000, FlushInterval: 200 * time.Millisecond, OutboxRetention: 24 * time.Hour},
 		Log:     Log{Level: "info", Format: "text"},
-		Limits:  Limits{RatePerSecond: 50, Burst: 100},
+		Limits:  Limits{RatePerSecond: 50, Burst: 100, AuthFailuresPerSecond: 2, AuthFailureBurst: 10},
 		Webhook: Webhook{Timeout: 5 * time.Second, Backoff: 2 * time.Second, MaxAttempts: 6},
 	}
 }
@@ -183,11 +233,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		num("TECHMATCH_INDEX_BATCH_SIZE", &c.Index.BatchSize),
 		dur("TECHMATCH_INDEX_OUTBOX_RETENTION", &c.Index.OutboxRetention),
 		num("TECHMATCH_LIMITS_BURST", &c.Limits.Burst),
+		num("TECHMATCH_LIMITS_AUTH_FAILURE_BURST", &c.Limits.AuthFailureBurst),
 		dur("TECHMATCH_WEBHOOK_TIMEOUT", &c.Webhook.Timeout),
 		dur("TECHMATCH_WEBHOOK_BACKOFF", &c.Webhook.Backoff),
 		num("TECHMATCH_WEBHOOK_MAX_ATTEMPTS", &c.Webhook.MaxAttempts),
 		boolean("TECHMATCH_WEBHOOK_ALLOW_PRIVATE", &c.Webhook.AllowPrivate),
 		float("TECHMATCH_LIMITS_RATE_PER_SECOND", &c.Limits.RatePerSecond),
+		float("TECHMATCH_LIMITS_AUTH_FAILURES_PER_SECOND", &c.Limits.AuthFailuresPerSecond),
 	} {
 		if err != nil {
 			return err
@@ -215,8 +267,12 @@ func (c *Config) Validate() error {
 		return errors.New("config: index.outbox_retention must be ≥ 0 (0: keep the outbox for ever)")
 	case c.Webhook.Timeout <= 0 || c.Webhook.Backoff <= 0 || c.Webhook.MaxAttempts < 1:
 		return errors.New("config: webhook.timeout and webhook.backoff must be positive, webhook.max_attempts ≥ 1")
+	case !finite(c.Limits.RatePerSecond) || !finite(c.Limits.AuthFailuresPerSecond):
+		return errors.New("config: limits.rate_per_second and limits.auth_failures_per_second must be finite numbers")
 	case c.Limits.RatePerSecond < 0 || (c.Limits.RatePerSecond > 0 && c.Limits.Burst < 1):
 		return errors.New("config: limits.rate_per_second must be ≥ 0 (0: off) and limits.burst ≥ 1 when it is on")
+	case c.Limits.AuthFailuresPerSecond < 0 || (c.Limits.AuthFailuresPerSecond > 0 && c.Limits.AuthFailureBurst < 1):
+		return errors.New("config: limits.auth_failures_per_second must be ≥ 0 (0: off) and limits.auth_failure_burst ≥ 1 when it is on")
 	}
 	if c.Redis.URL != "" {
 		u, err := url.Parse(c.Redis.URL)
@@ -246,6 +302,8 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // fromEnv sets *dst from the environment variable name, parsed, when it is set. A value parse
 // refuses is an error naming the variable and the value, and what it should have been (want),
