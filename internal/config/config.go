@@ -38,8 +38,14 @@ type HTTP struct {
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	MaxBodyBytes    int64         `yaml:"max_body_bytes"`
 	MaxImportBytes  int64         `yaml:"max_import_bytes"`
-	MaxQueryLen     int           `yaml:"max_query_len"`
-	MaxPageSize     int           `yaml:"max_page_size"`
+	// ImportIdleTimeout is how long an import's body may pause: each read waits this long for
+	// the next bytes (ReadTimeout, which covers a whole request, does not apply to imports).
+	ImportIdleTimeout time.Duration `yaml:"import_idle_timeout"`
+	// ImportTimeout caps an import's whole body, however steadily it arrives: the default
+	// takes max_import_bytes (64 MiB) at 56 KiB/s.
+	ImportTimeout time.Duration `yaml:"import_timeout"`
+	MaxQueryLen   int           `yaml:"max_query_len"`
+	MaxPageSize   int           `yaml:"max_page_size"`
 }
 
 // Redis configures the shared cache; an empty URL means the in-process cache.
@@ -162,14 +168,16 @@ type Log struct {
 func Default() Config {
 	return Config{
 		HTTP: HTTP{
-			Addr:            ":8080",
-			ReadTimeout:     15 * time.Second,
-			WriteTimeout:    60 * time.Second,
-			ShutdownTimeout: 20 * time.Second,
-			MaxBodyBytes:    1 << 20,
-			MaxImportBytes:  64 << 20,
-			MaxQueryLen:     500,
-			MaxPageSize:     100,
+			Addr:              ":8080",
+			ReadTimeout:       15 * time.Second,
+			WriteTimeout:      60 * time.Second,
+			ShutdownTimeout:   20 * time.Second,
+			MaxBodyBytes:      1 << 20,
+			MaxImportBytes:    64 << 20,
+			ImportIdleTimeout: 30 * time.Second,
+			ImportTimeout:     20 * time.Minute,
+			MaxQueryLen:       500,
+			MaxPageSize:       100,
 		},
 		DataDir: "./data",
 		Redis:   Redis{Timeout: 500 * time.Millisecond},
@@ -229,6 +237,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	str("TECHMATCH_LOG_FORMAT", &c.Log.Format)
 	for _, err := range []error{
 		dur("TECHMATCH_CACHE_TTL", &c.Cache.TTL),
+		dur("TECHMATCH_HTTP_READ_TIMEOUT", &c.HTTP.ReadTimeout),
+		dur("TECHMATCH_HTTP_IMPORT_IDLE_TIMEOUT", &c.HTTP.ImportIdleTimeout),
+		dur("TECHMATCH_HTTP_IMPORT_TIMEOUT", &c.HTTP.ImportTimeout),
 		dur("TECHMATCH_REDIS_TIMEOUT", &c.Redis.Timeout),
 		num("TECHMATCH_INDEX_BATCH_SIZE", &c.Index.BatchSize),
 		dur("TECHMATCH_INDEX_OUTBOX_RETENTION", &c.Index.OutboxRetention),
@@ -259,6 +270,8 @@ func (c *Config) Validate() error {
 		return errors.New("config: cache.ttl must be positive")
 	case c.HTTP.MaxBodyBytes <= 0 || c.HTTP.MaxImportBytes <= 0:
 		return errors.New("config: http.max_body_bytes and http.max_import_bytes must be positive")
+	case c.HTTP.ReadTimeout <= 0 || c.HTTP.ImportIdleTimeout <= 0 || c.HTTP.ImportTimeout < c.HTTP.ImportIdleTimeout:
+		return errors.New("config: http.read_timeout and http.import_idle_timeout must be positive, http.import_timeout at least http.import_idle_timeout")
 	case c.HTTP.MaxPageSize <= 0 || c.HTTP.MaxQueryLen <= 0:
 		return errors.New("config: http.max_page_size and http.max_query_len must be positive")
 	case c.Index.BatchSize <= 0 || c.Index.FlushInterval <= 0:
