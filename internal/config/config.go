@@ -38,6 +38,9 @@ type HTTP struct {
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	MaxBodyBytes    int64         `yaml:"max_body_bytes"`
 	MaxImportBytes  int64         `yaml:"max_import_bytes"`
+	// MaxXLSXUnzippedBytes bounds what an .xlsx upload may unzip to, from its entries' sizes,
+	// before any is read.
+	MaxXLSXUnzippedBytes int64 `yaml:"max_xlsx_unzipped_bytes"`
 	// ImportIdleTimeout is how long an import's body may pause: each read waits this long for
 	// the next bytes (ReadTimeout, which covers a whole request, does not apply to imports).
 	ImportIdleTimeout time.Duration `yaml:"import_idle_timeout"`
@@ -168,16 +171,17 @@ type Log struct {
 func Default() Config {
 	return Config{
 		HTTP: HTTP{
-			Addr:              ":8080",
-			ReadTimeout:       15 * time.Second,
-			WriteTimeout:      60 * time.Second,
-			ShutdownTimeout:   20 * time.Second,
-			MaxBodyBytes:      1 << 20,
-			MaxImportBytes:    64 << 20,
-			ImportIdleTimeout: 30 * time.Second,
-			ImportTimeout:     20 * time.Minute,
-			MaxQueryLen:       500,
-			MaxPageSize:       100,
+			Addr:                 ":8080",
+			ReadTimeout:          15 * time.Second,
+			WriteTimeout:         60 * time.Second,
+			ShutdownTimeout:      20 * time.Second,
+			MaxBodyBytes:         1 << 20,
+			MaxImportBytes:       64 << 20,
+			MaxXLSXUnzippedBytes: 256 << 20,
+			ImportIdleTimeout:    30 * time.Second,
+			ImportTimeout:        20 * time.Minute,
+			MaxQueryLen:          500,
+			MaxPageSize:          100,
 		},
 		DataDir: "./data",
 		Redis:   Redis{Timeout: 500 * time.Millisecond},
@@ -268,8 +272,8 @@ func (c *Config) Validate() error {
 		return errors.New("config: data_dir is empty")
 	case c.Cache.TTL <= 0:
 		return errors.New("config: cache.ttl must be positive")
-	case c.HTTP.MaxBodyBytes <= 0 || c.HTTP.MaxImportBytes <= 0:
-		return errors.New("config: http.max_body_bytes and http.max_import_bytes must be positive")
+	case c.HTTP.MaxBodyBytes <= 0 || c.HTTP.MaxImportBytes <= 0 || c.HTTP.MaxXLSXUnzippedBytes <= 0:
+		return errors.New("config: http.max_body_bytes, http.max_import_bytes and http.max_xlsx_unzipped_bytes must be positive")
 	case c.HTTP.ReadTimeout <= 0 || c.HTTP.ImportIdleTimeout <= 0 || c.HTTP.ImportTimeout < c.HTTP.ImportIdleTimeout:
 		return errors.New("config: http.read_timeout and http.import_idle_timeout must be positive, http.import_timeout at least http.import_idle_timeout")
 	case c.HTTP.MaxPageSize <= 0 || c.HTTP.MaxQueryLen <= 0:

@@ -51,20 +51,24 @@ func (s *Server) importTable(c *gin.Context, k domain.Kind, body *importBody) bo
 		s.fail(c, err)
 		return true
 	}
-	// Unzipped, an xlsx may be far larger than the upload; ten times is generous for real sheets.
-	rows, records, err := sheet.Records(k, format, data, 10*s.cfg.MaxImportBytes)
-	if err != nil {
-		s.fail(c, err)
-		return true
-	}
 	im := s.newImporter(c)
-	for i, r := range rows {
+	last := 0
+	err = sheet.EachRecord(k, format, data, s.cfg.MaxXLSXUnzippedBytes, func(r sheet.Row, rec []byte) {
+		last = r.Line
 		switch {
 		case r.Err != nil:
 			im.reject(r.Line, "", errorText(r.Err))
-		case records[i] != nil:
-			im.add(k, r.Line, records[i])
+		case rec != nil:
+			im.add(k, r.Line, rec)
 		}
+	})
+	if err != nil && last == 0 {
+		s.fail(c, err) // the table was refused before any row: nothing is stored
+		return true
+	}
+	if err != nil {
+		im.flush()
+		im.cut(last+1, errorText(err))
 	}
 	im.finish(k)
 	return true
