@@ -19,7 +19,7 @@ CONNS=${WRK_CONNECTIONS:-32}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/techmatch-wrk-XXXXXX)
 DATA=${BENCH_DATA_DIR:-$WORK/data}
-KEY=bench-admin-key
+KEY=bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d " \n")
 DEMAND=bench-dem-000001
 
 for tool in wrk redis-server; do

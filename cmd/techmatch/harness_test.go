@@ -18,7 +18,7 @@ import (
 	"time"
 )
 
-const adminKey = "test-admin-key"
+const adminKey = "tk-7f3a9c2e51d84b06"
 
 var binPath string
 
@@ -49,7 +49,8 @@ type server struct {
 	DataDir string
 	env     []string
 	args    []string
-	logs    *syncBuffer
+	logs    *syncBuffer // stderr
+	out     *syncBuffer // stdout
 	done    chan error
 }
 
@@ -93,7 +94,7 @@ func (s *server) start() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.logs = &syncBuffer{}
+	s.logs, s.out = &syncBuffer{}, &syncBuffer{}
 	cmd.Stderr = s.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -104,6 +105,7 @@ func (s *server) start() {
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			fmt.Fprintln(s.out, sc.Text())
 			if u, ok := strings.CutPrefix(sc.Text(), "techmatch listening on "); ok {
 				urlc <- u
 			}

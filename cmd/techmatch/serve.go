@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -112,8 +115,40 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return err
 	}
+	if err := cfg.Auth.CheckAdminKey(); err != nil {
+		return err
+	}
 	log := newLogger(cfg, stderr)
 	return serve(ctx, cfg, *demo, stdout, log)
+}
+
+// adminKeyFile holds the admin key `serve --demo` makes when none is configured.
+const adminKeyFile = "admin.key"
+
+// demoAdminKey is the bootstrap admin key of a demo started without one: the key kept in the
+// data dir by an earlier demo, or a new random one written there (mode 0600).
+func demoAdminKey(dataDir string) (key, file string, err error) {
+	file = filepath.Join(dataDir, adminKeyFile)
+	data, err := os.ReadFile(file)
+	if err == nil && len(bytes.TrimSpace(data)) > 0 {
+		key = string(bytes.TrimSpace(data))
+		if err := (config.Auth{AdminKey: key}).CheckAdminKey(); err != nil {
+			return "", "", fmt.Errorf("%s: %w", file, err)
+		}
+		return key, file, nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", "", fmt.Errorf("admin key: %w", err)
+	}
+	for key == "" || (config.Auth{AdminKey: key}).CheckAdminKey() != nil { // one in ~10⁵ holds 123456 or the like
+		var b [16]byte
+		_, _ = rand.Read(b[:])
+		key = hex.EncodeToString(b[:])
+	}
+	if err := os.WriteFile(file, []byte(key+"\n"), 0o600); err != nil {
+		return "", "", fmt.Errorf("admin key: %w", err)
+	}
+	return key, file, nil
 }
 
 func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, log *slog.Logger) error {
@@ -132,6 +167,15 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, 
 	if demo {
 		if err := loadDemo(ctx, b.store, log); err != nil {
 			return err
+		}
+		if cfg.Auth.AdminKey == "" {
+			key, file, err := demoAdminKey(cfg.DataDir)
+			if err != nil {
+				return err
+			}
+			cfg.Auth.AdminKey = key
+			fmt.Fprintf(stdout, "admin key (no TECHMATCH_ADMIN_KEY set): %s, kept in %s\n"+
+				"  use it as: curl -H \"Authorization: Bearer $(cat %s)\" ...\n", key, file, file)
 		}
 	}
 	matcher, err := newMatcher(b.index, b.store)

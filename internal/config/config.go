@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"os"
 	"strconv"
@@ -37,8 +38,17 @@ type HTTP struct {
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	MaxBodyBytes    int64         `yaml:"max_body_bytes"`
 	MaxImportBytes  int64         `yaml:"max_import_bytes"`
-	MaxQueryLen     int           `yaml:"max_query_len"`
-	MaxPageSize     int           `yaml:"max_page_size"`
+	// MaxXLSXUnzippedBytes bounds what an .xlsx upload may unzip to, from its entries' sizes,
+	// before any is read.
+	MaxXLSXUnzippedBytes int64 `yaml:"max_xlsx_unzipped_bytes"`
+	// ImportIdleTimeout is how long an import's body may pause: each read waits this long for
+	// the next bytes (ReadTimeout, which covers a whole request, does not apply to imports).
+	ImportIdleTimeout time.Duration `yaml:"import_idle_timeout"`
+	// ImportTimeout caps an import's whole body, however steadily it arrives: the default
+	// takes max_import_bytes (64 MiB) at 56 KiB/s.
+	ImportTimeout time.Duration `yaml:"import_timeout"`
+	MaxQueryLen   int           `yaml:"max_query_len"`
+	MaxPageSize   int           `yaml:"max_page_size"`
 }
 
 // Redis configures the shared cache; an empty URL means the in-process cache.
@@ -62,6 +72,49 @@ type Jieba struct {
 // Auth holds the bootstrap admin key.
 type Auth struct {
 	AdminKey string `yaml:"admin_key"`
+}
+
+// MinAdminKeyLen is the shortest bootstrap admin key the server accepts.
+const MinAdminKeyLen = 16
+
+// commonInKeys are words and runs that make a key guessable wherever they stand in it.
+var commonInKeys = []string{"secret", "password", "passw0rd", "admin", "changeme", "letmein", "welcome",
+	"qwerty", "123456", "654321", "abcdef", "techmatch", "example", "default"}
+
+// CheckAdminKey refuses a bootstrap admin key that is easy to guess, as a database refuses a
+// weak superuser password: shorter than MinAdminKeyLen, made of fewer than 8 distinct
+// characters (aaaa…, passwordpassword), or holding a common word or run (secret, admin,
+// 123456). An empty key is no key: there is no admin until one is set. The server checks it
+// at start; the other commands do not use it.
+func (a Auth) CheckAdminKey() error {
+	key := a.AdminKey
+	if key == "" {
+		return nil
+	}
+	var why string
+	distinct := map[rune]bool{}
+	for _, r := range strings.ToLower(key) {
+		distinct[r] = true
+	}
+	switch {
+	case len(key) < MinAdminKeyLen:
+		why = fmt.Sprintf("it is %d characters long, want at least %d", len(key), MinAdminKeyLen)
+	case len(distinct) < 8:
+		why = fmt.Sprintf("it is made of %d distinct characters, want at least 8", len(distinct))
+	default:
+		low := strings.ToLower(key)
+		for _, w := range commonInKeys {
+			if strings.Contains(low, w) {
+				why = fmt.Sprintf("it contains %q, which guessers try first", w)
+				break
+			}
+		}
+	}
+	if why == "" {
+		return nil
+	}
+	return fmt.Errorf("config: auth.admin_key (TECHMATCH_ADMIN_KEY) is too weak: %s; "+
+		"use a random key, e.g. TECHMATCH_ADMIN_KEY=$(openssl rand -hex 16)", why)
 }
 
 // Index configures how the outbox is applied to bleve.
@@ -88,6 +141,12 @@ type Index struct {
 type Limits struct {
 	RatePerSecond float64 `yaml:"rate_per_second"`
 	Burst         int     `yaml:"burst"`
+	// AuthFailuresPerSecond and AuthFailureBurst bound failed authentications (a wrong,
+	// revoked or malformed key) per client address: a token bucket of its own, spent before
+	// the key is looked up, so that an empty one refuses every keyed request from the address
+	// until it refills. AuthFailuresPerSecond 0 turns it off.
+	AuthFailuresPerSecond float64 `yaml:"auth_failures_per_second"`
+	AuthFailureBurst      int     `yaml:"auth_failure_burst"`
 }
 
 // Webhook configures agents' alerts. An empty Secret makes the server generate one and keep
@@ -112,21 +171,24 @@ type Log struct {
 func Default() Config {
 	return Config{
 		HTTP: HTTP{
-			Addr:            ":8080",
-			ReadTimeout:     15 * time.Second,
-			WriteTimeout:    60 * time.Second,
-			ShutdownTimeout: 20 * time.Second,
-			MaxBodyBytes:    1 << 20,
-			MaxImportBytes:  64 << 20,
-			MaxQueryLen:     500,
-			MaxPageSize:     100,
+			Addr:                 ":8080",
+			ReadTimeout:          15 * time.Second,
+			WriteTimeout:         60 * time.Second,
+			ShutdownTimeout:      20 * time.Second,
+			MaxBodyBytes:         1 << 20,
+			MaxImportBytes:       64 << 20,
+			MaxXLSXUnzippedBytes: 256 << 20,
+			ImportIdleTimeout:    30 * time.Second,
+			ImportTimeout:        20 * time.Minute,
+			MaxQueryLen:          500,
+			MaxPageSize:          100,
 		},
 		DataDir: "./data",
 		Redis:   Redis{Timeout: 500 * time.Millisecond},
 		Cache:   Cache{TTL: 10 * time.Minute, MaxSize: 10000},
 		Index:   Index{BatchSize: 3000, FlushInterval: 200 * time.Millisecond, OutboxRetention: 24 * time.Hour},
 		Log:     Log{Level: "info", Format: "text"},
-		Limits:  Limits{RatePerSecond: 50, Burst: 100},
+		Limits:  Limits{RatePerSecond: 50, Burst: 100, AuthFailuresPerSecond: 2, AuthFailureBurst: 10},
 		Webhook: Webhook{Timeout: 5 * time.Second, Backoff: 2 * time.Second, MaxAttempts: 6},
 	}
 }
@@ -179,15 +241,20 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	str("TECHMATCH_LOG_FORMAT", &c.Log.Format)
 	for _, err := range []error{
 		dur("TECHMATCH_CACHE_TTL", &c.Cache.TTL),
+		dur("TECHMATCH_HTTP_READ_TIMEOUT", &c.HTTP.ReadTimeout),
+		dur("TECHMATCH_HTTP_IMPORT_IDLE_TIMEOUT", &c.HTTP.ImportIdleTimeout),
+		dur("TECHMATCH_HTTP_IMPORT_TIMEOUT", &c.HTTP.ImportTimeout),
 		dur("TECHMATCH_REDIS_TIMEOUT", &c.Redis.Timeout),
 		num("TECHMATCH_INDEX_BATCH_SIZE", &c.Index.BatchSize),
 		dur("TECHMATCH_INDEX_OUTBOX_RETENTION", &c.Index.OutboxRetention),
 		num("TECHMATCH_LIMITS_BURST", &c.Limits.Burst),
+		num("TECHMATCH_LIMITS_AUTH_FAILURE_BURST", &c.Limits.AuthFailureBurst),
 		dur("TECHMATCH_WEBHOOK_TIMEOUT", &c.Webhook.Timeout),
 		dur("TECHMATCH_WEBHOOK_BACKOFF", &c.Webhook.Backoff),
 		num("TECHMATCH_WEBHOOK_MAX_ATTEMPTS", &c.Webhook.MaxAttempts),
 		boolean("TECHMATCH_WEBHOOK_ALLOW_PRIVATE", &c.Webhook.AllowPrivate),
 		float("TECHMATCH_LIMITS_RATE_PER_SECOND", &c.Limits.RatePerSecond),
+		float("TECHMATCH_LIMITS_AUTH_FAILURES_PER_SECOND", &c.Limits.AuthFailuresPerSecond),
 	} {
 		if err != nil {
 			return err
@@ -205,8 +272,10 @@ func (c *Config) Validate() error {
 		return errors.New("config: data_dir is empty")
 	case c.Cache.TTL <= 0:
 		return errors.New("config: cache.ttl must be positive")
-	case c.HTTP.MaxBodyBytes <= 0 || c.HTTP.MaxImportBytes <= 0:
-		return errors.New("config: http.max_body_bytes and http.max_import_bytes must be positive")
+	case c.HTTP.MaxBodyBytes <= 0 || c.HTTP.MaxImportBytes <= 0 || c.HTTP.MaxXLSXUnzippedBytes <= 0:
+		return errors.New("config: http.max_body_bytes, http.max_import_bytes and http.max_xlsx_unzipped_bytes must be positive")
+	case c.HTTP.ReadTimeout <= 0 || c.HTTP.ImportIdleTimeout <= 0 || c.HTTP.ImportTimeout < c.HTTP.ImportIdleTimeout:
+		return errors.New("config: http.read_timeout and http.import_idle_timeout must be positive, http.import_timeout at least http.import_idle_timeout")
 	case c.HTTP.MaxPageSize <= 0 || c.HTTP.MaxQueryLen <= 0:
 		return errors.New("config: http.max_page_size and http.max_query_len must be positive")
 	case c.Index.BatchSize <= 0 || c.Index.FlushInterval <= 0:
@@ -215,8 +284,12 @@ func (c *Config) Validate() error {
 		return errors.New("config: index.outbox_retention must be ≥ 0 (0: keep the outbox for ever)")
 	case c.Webhook.Timeout <= 0 || c.Webhook.Backoff <= 0 || c.Webhook.MaxAttempts < 1:
 		return errors.New("config: webhook.timeout and webhook.backoff must be positive, webhook.max_attempts ≥ 1")
+	case !finite(c.Limits.RatePerSecond) || !finite(c.Limits.AuthFailuresPerSecond):
+		return errors.New("config: limits.rate_per_second and limits.auth_failures_per_second must be finite numbers")
 	case c.Limits.RatePerSecond < 0 || (c.Limits.RatePerSecond > 0 && c.Limits.Burst < 1):
 		return errors.New("config: limits.rate_per_second must be ≥ 0 (0: off) and limits.burst ≥ 1 when it is on")
+	case c.Limits.AuthFailuresPerSecond < 0 || (c.Limits.AuthFailuresPerSecond > 0 && c.Limits.AuthFailureBurst < 1):
+		return errors.New("config: limits.auth_failures_per_second must be ≥ 0 (0: off) and limits.auth_failure_burst ≥ 1 when it is on")
 	}
 	if c.Redis.URL != "" {
 		u, err := url.Parse(c.Redis.URL)
@@ -246,6 +319,8 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // fromEnv sets *dst from the environment variable name, parsed, when it is set. A value parse
 // refuses is an error naming the variable and the value, and what it should have been (want),

@@ -63,6 +63,9 @@ func TestRejects(t *testing.T) {
 		{"variants file a directory", "index:\n  variants: " + dir + "\n", nil, "index.variants"},
 		{"bad log level", "log:\n  level: loud\n", nil, "log.level"},
 		{"zero ttl", "cache:\n  ttl: 0s\n", nil, "cache.ttl"},
+		{"negative auth failure rate", "", map[string]string{"TECHMATCH_LIMITS_AUTH_FAILURES_PER_SECOND": "-1"}, "limits.auth_failures_per_second"},
+		{"auth failure burst 0", "limits:\n  auth_failure_burst: 0\n", nil, "limits.auth_failure_burst"},
+		{"NaN rate", "", map[string]string{"TECHMATCH_LIMITS_RATE_PER_SECOND": "NaN"}, "finite"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -75,5 +78,34 @@ func TestRejects(t *testing.T) {
 				t.Errorf("error %v, want one naming %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestAdminKeyStrength: the server refuses a bootstrap admin key a guesser would try early,
+// saying why and how to make a good one.
+func TestAdminKeyStrength(t *testing.T) {
+	cases := []struct{ key, want string }{
+		{"", ""},
+		{"secret", "6 characters long, want at least 16"},
+		{"tk-7f3a9c2", "at least 16"},
+		{"aaaaaaaaaaaaaaaaaaaa", "1 distinct characters"},
+		{"passwordpassword", "7 distinct characters"},
+		{"my-Secret-key-2024!", `contains "secret"`},
+		{"xyz-admin-key-9876", `contains "admin"`},
+		{"0123456789abcdefgh", `contains "123456"`},
+		{"changeme-please-now", `contains "changeme"`},
+		{"tk-7f3a9c2e51d84b06", ""},
+		{"9f86d081884c7d659a2feaa0c55ad015", ""}, // openssl rand -hex 16
+	}
+	for _, c := range cases {
+		err := config.Auth{AdminKey: c.key}.CheckAdminKey()
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%q refused: %v", c.key, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%q: error %v, want one saying %q", c.key, err, c.want)
+		case err != nil && (!strings.Contains(err.Error(), "openssl rand -hex 16") || strings.Contains(err.Error(), c.key)):
+			t.Errorf("%q: error %q should say how to make a key and never repeat the key", c.key, err)
+		}
 	}
 }

@@ -53,7 +53,7 @@ func TestEveryRouteHasAnAccessRule(t *testing.T) {
 
 func TestRateLimitPerCaller(t *testing.T) {
 	cfg := config.Default()
-	cfg.Auth.AdminKey = "admin-secret"
+	cfg.Auth.AdminKey = testAdminKey
 	// A refill of one token per 1000 s: no token comes back while the test runs.
 	cfg.Limits = config.Limits{RatePerSecond: 0.001, Burst: 3}
 	e := engine(t, cfg, nil)
@@ -78,7 +78,7 @@ func TestRateLimitPerCaller(t *testing.T) {
 		{"fourth is over the burst", "192.0.2.1:1003", "", "/v1/me", 429},
 		{"probes are not limited", "192.0.2.1:1004", "", "/healthz", 200},
 		{"another address has its own bucket", "192.0.2.2:1000", "", "/v1/me", 200},
-		{"a key has its own bucket", "192.0.2.1:1005", "admin-secret", "/v1/me", 200},
+		{"a key has its own bucket", "192.0.2.1:1005", testAdminKey, "/v1/me", 200},
 	}
 	for _, tt := range tests {
 		w := call(tt.remote, tt.key, tt.path)
@@ -102,12 +102,12 @@ func TestRateLimitPerCaller(t *testing.T) {
 func TestPanicIsOneLoggedInternalError(t *testing.T) {
 	var logs bytes.Buffer
 	cfg := config.Default()
-	cfg.Auth.AdminKey = "admin-secret"
+	cfg.Auth.AdminKey = testAdminKey
 	e := engine(t, cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
 	e.GET("/v1/test-panic", func(*gin.Context) { panic("handler bug") })
 
 	req := httptest.NewRequest("GET", "/v1/test-panic", nil)
-	req.Header.Set("Authorization", "Bearer admin-secret")
+	req.Header.Set("Authorization", "Bearer "+testAdminKey)
 	req.Header.Set("X-Request-ID", "panic-req-1")
 	w := httptest.NewRecorder()
 	e.ServeHTTP(w, req)

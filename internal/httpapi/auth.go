@@ -66,21 +66,33 @@ func hashKey(key string) []byte {
 
 // authenticate resolves the bearer key; no header means anonymous, a wrong or revoked key is 401.
 // Keys are looked up in the store on every request, so a revocation takes effect at once.
+// Failures are limited per client address before any lookup (see authGuard).
 func (s *Server) authenticate(c *gin.Context) {
 	p := Principal{Role: RoleAnonymous}
-	h := c.GetHeader("Authorization")
-	if h != "" {
+	if h := c.GetHeader("Authorization"); h != "" {
+		addr := clientAddr(c)
+		if ok, wait := s.auth.reserve(addr); !ok {
+			s.auth.refuse(s, c, addr, wait)
+			return
+		}
 		key, ok := strings.CutPrefix(h, "Bearer ")
 		key = strings.TrimSpace(key)
 		if !ok || key == "" {
+			s.auth.note(c, addr, authMalformed)
 			s.fail(c, domain.Errorf(domain.CodeUnauthenticated, "Authorization must be \"Bearer <key>\""))
 			return
 		}
 		var err error
 		if p, err = s.lookupKey(c, key); err != nil {
+			if e, ok := domain.AsError(err); ok && e.Code == domain.CodeUnauthenticated {
+				s.auth.note(c, addr, authUnknown)
+			} else {
+				s.auth.release(addr)
+			}
 			s.fail(c, err)
 			return
 		}
+		s.auth.release(addr)
 	}
 	c.Set("principal", p)
 	c.Next()

@@ -25,13 +25,12 @@ var tableTypes = map[string]sheet.Format{
 // importTable handles an import that is a CSV or XLSX table, sent as the body with its
 // Content-Type or as the `file` field of a multipart form; it reports false, having done
 // nothing, for any other body (NDJSON). Row numbers are reported as `line`, the header being row 1.
-func (s *Server) importTable(c *gin.Context, k domain.Kind) bool {
+func (s *Server) importTable(c *gin.Context, k domain.Kind, body *importBody) bool {
 	ct, params, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	format, isTable := tableTypes[ct]
 	if !isTable && ct != "multipart/form-data" {
 		return false
 	}
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxImportBytes)
 	var data []byte
 	var err error
 	if isTable {
@@ -42,25 +41,34 @@ func (s *Server) importTable(c *gin.Context, k domain.Kind) bool {
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
-			err = domain.Errorf(domain.CodeTooLarge, "upload is larger than %d bytes", mb.Limit)
+			err = domain.Errorf(domain.CodeTooLarge, "upload is larger than %d bytes (http.max_import_bytes)", mb.Limit)
+		} else if reason, cut := body.cutReason(err); cut {
+			s.log.WarnContext(c, "table import cut", "kind", k, "err", err, "request_id", requestID(c))
+			err = domain.Invalid("file", "upload cut: %s; nothing was stored", reason)
+		} else if _, ok := domain.AsError(err); !ok {
+			err = domain.Invalid("file", "the upload could not be read: %v", err)
 		}
-		s.fail(c, err)
-		return true
-	}
-	// Unzipped, an xlsx may be far larger than the upload; ten times is generous for real sheets.
-	rows, records, err := sheet.Records(k, format, data, 10*s.cfg.MaxImportBytes)
-	if err != nil {
 		s.fail(c, err)
 		return true
 	}
 	im := s.newImporter(c)
-	for i, r := range rows {
+	last := 0
+	err = sheet.EachRecord(k, format, data, s.cfg.MaxXLSXUnzippedBytes, func(r sheet.Row, rec []byte) {
+		last = r.Line
 		switch {
 		case r.Err != nil:
 			im.reject(r.Line, "", errorText(r.Err))
-		case records[i] != nil:
-			im.add(k, r.Line, records[i])
+		case rec != nil:
+			im.add(k, r.Line, rec)
 		}
+	})
+	if err != nil && last == 0 {
+		s.fail(c, err) // the table was refused before any row: nothing is stored
+		return true
+	}
+	if err != nil {
+		im.flush()
+		im.cut(last+1, errorText(err))
 	}
 	im.finish(k)
 	return true
@@ -78,7 +86,7 @@ func formFile(body io.Reader, boundary string) (sheet.Format, []byte, error) {
 			return "", nil, domain.Invalid("file", "the form has no `file` field with a .csv or .xlsx file")
 		}
 		if err != nil {
-			return "", nil, domain.Invalid("file", "reading the form: %v", err)
+			return "", nil, err // the body's own error, or the form's, which names no address
 		}
 		if part.FormName() != "file" {
 			continue

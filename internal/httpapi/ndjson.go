@@ -10,7 +10,8 @@ import (
 
 // ParseNDJSON reads records of kind k, one JSON object per line, from r: each valid line goes
 // to accept and each invalid one to reject, in line order; blank lines are skipped. A read error
-// (such as the import size limit) ends the input: it is returned with the line it stopped at.
+// (such as the import size limit) ends the input: it is returned with the line it stopped at,
+// which is left unread, since it may be cut short.
 // It is the import's parser, apart from storage, so that it can be fuzzed on its own.
 func ParseNDJSON(r io.Reader, k domain.Kind, accept func(line int, rec domain.Record), reject func(Rejected)) (int, error) {
 	br, ok := r.(*bufio.Reader)
@@ -19,6 +20,9 @@ func ParseNDJSON(r io.Reader, k domain.Kind, accept func(line int, rec domain.Re
 	}
 	for line := 1; ; line++ {
 		data, err := br.ReadBytes('\n')
+		if err != nil && err != io.EOF {
+			return line, err
+		}
 		if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 {
 			rec, derr := domain.DecodeRecord(k, trimmed)
 			if derr != nil {
@@ -29,9 +33,6 @@ func ParseNDJSON(r io.Reader, k domain.Kind, accept func(line int, rec domain.Re
 		}
 		if err == io.EOF {
 			return line, nil
-		}
-		if err != nil {
-			return line, err
 		}
 	}
 }

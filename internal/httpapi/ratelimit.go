@@ -61,6 +61,15 @@ func (l *limiter) take(caller string) (ok bool, wait time.Duration) {
 	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
 }
 
+// give returns a token that take spent, up to the burst: a reservation not used.
+func (l *limiter) give(caller string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b := l.buckets[caller]; b != nil {
+		b.tokens = math.Min(l.burst, b.tokens+1)
+	}
+}
+
 // sweep drops the buckets that are full again: forgetting them changes nothing.
 func (l *limiter) sweep(now time.Time) {
 	for k, b := range l.buckets {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -178,6 +179,15 @@ type Rejected struct {
 type ImportReport struct {
 	Accepted int        `json:"accepted"`
 	Rejected []Rejected `json:"rejected"`
+	// Cut is set when the body stopped before its end: the lines before Cut.Line were
+	// processed (Accepted of them stored), that line and the rest were not read.
+	Cut *Cut `json:"cut,omitempty"`
+}
+
+// Cut says where and why an import's body stopped.
+type Cut struct {
+	Line   int    `json:"line"`
+	Reason string `json:"reason"`
 }
 
 const importBatch = 500
@@ -231,10 +241,12 @@ func (im *importer) flush() {
 	for i, p := range im.batch {
 		recs[i] = p.rec
 	}
-	if err := im.s.Store.PutMany(im.c, recs); err != nil {
+	// Lines that arrived are stored even when the client is gone or its body was cut: the
+	// request's context ends with the connection, and what was read must not be lost with it.
+	if err := im.s.Store.PutMany(context.WithoutCancel(im.c.Request.Context()), recs); err != nil {
 		im.s.log.WarnContext(im.c, "import batch failed", "err", err, "lines", len(im.batch), "request_id", requestID(im.c))
 		for _, p := range im.batch {
-			im.reject(p.line, p.id, "not stored: "+storageMessage(err))
+			im.reject(p.line, p.id, "not stored: "+storageMessage(im.c, err))
 		}
 	} else {
 		im.rep.Accepted += len(im.batch)
@@ -254,30 +266,38 @@ func (im *importer) finish(k domain.Kind) {
 // a bad line is reported and never stops the good ones.
 func (s *Server) importRecords(k domain.Kind) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if s.importTable(c, k) {
+		body := s.importBody(c)
+		if s.importTable(c, k, body) {
 			return
 		}
-		r := bufio.NewReaderSize(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxImportBytes), 64<<10)
 		im := s.newImporter(c)
-		line, err := ParseNDJSON(r, k, im.accept, func(rj Rejected) { im.reject(rj.Line, rj.ID, rj.Error) })
+		line, err := ParseNDJSON(bufio.NewReaderSize(body, 64<<10), k, im.accept, func(rj Rejected) { im.reject(rj.Line, rj.ID, rj.Error) })
 		if err != nil {
 			im.flush()
-			var mb *http.MaxBytesError
-			if errors.As(err, &mb) {
-				im.reject(line, "", fmt.Sprintf("import stopped: body larger than %d bytes; lines before this one were processed", mb.Limit))
-			} else {
-				im.reject(line, "", "import stopped: "+err.Error())
+			reason, ok := body.cutReason(err)
+			if !ok {
+				reason = "reading the body failed"
 			}
+			s.log.WarnContext(c, "import cut", "kind", k, "line", line, "accepted", im.rep.Accepted, "err", err, "request_id", requestID(c))
+			im.cut(line, reason)
 		}
 		im.finish(k)
 	}
 }
 
-func storageMessage(err error) string {
+// cut ends the report of an import whose body stopped at line.
+func (im *importer) cut(line int, reason string) {
+	im.rep.Cut = &Cut{Line: line, Reason: reason}
+	im.reject(line, "", fmt.Sprintf("import cut at this line: %s; the lines before it were processed (%d stored), this one and the rest were not read", reason, im.rep.Accepted))
+}
+
+// storageMessage says why a batch was not stored without the store's own words, which may
+// name files; the error is logged with the request id.
+func storageMessage(c *gin.Context, err error) string {
 	if isUnavailable(err) {
-		return "storage unavailable (" + err.Error() + ")"
+		return "storage unavailable; try again later"
 	}
-	return err.Error()
+	return "internal error; request id " + requestID(c)
 }
 
 // errorText renders a validation error for an import report: field and message.

@@ -104,6 +104,7 @@ type Server struct {
 	metrics  *metrics
 	engine   *gin.Engine
 	profiles profileCache
+	auth     *authGuard
 }
 
 // New builds the server and its routes.
@@ -117,6 +118,7 @@ func New(d Deps) *Server {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{Deps: d, log: d.Log, cfg: d.Config.HTTP, metrics: newMetrics(d.Registry)}
+	s.auth = newAuthGuard(d.Config.Limits, d.Log, d.Registry)
 	s.engine = s.routes()
 	return s
 }

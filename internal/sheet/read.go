@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -78,53 +79,92 @@ func ReadCSV(r io.Reader) (header []string, rows []Row, err error) {
 	return header, rows, nil
 }
 
-// ReadXLSX reads the first worksheet of an .xlsx workbook. sizeLimit bounds the unzipped
-// size, so a small zip bomb cannot fill the memory.
-func ReadXLSX(r io.Reader, sizeLimit int64) (header []string, rows []Row, err error) {
-	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: sizeLimit, UnzipXMLSizeLimit: min(sizeLimit, 16<<20)})
+// xmlInMemory is the size past which a worksheet or the shared strings are unzipped to a
+// temporary file and read from there, instead of being held in memory.
+const xmlInMemory = 4 << 20
+
+// maxInMemory bounds the parts of a workbook held in memory while it is read: every part but
+// the worksheets and shared strings larger than xmlInMemory.
+const maxInMemory = 32 << 20
+
+// checkUnzipped refuses a workbook whose zip entries would unzip to more than limit bytes in
+// all, or to more than maxInMemory in the parts held in memory. The sizes are the entries'
+// own; the zip reader stops any entry that unzips past its stated size.
+func checkUnzipped(data []byte, limit int64) error {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, nil, domain.Invalid("file", "not a readable .xlsx workbook: %v", err)
+		return domain.Invalid("file", "not a readable .xlsx workbook: %v", err)
+	}
+	var total, inMemory uint64
+	for _, f := range zr.File {
+		size := f.UncompressedSize64
+		if size > uint64(limit) || total+size > uint64(limit) {
+			return domain.Invalid("file", "the workbook unzips to more than %d bytes, the most an .xlsx upload may expand to (http.max_xlsx_unzipped_bytes); split it or import it as CSV", limit)
+		}
+		total += size
+		name := strings.ToLower(strings.ReplaceAll(f.Name, "\\", "/"))
+		if size <= xmlInMemory || !(strings.HasPrefix(name, "xl/worksheets/sheet") || name == "xl/sharedstrings.xml") {
+			inMemory += size
+		}
+	}
+	if inMemory > maxInMemory {
+		return domain.Invalid("file", "the workbook's parts other than large worksheets unzip to more than %d bytes; save it with one worksheet and no images, or import it as CSV", maxInMemory)
+	}
+	return nil
+}
+
+// eachXLSXRow reads the first worksheet of an .xlsx workbook row by row: the header row to
+// onHeader, then each data row to onRow, so that memory holds one row at a time. A workbook
+// that would unzip to more than sizeLimit bytes is refused before anything is read.
+func eachXLSXRow(data []byte, sizeLimit int64, onHeader func([]string) error, onRow func(Row)) error {
+	if err := checkUnzipped(data, sizeLimit); err != nil {
+		return err
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: sizeLimit, UnzipXMLSizeLimit: min(sizeLimit, xmlInMemory)})
+	if err != nil {
+		return domain.Invalid("file", "not a readable .xlsx workbook: %v", err)
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, nil, domain.Invalid("file", "the workbook has no worksheet")
+		return domain.Invalid("file", "the workbook has no worksheet")
 	}
 	it, err := f.Rows(sheets[0])
 	if err != nil {
-		return nil, nil, domain.Invalid("file", "worksheet %q: %v", sheets[0], err)
+		return domain.Invalid("file", "worksheet %q: %v", sheets[0], err)
 	}
 	defer it.Close()
+	header, n := false, 0
 	for line := 1; it.Next(); line++ {
 		cells, err := it.Columns()
-		if err != nil {
-			if header == nil {
-				return nil, nil, domain.Invalid("header", "header row: %v", err)
+		switch {
+		case err != nil && !header:
+			return domain.Invalid("header", "header row: %v", err)
+		case !header && blank(cells):
+			continue // leading empty rows above the header
+		case !header:
+			if err := onHeader(cells); err != nil {
+				return err
 			}
-			rows = append(rows, Row{Line: line, Err: domain.Invalid("", "unreadable row: %v", err)})
+			header = true
 			continue
-		}
-		if header == nil {
-			if blank(cells) {
-				continue // leading empty rows above the header
-			}
-			header = cells
-			continue
-		}
-		if len(rows) >= MaxRows {
-			return header, rows, domain.Errorf(domain.CodeTooLarge, "more than %d rows; split the file", MaxRows)
-		}
-		if !blank(cells) {
-			rows = append(rows, Row{Line: line, Cells: cells})
+		case n >= MaxRows:
+			return domain.Errorf(domain.CodeTooLarge, "more than %d rows; split the file", MaxRows)
+		case err != nil:
+			n++
+			onRow(Row{Line: line, Err: domain.Invalid("", "unreadable row: %v", err)})
+		case !blank(cells):
+			n++
+			onRow(Row{Line: line, Cells: cells})
 		}
 	}
 	if err := it.Error(); err != nil {
-		return header, rows, domain.Invalid("file", "worksheet %q: %v", sheets[0], err)
+		return domain.Invalid("file", "worksheet %q: %v", sheets[0], err)
 	}
-	if header == nil {
-		return nil, nil, domain.Invalid("header", "the worksheet is empty: want a header row and data rows")
+	if !header {
+		return domain.Invalid("header", "the worksheet is empty: want a header row and data rows")
 	}
-	return header, rows, nil
+	return nil
 }
 
 func blank(cells []string) bool {
@@ -151,33 +191,54 @@ var ContentTypes = map[Format]string{
 	XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
-// Records reads a whole table of kind k into rows whose cells became record JSON, ready for
-// domain.DecodeRecord; rows that fail carry their error.
-func Records(k domain.Kind, f Format, data []byte, sizeLimit int64) ([]Row, [][]byte, error) {
-	var header []string
-	var rows []Row
-	var err error
+// EachRecord reads a table of kind k and calls fn with each data row, in order, and its cells
+// as record JSON, ready for domain.DecodeRecord (nil when the row failed: row.Err says why).
+// An XLSX worksheet is read row by row; a workbook that would unzip to more than sizeLimit
+// bytes is refused before any row is read. Rows already given to fn stand when a later error
+// (such as too many rows) ends the table.
+func EachRecord(k domain.Kind, f Format, data []byte, sizeLimit int64, fn func(Row, []byte)) error {
+	var h *Header
+	onHeader := func(cells []string) error {
+		var err error
+		h, err = ParseHeader(k, cells)
+		return err
+	}
+	onRow := func(r Row) {
+		var rec []byte
+		if r.Err == nil {
+			rec, r.Err = h.Record(r.Cells)
+		}
+		fn(r, rec)
+	}
 	switch f {
 	case CSV:
-		header, rows, err = ReadCSV(bytes.NewReader(data))
-	case XLSX:
-		header, rows, err = ReadXLSX(bytes.NewReader(data), sizeLimit)
-	default:
-		return nil, nil, domain.Invalid("format", "unknown table format %q", f)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	h, err := ParseHeader(k, header)
-	if err != nil {
-		return nil, nil, err
-	}
-	out := make([][]byte, len(rows))
-	for i := range rows {
-		if rows[i].Err != nil {
-			continue
+		header, rows, err := ReadCSV(bytes.NewReader(data))
+		if err != nil {
+			return err
 		}
-		out[i], rows[i].Err = h.Record(rows[i].Cells)
+		if err := onHeader(header); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			onRow(r)
+		}
+		return nil
+	case XLSX:
+		return eachXLSXRow(data, sizeLimit, onHeader, onRow)
+	}
+	return domain.Invalid("format", "unknown table format %q", f)
+}
+
+// Records is EachRecord gathered: every row and its record JSON.
+func Records(k domain.Kind, f Format, data []byte, sizeLimit int64) ([]Row, [][]byte, error) {
+	var rows []Row
+	var out [][]byte
+	err := EachRecord(k, f, data, sizeLimit, func(r Row, rec []byte) {
+		rows = append(rows, r)
+		out = append(out, rec)
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	return rows, out, nil
 }
