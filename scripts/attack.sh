@@ -30,6 +30,15 @@ attacks='
 ./internal/worklist|TestComputeLeavesOutInvalidAmounts|stored amounts out of bounds kept out of the stats
 ./internal/httpapi|TestWriteJSONFailureHasAnErrorBody|every 500 carries an error body
 ./cmd/techmatch|TestDataDirInUseIsRefused|a second serve, check or reindex on a data dir in use
+./cmd/techmatch|TestWrongKeysAreLimitedAndLogged|3,000 wrong keys from one client: 429 before the lookup, logged at a bounded rate
+./internal/httpapi|TestFailedAuthenticationIsLimitedPerAddress|failed authentication limited per client address
+./internal/httpapi|TestConcurrentGuessesCannotOverdraw|concurrent key guesses cannot overdraw the failure budget
+./internal/config|TestAdminKeyStrength|weak bootstrap admin keys (secret, short, one character repeated)
+./cmd/techmatch|TestWeakAdminKeyIsRefusedAtStart|serve refuses a weak bootstrap admin key
+./cmd/techmatch|TestDemoMakesAnAdminKey|serve --demo without a key makes a strong one
+./cmd/techmatch|TestSlowImportIsNotCutByTheReadTimeout|a slow import body outlasting the read timeout; a stalled one cut, saying where
+./internal/sheet|TestWorkbookExpandingPastTheLimitIsRefused|an XLSX whose entries unzip past the limit
+./cmd/techmatch|TestXLSXBombIsRefused|a 2 MB XLSX unzipping to 300 MB, memory bounded
 ./cmd/techmatch|TestKill9DuringImport|kill -9 during a bulk import
 ./cmd/techmatch|TestKill9DuringProfilePublish|kill -9 during profile publishing
 ./cmd/techmatch|TestRedisRestartUnderLoad|Redis killed and restarted under load
