@@ -188,15 +188,22 @@ var Stages = map[string]int{"实验室": 3, "小试": 4, "中试": 6, "样机": 
 // OrgTypes are the accepted owner types.
 var OrgTypes = []string{"university", "institute", "new_rnd_institution", "enterprise", "individual"}
 
+// Demand statuses. A closed (or deleted) demand's open match-list entries are withdrawn.
+const (
+	DemandOpen    = "open"
+	DemandMatched = "matched"
+	DemandClosed  = "closed"
+)
+
 // Expert availability and patent enums.
 var (
 	AvailableFor       = []string{"consulting", "secondment", "joint_dev"}
 	PatentTypes        = []string{"invention", "utility", "design"}
 	LegalStatuses      = []string{"granted", "pending", "invalid", "expired"}
 	SupplyStatuses     = []string{"active", "closed"}
-	DemandStatuses     = []string{"open", "matched", "closed"}
+	DemandStatuses     = []string{DemandOpen, DemandMatched, DemandClosed}
 	defaultSupplyState = "active"
-	defaultDemandState = "open"
+	defaultDemandState = DemandOpen
 )
 
 // MaskPhone keeps the first three and last four digits: 138****5678.

@@ -88,16 +88,19 @@ func (a *Agent) Covers(d *Demand) bool {
 }
 
 // Match-list entry statuses: new → contacted → negotiating → signed, or rejected on the way.
+// An open entry is withdrawn by the system when its demand is deleted or closed; no one can
+// move a withdrawn entry, and it comes back as new only if the demand is listed open again.
 const (
 	StatusNew         = "new"
 	StatusContacted   = "contacted"
 	StatusNegotiating = "negotiating"
 	StatusSigned      = "signed"
 	StatusRejected    = "rejected"
+	StatusWithdrawn   = "withdrawn"
 )
 
-// EntryStatuses are the statuses in funnel order.
-var EntryStatuses = []string{StatusNew, StatusContacted, StatusNegotiating, StatusSigned, StatusRejected}
+// EntryStatuses are the statuses in funnel order, then withdrawn.
+var EntryStatuses = []string{StatusNew, StatusContacted, StatusNegotiating, StatusSigned, StatusRejected, StatusWithdrawn}
 
 // Reject reasons an agent gives; some of them change the next ranking (see internal/match).
 const (
@@ -162,6 +165,8 @@ func (u *EntryUpdate) Validate() error {
 		return Invalid("status", "status or note is required")
 	case u.Status != "" && !slices.Contains(EntryStatuses, u.Status):
 		return Invalid("status", "unknown status %q: want one of %s", u.Status, strings.Join(EntryStatuses, ", "))
+	case u.Status == StatusWithdrawn:
+		return Invalid("status", "status withdrawn is set by the system when the demand is deleted or closed; it cannot be requested")
 	case len([]rune(u.Note)) > MaxTextLen:
 		return Invalid("note", "note is longer than %d characters", MaxTextLen)
 	case u.Status == StatusRejected && !slices.Contains(RejectReasons, u.Reason):

@@ -46,7 +46,7 @@ func apiRoutes() []route {
 		{method: "GET", path: "/v1/agents/{id}/matches", summary: "An agent's match list; format=csv or xlsx downloads it whole", params: []string{"status", "page", "size", "format"}},
 		{method: "GET", path: "/v1/matches", summary: "All match-list entries, by demand, agent, status or unassigned=true", params: []string{"demand_id", "agent_id", "status", "unassigned", "page", "size"}, admin: true},
 		{method: "GET", path: "/v1/matches/{id}", summary: "One match-list entry with its history"},
-		{method: "PATCH", path: "/v1/matches/{id}", summary: "Move an entry along new → contacted → negotiating → signed, or reject it; 409 when illegal", body: "json"},
+		{method: "PATCH", path: "/v1/matches/{id}", summary: "Move an entry along new → contacted → negotiating → signed, or reject it; 409 when illegal or the entry is withdrawn (its demand deleted or closed)", body: "json"},
 		{method: "GET", path: "/v1/webhooks/deliveries", summary: "Webhook delivery log", params: []string{"agent_id", "page", "size"}, admin: true},
 		{method: "GET", path: "/v1/stats", summary: "Funnel, breakdowns by field, region and agent, signed amount, matches per demand and per day", params: []string{"from", "to"}, admin: true},
 	}

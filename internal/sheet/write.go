@@ -19,7 +19,7 @@ var EntryHeader = []string{"编号", "需求编号", "需求", "类型", "供给
 // StatusNames are the Chinese names of entry statuses.
 var StatusNames = map[string]string{
 	domain.StatusNew: "新推荐", domain.StatusContacted: "已联系", domain.StatusNegotiating: "洽谈中",
-	domain.StatusSigned: "已签约", domain.StatusRejected: "已拒绝",
+	domain.StatusSigned: "已签约", domain.StatusRejected: "已拒绝", domain.StatusWithdrawn: "已撤回",
 }
 
 // ReasonNames are the Chinese names of rejection reasons.

@@ -49,8 +49,9 @@ type MatchBatch struct {
 
 // SaveMatches merges a demand's match list into the stored entries in one transaction:
 // new pairs are inserted with status new, known pairs get the new score and reasons but keep
-// their status and history, and unassigned entries take b.AgentID. It returns the entries
-// that got an agent.
+// their status and history (a withdrawn one becomes new again: the demand is open), and
+// unassigned entries take b.AgentID. It returns the entries that got an agent. A demand
+// deleted or no longer open by the time of the transaction keeps its entries as they are.
 func (s *Store) SaveMatches(ctx context.Context, b MatchBatch) ([]*domain.MatchEntry, error) {
 	d := b.Demand
 	fields, err := json.Marshal(nonNil(d.Fields))
@@ -61,6 +62,16 @@ func (s *Store) SaveMatches(ctx context.Context, b MatchBatch) ([]*domain.MatchE
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		assigned = nil
 		t := now()
+		// The list was computed from a read of the demand; if it has been deleted or is no longer
+		// open since, its entries stay as the delete or close left them.
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT status FROM records WHERE kind = ? AND id = ?`, domain.Demands, d.ID).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && status != domain.DemandOpen && status != "" {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 		for _, fresh := range b.Entries {
 			e, err := entryBy(ctx, tx, `SELECT body FROM match_entries WHERE demand_id = ? AND supply_kind = ? AND supply_id = ?`,
 				d.ID, fresh.SupplyKind, fresh.SupplyID)
@@ -68,11 +79,16 @@ func (s *Store) SaveMatches(ctx context.Context, b MatchBatch) ([]*domain.MatchE
 			case errors.Is(err, domain.ErrNotFound):
 				e = fresh
 				e.ID, e.DemandID, e.Status, e.CreatedAt = newEntryID(), d.ID, domain.StatusNew, t
-				e.History = []domain.StatusChange{{At: t, By: "system", To: domain.StatusNew}}
+				e.History = []domain.StatusChange{{At: t, By: systemActor, To: domain.StatusNew}}
 				e.AgentID = ""
 			case err != nil:
 				return err
 			default:
+				if e.Status == domain.StatusWithdrawn {
+					// The demand is open again: the pair is back on the list, to be assigned afresh.
+					e.History = append(e.History, domain.StatusChange{At: t, By: systemActor, From: e.Status, To: domain.StatusNew, Note: noteDemandOpen})
+					e.Status, e.AgentID = domain.StatusNew, ""
+				}
 				e.Score, e.Components, e.Reasons = fresh.Score, fresh.Components, fresh.Reasons
 				e.Profile, e.ProfileVersion = fresh.Profile, fresh.ProfileVersion
 				e.DemandTitle, e.SupplyTitle = fresh.DemandTitle, fresh.SupplyTitle
@@ -88,7 +104,7 @@ func (s *Store) SaveMatches(ctx context.Context, b MatchBatch) ([]*domain.MatchE
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO match_entries (id, demand_id, supply_kind, supply_id, agent_id,
 					status, created_at, updated_at, demand_region, demand_fields, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (id) DO UPDATE SET agent_id = excluded.agent_id, updated_at = excluded.updated_at,
+				ON CONFLICT (id) DO UPDATE SET status = excluded.status, agent_id = excluded.agent_id, updated_at = excluded.updated_at,
 					demand_region = excluded.demand_region, demand_fields = excluded.demand_fields, body = excluded.body`,
 				e.ID, d.ID, e.SupplyKind, e.SupplyID, e.AgentID, e.Status, nanos(e.CreatedAt), nanos(e.UpdatedAt),
 				d.Region, string(fields), string(body)); err != nil {
@@ -242,4 +258,44 @@ func (s *Store) Deliveries(ctx context.Context, agentID string, offset, limit in
 		out = []Delivery{}
 	}
 	return out, total, nil
+}
+
+// systemActor is who the history names for changes the store makes itself.
+const systemActor = "system"
+
+// Notes of the history step that withdraws an entry, for the agents who read it.
+const (
+	noteDemandDeleted = "需求已删除，推荐撤回"
+	noteDemandClosed  = "需求已关闭，推荐撤回"
+	noteDemandOpen    = "需求重新开放，推荐恢复"
+)
+
+// withdrawOpen withdraws the demand's open entries inside tx, the transaction that deletes or
+// closes the demand, so that no agent can go on working a list whose demand is gone. Signed
+// and rejected entries keep their status: they record what happened.
+func withdrawOpen(ctx context.Context, tx *sql.Tx, demandID, by, note string, t time.Time) error {
+	bodies, err := queryBodies(ctx, tx, `SELECT body FROM match_entries WHERE demand_id = ?
+		AND status IN ('new', 'contacted', 'negotiating')`, demandID)
+	if err != nil {
+		return err
+	}
+	for _, b := range bodies {
+		var e domain.MatchEntry
+		if err := json.Unmarshal(b, &e); err != nil {
+			return err
+		}
+		e.History = append(e.History, domain.StatusChange{At: t, By: by, From: e.Status, To: domain.StatusWithdrawn, Note: note})
+		e.Status, e.UpdatedAt = domain.StatusWithdrawn, t
+		body, err := json.Marshal(&e)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE match_entries SET status = ?, updated_at = ?, body = ? WHERE id = ?`,
+			e.Status, nanos(t), string(body), e.ID); err != nil {
+			return err
+		}
+	}
+	// The demand's feedback version stays: ranking feedback comes from rejections only, and
+	// the write that withdraws changes the demand's rev, which match cache keys carry.
+	return nil
 }

@@ -29,7 +29,8 @@ func newID(k domain.Kind) string {
 }
 
 // Put creates or replaces rec, setting its meta (id when empty, rev, created_at, updated_at)
-// in place, and writes an outbox row "put" in the same transaction.
+// in place, and writes an outbox row "put" in the same transaction. A demand stored closed
+// has its open match-list entries withdrawn in that transaction too.
 // rec must already be validated. created reports whether the record did not exist.
 func (s *Store) Put(ctx context.Context, rec domain.Record) (created bool, err error) {
 	return s.put(ctx, rec, "")
@@ -193,9 +194,16 @@ func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool
 		nanos(m.CreatedAt), nanos(m.UpdatedAt), seq, string(body)); err != nil {
 		return false, err
 	}
-	if e, ok := rec.(*domain.Expert); ok {
-		if err := writeLinks(ctx, w.tx, e); err != nil {
+	switch v := rec.(type) {
+	case *domain.Expert:
+		if err := writeLinks(ctx, w.tx, v); err != nil {
 			return false, err
+		}
+	case *domain.Demand:
+		if v.Status == domain.DemandClosed {
+			if err := withdrawOpen(ctx, w.tx, m.ID, systemActor, noteDemandClosed, w.at); err != nil {
+				return false, err
+			}
 		}
 	}
 	return created, nil
@@ -221,7 +229,8 @@ func indexedFields(rec domain.Record) (status, enterprise string) {
 }
 
 // Delete removes a record and writes an outbox row "delete"; the error wraps
-// domain.ErrNotFound when there was nothing to delete.
+// domain.ErrNotFound when there was nothing to delete. Deleting a demand withdraws its open
+// match-list entries in the same transaction, as does storing it closed (see Put).
 func (s *Store) Delete(ctx context.Context, k domain.Kind, id string) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM records WHERE kind = ? AND id = ?`, k, id)
@@ -233,12 +242,18 @@ func (s *Store) Delete(ctx context.Context, k domain.Kind, id string) error {
 		} else if n == 0 {
 			return domain.ErrNotFound
 		}
-		if k == domain.Experts {
+		t := now()
+		switch k {
+		case domain.Experts:
 			if err := deleteLinks(ctx, tx, id); err != nil {
 				return err
 			}
+		case domain.Demands:
+			if err := withdrawOpen(ctx, tx, id, systemActor, noteDemandDeleted, t); err != nil {
+				return err
+			}
 		}
-		_, err = tx.ExecContext(ctx, insertOutbox, k, id, opDelete, nanos(now()))
+		_, err = tx.ExecContext(ctx, insertOutbox, k, id, opDelete, nanos(t))
 		return err
 	})
 	if err != nil {

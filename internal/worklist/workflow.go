@@ -8,8 +8,8 @@ import (
 	"github.com/techmatch/techmatch/internal/domain"
 )
 
-// transitions are the legal status changes; signed and rejected are final, so a closed
-// entry can only get notes.
+// transitions are the legal status changes; signed, rejected and withdrawn are final, so a
+// closed entry can only get notes.
 var transitions = map[string][]string{
 	domain.StatusNew:         {domain.StatusContacted, domain.StatusRejected},
 	domain.StatusContacted:   {domain.StatusNegotiating, domain.StatusRejected},
@@ -24,6 +24,9 @@ func CanTransition(from, to string) bool { return slices.Contains(transitions[fr
 func Apply(e *domain.MatchEntry, u domain.EntryUpdate, who string, at time.Time) error {
 	if err := u.Validate(); err != nil {
 		return err
+	}
+	if u.Status != "" && e.Status == domain.StatusWithdrawn {
+		return domain.Errorf(domain.CodeConflict, "match %s is withdrawn because its demand %s was deleted or closed: its status cannot change", e.ID, e.DemandID)
 	}
 	if u.Status != "" && u.Status != e.Status && !CanTransition(e.Status, u.Status) {
 		return domain.Errorf(domain.CodeConflict, "match %s is %s: it cannot become %s (allowed: %v)",

@@ -81,6 +81,7 @@ function drawEntry(card, m) {
 // actions offers only the transitions the workflow allows from the entry's status.
 function actions(card, m) {
   const next = NEXT[m.status] || [];
+  if (m.status === 'withdrawn') return h('p', { class: 'muted' }, '需求已删除或关闭，此推荐已撤回，不能再流转');
   if (!next.length) return m.status === 'signed' && m.deal_amount ? h('p', { class: 'muted' }, `成交 ${m.deal_amount} 万元`) : null;
   const reason = h('select', { name: 'reason', hidden: true }, Object.entries(REJECT_REASONS).map(([v, t]) => h('option', { value: v }, t)));
   const amount = h('input', { name: 'deal_amount', type: 'number', min: 0, step: 0.01, placeholder: '成交金额（万元）', hidden: true });

@@ -20,12 +20,13 @@ export const EXCLUDED = {
   feedback_not_relevant: '经纪人标记为不相关', low_text_relevance: '文本相关度过低', missing_record: '记录已删除',
 };
 
-export const STATUSES = { new: '新分配', contacted: '已联系', negotiating: '洽谈中', signed: '已签约', rejected: '已拒绝' };
+export const STATUSES = { new: '新分配', contacted: '已联系', negotiating: '洽谈中', signed: '已签约', rejected: '已拒绝', withdrawn: '已撤回' };
 export const STATUS_ORDER = Object.keys(STATUSES);
-// NEXT is the workflow of issue 5: new → contacted → negotiating → signed or rejected; rejected also from new.
+// NEXT is the workflow: new → contacted → negotiating → signed or rejected; rejected also from new.
+// withdrawn is set by the server when the demand is deleted or closed, and is final.
 export const NEXT = {
   new: ['contacted', 'rejected'], contacted: ['negotiating', 'rejected'],
-  negotiating: ['signed', 'rejected'], signed: [], rejected: [],
+  negotiating: ['signed', 'rejected'], signed: [], rejected: [], withdrawn: [],
 };
 export const REJECT_REASONS = {
   not_relevant: '不相关', too_early: '技术尚不成熟', price: '价格不合适', mode: '转化方式不合适',
