@@ -19,11 +19,18 @@ func TestDeletedOrClosedDemandWithdrawsItsEntries(t *testing.T) {
 	for i, title := range []string{"硫化物固态电解质制备技术", "氧化物固态电解质薄膜技术", "聚合物固态电解质电池技术"} {
 		s.mustDo("POST", "/v1/achievements", battery("a-"+string(rune('1'+i)), title, 6, 40, 60), 201)
 	}
-	if r := s.do("POST", "/v1/demands", batteryDemand("d-del", "320100"), entKey); r.Status != 201 {
+	// An enterprise files a demand without an id: the server makes one.
+	filed := batteryDemand("", "320100")
+	delete(filed, "id")
+	r := s.do("POST", "/v1/demands", filed, entKey)
+	var made struct{ ID string }
+	r.decode(t, &made)
+	if r.Status != 201 || made.ID == "" {
 		t.Fatalf("enterprise POST demand: %d %s", r.Status, r.Body)
 	}
+	dDel := made.ID
 	s.mustDo("POST", "/v1/demands", batteryDemand("d-close", "320100"), 201)
-	del := entriesOf(t, s, "d-del", 3)
+	del := entriesOf(t, s, dDel, 3)
 	closing := entriesOf(t, s, "d-close", 3)
 
 	as := func(key string, method, path string, body any, want int) response {
@@ -38,7 +45,7 @@ func TestDeletedOrClosedDemandWithdrawsItsEntries(t *testing.T) {
 	as(agentKey, "PATCH", "/v1/matches/"+del[1].ID, map[string]any{"status": "rejected", "reason": "price"}, 200)
 	as(agentKey, "PATCH", "/v1/matches/"+closing[0].ID, map[string]any{"status": "contacted"}, 200)
 
-	as(entKey, "DELETE", "/v1/demands/d-del", nil, 204)
+	as(entKey, "DELETE", "/v1/demands/"+dDel, nil, 204)
 	closed := batteryDemand("d-close", "320100")
 	closed["status"] = "closed"
 	s.mustDo("PUT", "/v1/demands/d-close", closed, 200)
@@ -76,7 +83,7 @@ func TestDeletedOrClosedDemandWithdrawsItsEntries(t *testing.T) {
 			t.Errorf("PATCH %v on a withdrawn entry: %d %s, want 409 naming withdrawn", body, r.Status, r.Body)
 		}
 	}
-	r := s.do("PATCH", "/v1/matches/"+del[2].ID, map[string]any{"status": "new"}, adminKey)
+	r = s.do("PATCH", "/v1/matches/"+del[2].ID, map[string]any{"status": "new"}, adminKey)
 	if r.Status != 409 {
 		t.Errorf("staff PATCH new on a withdrawn entry: %d %s, want 409", r.Status, r.Body)
 	}
@@ -96,7 +103,7 @@ func TestDeletedOrClosedDemandWithdrawsItsEntries(t *testing.T) {
 		}
 		return true
 	})
-	for _, e := range entriesOf(t, s, "d-del", 3) {
+	for _, e := range entriesOf(t, s, dDel, 3) {
 		if e.Status != want[e.ID] {
 			t.Errorf("deleted demand's entry %s is %q, want %q", e.ID, e.Status, want[e.ID])
 		}
