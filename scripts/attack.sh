@@ -39,6 +39,8 @@ attacks='
 ./cmd/techmatch|TestSlowImportIsNotCutByTheReadTimeout|a slow import body outlasting the read timeout; a stalled one cut, saying where
 ./internal/sheet|TestWorkbookExpandingPastTheLimitIsRefused|an XLSX whose entries unzip past the limit
 ./cmd/techmatch|TestXLSXBombIsRefused|a 2 MB XLSX unzipping to 300 MB, memory bounded
+./cmd/techmatch|TestDeletedOrClosedDemandWithdrawsItsEntries|a deleted or closed demand's entries left live for agents to move
+./internal/store|TestDeleteOrCloseWithdrawsOpenEntries|entries withdrawn in the same transaction as the delete or close
 ./cmd/techmatch|TestKill9DuringImport|kill -9 during a bulk import
 ./cmd/techmatch|TestKill9DuringProfilePublish|kill -9 during profile publishing
 ./cmd/techmatch|TestRedisRestartUnderLoad|Redis killed and restarted under load
