@@ -77,7 +77,7 @@ func AccessRules() map[string][]Role {
 	return rules
 }
 
-// agentRules are the routes of agents' match lists (issue 5). Handlers narrow an agent to its own list.
+// agentRules are the routes of agents' match lists. Handlers narrow an agent to its own list.
 var agentRules = map[string][]Role{
 	"POST /v1/agents":             staffOnly,
 	"GET /v1/agents":              staffOnly,

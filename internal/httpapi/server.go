@@ -92,7 +92,7 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// Keys holds the API keys; nil leaves only the bootstrap admin key.
 	Keys KeyStore
-	// Worklist serves agents' match lists (issue 5); without it those routes answer 503.
+	// Worklist serves agents' match lists; without it those routes answer 503.
 	Worklist Worklist
 }
 
@@ -184,7 +184,6 @@ func (s *Server) routes() *gin.Engine {
 	w.PATCH("/matches/:id", s.patchEntry)
 	w.GET("/webhooks/deliveries", s.listDeliveries)
 	w.GET("/stats", s.stats)
-	// End of issue 5 routes.
 
 	console.Mount(r)
 	return r
