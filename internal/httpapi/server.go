@@ -171,7 +171,7 @@ func (s *Server) routes() *gin.Engine {
 	p.PUT("/:name", s.putProfile)
 	p.GET("/:name/versions", s.profileVersions)
 	p.POST("/:name/rollback", s.rollbackProfile)
-	// Agents' match lists, workflow, alerts and stats (issue 5).
+	// Agents' match lists, workflow, alerts and stats.
 	w := v1.Group("", s.needWorklist)
 	w.POST("/agents", s.putAgent)
 	w.GET("/agents", s.listAgents)
