@@ -25,7 +25,7 @@ attacks='
 ./internal/httpapi|TestPanicIsOneLoggedInternalError|a handler panic is one logged 500 with a body
 ./cmd/techmatch|TestProfileWeightsBounded|profile weights summing to infinity, or none positive
 ./cmd/techmatch|TestUnaddressableIDsRefused|ids . and .. that a URL path resolves away
-./cmd/techmatch|TestDemandIDsCannotBeProbed|probing another enterprise's demand ids by POST and PUT
+./cmd/techmatch|TestDemandIDsCannotBeProbed|probing the demand ids of another enterprise by POST and PUT
 ./cmd/techmatch|TestAmountsAndStatsDatesBounded|deal_amount 1e308 and stats dates past 2262 (500 with an empty body)
 ./internal/worklist|TestComputeLeavesOutInvalidAmounts|stored amounts out of bounds kept out of the stats
 ./internal/httpapi|TestWriteJSONFailureHasAnErrorBody|every 500 carries an error body
@@ -39,7 +39,7 @@ attacks='
 ./cmd/techmatch|TestSlowImportIsNotCutByTheReadTimeout|a slow import body outlasting the read timeout; a stalled one cut, saying where
 ./internal/sheet|TestWorkbookExpandingPastTheLimitIsRefused|an XLSX whose entries unzip past the limit
 ./cmd/techmatch|TestXLSXBombIsRefused|a 2 MB XLSX unzipping to 300 MB, memory bounded
-./cmd/techmatch|TestDeletedOrClosedDemandWithdrawsItsEntries|a deleted or closed demand's entries left live for agents to move
+./cmd/techmatch|TestDeletedOrClosedDemandWithdrawsItsEntries|entries of a deleted or closed demand left live for agents to move
 ./internal/store|TestDeleteOrCloseWithdrawsOpenEntries|entries withdrawn in the same transaction as the delete or close
 ./cmd/techmatch|TestKill9DuringImport|kill -9 during a bulk import
 ./cmd/techmatch|TestKill9DuringProfilePublish|kill -9 during profile publishing
