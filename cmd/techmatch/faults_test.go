@@ -195,25 +195,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	l := startLoad(s.URL, 6)
 	l.waitFor(t, 200)
 
-	pr, pw := io.Pipe()
-	req, _ := http.NewRequest("POST", s.URL+"/v1/achievements/import", pr)
-	req.Header.Set("Authorization", "Bearer "+adminKey)
-	type answer struct {
-		status int
-		body   string
-		err    error
-	}
-	ans := make(chan answer, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			ans <- answer{err: err}
-			return
-		}
-		data, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		ans <- answer{status: resp.StatusCode, body: string(data)}
-	}()
+	pw, ans := s.streamImport()
 	line := func(i int) string {
 		return fmt.Sprintf(`{"id":"inflight-%d","title":"停机中导入 %d 锂电池"}`+"\n", i, i)
 	}

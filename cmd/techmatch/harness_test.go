@@ -230,6 +230,33 @@ func (s *server) do(method, path string, body any, key string) response {
 	return response{Status: resp.StatusCode, Header: resp.Header, Body: data}
 }
 
+// streamedAnswer is the server's answer to a streamed import.
+type streamedAnswer struct {
+	status int
+	body   string
+	err    error
+}
+
+// streamImport starts an import of achievements whose body is what the caller writes to pw,
+// as a slow client sends it; the answer arrives on ans once pw is closed or the server ends it.
+func (s *server) streamImport() (pw *io.PipeWriter, ans <-chan streamedAnswer) {
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("POST", s.URL+"/v1/achievements/import", pr)
+	req.Header.Set("Authorization", "Bearer "+adminKey)
+	out := make(chan streamedAnswer, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			out <- streamedAnswer{err: err}
+			return
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		out <- streamedAnswer{status: resp.StatusCode, body: string(data)}
+	}()
+	return pw, out
+}
+
 // eventually retries f until it succeeds or the deadline passes: writes reach the index
 // asynchronously, within a second.
 func eventually(t testing.TB, what string, f func() bool) {

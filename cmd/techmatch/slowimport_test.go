@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -15,25 +14,7 @@ import (
 // status and body of the answer, which may come before the body ends.
 func slowImport(t *testing.T, s *server, n, chunk int, pause, stall time.Duration) (int, string) {
 	t.Helper()
-	pr, pw := io.Pipe()
-	req, _ := http.NewRequest("POST", s.URL+"/v1/achievements/import", pr)
-	req.Header.Set("Authorization", "Bearer "+adminKey)
-	type answer struct {
-		status int
-		body   string
-		err    error
-	}
-	ans := make(chan answer, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			ans <- answer{err: err}
-			return
-		}
-		data, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		ans <- answer{status: resp.StatusCode, body: string(data)}
-	}()
+	pw, ans := s.streamImport()
 	go func() {
 		for i := 0; i < n; i += chunk {
 			var b strings.Builder
