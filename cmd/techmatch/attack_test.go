@@ -2,7 +2,6 @@ package main_test
 
 import (
 	"bufio"
-	"errors"
 	"io"
 	"net"
 	"net/url"
@@ -47,13 +46,8 @@ func TestSlowlorisIsCut(t *testing.T) {
 		t.Errorf("another client during the drip: %d", r.Status)
 	}
 	select {
-	case err := <-readErr:
-		// The server closes the connection (EOF), or answers 408 first; either ends it.
-		if err != nil && !errors.Is(err, io.EOF) && !strings.Contains(err.Error(), "reset") {
-			t.Logf("connection ended: %v", err)
-		}
-	case err := <-closed:
-		t.Logf("writes refused: %v", err)
+	case <-readErr: // the server answered (408) or closed the connection: either ends it
+	case <-closed: // the server reset the connection: the drip's writes fail
 	case <-time.After(12 * time.Second):
 		t.Fatal("a connection sending its headers a byte a second was still open after 12 s (header time 5 s)")
 	}

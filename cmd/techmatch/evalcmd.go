@@ -195,8 +195,7 @@ type perQueryLine struct {
 // writePerQuery writes one line per query, techmatch's outcome beside each baseline's, and
 // puts the file in place only when all of it is written.
 func writePerQuery(f *atomicFile, queries []eval.Query, per []eval.Ranked, base map[string][]eval.Ranked) error {
-	enc := json.NewEncoder(f.w)
-	enc.SetEscapeHTML(false)
+	enc := f.lines()
 	for i, q := range queries {
 		line := perQueryLine{ID: q.ID, Text: q.Text, Rank: per[i].Rank, Top: per[i].Top}
 		for name, b := range base {
@@ -247,6 +246,13 @@ func (a *atomicFile) commit() error {
 	}
 	a.done = true
 	return nil
+}
+
+// lines is an encoder of one JSON value a line into a, HTML left as written.
+func (a *atomicFile) lines() *json.Encoder {
+	enc := json.NewEncoder(a.w)
+	enc.SetEscapeHTML(false)
+	return enc
 }
 
 // abort removes the temporary file unless commit put it in place.

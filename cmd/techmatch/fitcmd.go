@@ -337,8 +337,7 @@ func dumpGroups(path string, groups []eval.Group) error {
 		return err
 	}
 	defer f.abort()
-	enc := json.NewEncoder(f.w)
-	enc.SetEscapeHTML(false)
+	enc := f.lines()
 	type cand struct {
 		eval.Candidate
 		Present index.Present `json:"present"`

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -147,8 +146,7 @@ func writeOutcomeSet(ctx context.Context, st *store.Store, k domain.Kind, pairs 
 		return n, err
 	}
 	defer corpus.abort()
-	enc := json.NewEncoder(corpus.w)
-	enc.SetEscapeHTML(false)
+	enc := corpus.lines()
 	if err := st.Scan(ctx, k, func(r domain.Record) error {
 		held[r.GetMeta().ID] = true
 		n.records++
@@ -179,8 +177,7 @@ func writeOutcomeSet(ctx context.Context, st *store.Store, k domain.Kind, pairs 
 		return n, err
 	}
 	defer queries.abort()
-	qenc := json.NewEncoder(queries.w)
-	qenc.SetEscapeHTML(false)
+	qenc := queries.lines()
 	for _, id := range ids {
 		d, ok := demands[id].(*domain.Demand)
 		if !ok {
@@ -204,8 +201,7 @@ func writeOutcomeSet(ctx context.Context, st *store.Store, k domain.Kind, pairs 
 		return n, err
 	}
 	defer pf.abort()
-	penc := json.NewEncoder(pf.w)
-	penc.SetEscapeHTML(false)
+	penc := pf.lines()
 	for _, p := range pairs {
 		if relevant[p.Demand] == nil || demands[p.Demand] == nil || !held[p.Record] {
 			continue

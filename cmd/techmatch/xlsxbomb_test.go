@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"io"
@@ -11,52 +10,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xuri/excelize/v2"
+	"github.com/techmatch/techmatch/internal/sheet/sheettest"
 )
 
-// expandingWorkbook is a valid .xlsx whose worksheet holds a 标题 header and rows rows of the
-// same title: a few hundred KiB zipped, about 170 bytes a row unzipped.
+// expandingWorkbook is sheettest.ExpandingWorkbook, failing t on an error.
 func expandingWorkbook(t testing.TB, rows int) []byte {
 	t.Helper()
-	buf, err := excelize.NewFile().WriteToBuffer()
+	data, err := sheettest.ExpandingWorkbook(rows)
 	if err != nil {
 		t.Fatal(err)
 	}
-	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	zw := zip.NewWriter(&out)
-	for _, f := range zr.File {
-		w, err := zw.Create(f.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if f.Name != "xl/worksheets/sheet1.xml" {
-			rc, _ := f.Open()
-			_, _ = io.Copy(w, rc)
-			rc.Close()
-			continue
-		}
-		bw := &bytes.Buffer{}
-		bw.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
-		bw.WriteString(`<row r="1"><c r="A1" t="inlineStr"><is><t>标题</t></is></c></row>`)
-		row := `<row><c t="inlineStr"><is><t>` + strings.Repeat("锂电池固态电解质", 5) + `</t></is></c></row>`
-		for i := range rows {
-			bw.WriteString(row)
-			if i%10000 == 0 {
-				_, _ = w.Write(bw.Bytes())
-				bw.Reset()
-			}
-		}
-		bw.WriteString(`</sheetData></worksheet>`)
-		_, _ = w.Write(bw.Bytes())
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
+	return data
 }
 
 // peakRSS is the process's peak resident memory in KiB (VmHWM), 0 when unknown.

@@ -173,7 +173,6 @@ func (pr *pairing) maturityValue(trl int) float64 {
 
 // budgetFit is how a price range sits against the demand's budget.
 type budgetFit struct {
-	known   bool // both sides state a range
 	value   float64
 	fit     int     // fitWithin, fitPartly, fitAbove
 	lo, hi  float64 // the price
@@ -193,7 +192,7 @@ func (pr *pairing) budgetFit(price *domain.Range) budgetFit {
 	if b == nil || (b.Min == nil && b.Max == nil) || price == nil || (price.Min == nil && price.Max == nil) {
 		return budgetFit{value: Neutral}
 	}
-	f := budgetFit{known: true, ceiling: math.Inf(1)} // no upper bound: any price is within budget
+	f := budgetFit{ceiling: math.Inf(1)} // no upper bound: any price is within budget
 	f.lo, f.hi = bounds(price)
 	if b.Max != nil {
 		f.ceiling = *b.Max

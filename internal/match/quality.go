@@ -43,78 +43,88 @@ func datedAt(rec domain.Record) (time.Time, string) {
 	return rec.GetMeta().UpdatedAt, "更新"
 }
 
-// A record's quality is the mean of the parts of it it has (supplyParts, demandParts): for
-// supply a patent's legal status and type, an expert's best title, market signals; for a
-// demand a 揭榜挂帅 challenge and a stated budget. With none it is neutral.
+// A record's quality is the mean of the parts of it it has: for supply a patent's legal
+// status and type, an expert's best title, market signals; for a demand a 揭榜挂帅 challenge
+// and a stated budget. With none it is neutral. The values are computed for every candidate,
+// the reasons only for the listed: the two walk the same parts.
 
-// qualityPart is one part of the quality feature and what it says (possibly nothing).
-type qualityPart struct {
-	value  float64
-	reason func() string
-}
-
-func supplyParts(rec domain.SupplyRecord) []qualityPart {
-	var parts []qualityPart
+func supplyQualityValue(rec domain.SupplyRecord) float64 {
+	var sum float64
+	n := 0
 	switch v := rec.(type) {
 	case *domain.Patent:
-		parts = append(parts, qualityPart{patentValue(v), func() string { return patentReason(v) }})
+		sum, n = sum+patentValue(v), n+1
 	case *domain.Expert:
-		if value, name, ok := bestTitle(v.Titles); ok {
-			parts = append(parts, qualityPart{value, func() string { return "职称：" + name }})
+		if value, _, ok := bestTitle(v.Titles); ok {
+			sum, n = sum+value, n+1
 		}
 	}
 	if m := rec.Common().Market; m != nil {
-		parts = append(parts, qualityPart{marketValue(m), func() string { return marketReason(m) }})
+		sum, n = sum+marketValue(m), n+1
 	}
-	return parts
+	return mean(sum, n)
 }
-
-func demandParts(d *domain.Demand) []qualityPart {
-	var parts []qualityPart
-	if c := d.Challenge; c != nil && c.Bounty != nil {
-		parts = append(parts, qualityPart{1, func() string { return "揭榜挂帅：榜额 " + amount(*c.Bounty) + " 万元" }})
-	} else if c != nil {
-		parts = append(parts, qualityPart{0.9, func() string { return "揭榜挂帅需求" }})
-	}
-	if d.Budget != nil && (d.Budget.Min != nil || d.Budget.Max != nil) {
-		parts = append(parts, qualityPart{0.8, func() string { return "" }})
-	}
-	return parts
-}
-
-func supplyQualityValue(rec domain.SupplyRecord) float64 { return meanValue(supplyParts(rec)) }
-func demandQualityValue(d *domain.Demand) float64        { return meanValue(demandParts(d)) }
 
 func supplyQualityTold(rec domain.SupplyRecord) told {
-	return partsTold(supplyParts(rec), "缺少专利、市场或职称信息，质量项按中性计")
-}
-
-func demandQualityTold(d *domain.Demand) told {
-	return partsTold(demandParts(d), "未注明预算或榜额，质量项按中性计")
-}
-
-func meanValue(parts []qualityPart) float64 {
-	if len(parts) == 0 {
-		return Neutral
-	}
-	var sum float64
-	for _, p := range parts {
-		sum += p.value
-	}
-	return sum / float64(len(parts))
-}
-
-func partsTold(parts []qualityPart, none string) told {
-	if len(parts) == 0 {
-		return noted(none)
-	}
 	var t told
-	for _, p := range parts {
-		if r := p.reason(); r != "" {
+	parts := 0
+	switch v := rec.(type) {
+	case *domain.Patent:
+		t.reasons, parts = append(t.reasons, patentReason(v)), parts+1
+	case *domain.Expert:
+		if _, name, ok := bestTitle(v.Titles); ok {
+			t.reasons, parts = append(t.reasons, "职称："+name), parts+1
+		}
+	}
+	if m := rec.Common().Market; m != nil {
+		parts++
+		if r := marketReason(m); r != "" {
 			t.reasons = append(t.reasons, r)
 		}
 	}
+	if parts == 0 {
+		return noted("缺少专利、市场或职称信息，质量项按中性计")
+	}
 	return t
+}
+
+func demandQualityValue(d *domain.Demand) float64 {
+	var sum float64
+	n := 0
+	switch c := d.Challenge; {
+	case c != nil && c.Bounty != nil:
+		sum, n = sum+1, n+1
+	case c != nil:
+		sum, n = sum+0.9, n+1
+	}
+	if hasBudget(d) {
+		sum, n = sum+0.8, n+1
+	}
+	return mean(sum, n)
+}
+
+func demandQualityTold(d *domain.Demand) told {
+	var t told
+	switch c := d.Challenge; {
+	case c != nil && c.Bounty != nil:
+		t.reasons = append(t.reasons, "揭榜挂帅：榜额 "+amount(*c.Bounty)+" 万元")
+	case c != nil:
+		t.reasons = append(t.reasons, "揭榜挂帅需求")
+	case !hasBudget(d):
+		return noted("未注明预算或榜额，质量项按中性计")
+	}
+	return t
+}
+
+func hasBudget(d *domain.Demand) bool {
+	return d.Budget != nil && (d.Budget.Min != nil || d.Budget.Max != nil)
+}
+
+func mean(sum float64, n int) float64 {
+	if n == 0 {
+		return Neutral
+	}
+	return sum / float64(n)
 }
 
 var patentTypeNames = map[string]string{"invention": "发明专利", "utility": "实用新型专利", "design": "外观设计专利"}

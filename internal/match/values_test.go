@@ -1,6 +1,7 @@
 package match
 
 import (
+	"math"
 	"os"
 	"slices"
 	"testing"
@@ -48,7 +49,8 @@ func TestValuesWithoutReasons(t *testing.T) {
 		pr := newPairing(tax, p.Params, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), d, d)
 		pr.explain = explain
 		v := pr.values(a, judged{supply: a}, h)
-		want := values{0.8, 1, p.Params.RegionScores.Province, 1 - p.Params.MaturityStep, 0.8, 1, v[featFreshness], v[featQuality]}
+		// 151 days old at a half-life of 365 days; no patent, title or market: quality neutral.
+		want := values{0.8, 1, p.Params.RegionScores.Province, 1 - p.Params.MaturityStep, 0.8, 1, math.Exp2(-151.0 / 365), Neutral}
 		if v != want {
 			t.Errorf("explain %v: values %v, want %v", explain, v, want)
 		}

@@ -1,56 +1,22 @@
 package sheet_test
 
 import (
-	"archive/zip"
-	"bytes"
-	"io"
 	"strings"
 	"testing"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/sheet"
+	"github.com/techmatch/techmatch/internal/sheet/sheettest"
 )
 
-// expandingWorkbook is a valid .xlsx whose first worksheet holds a 标题 header and rows rows
-// of the same long title: a few KiB zipped, about 170 bytes a row unzipped.
+// expandingWorkbook is sheettest.ExpandingWorkbook, failing t on an error.
 func expandingWorkbook(t testing.TB, rows int) []byte {
 	t.Helper()
-	base := excelize.NewFile()
-	buf, err := base.WriteToBuffer()
+	data, err := sheettest.ExpandingWorkbook(rows)
 	if err != nil {
 		t.Fatal(err)
 	}
-	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	zw := zip.NewWriter(&out)
-	for _, f := range zr.File {
-		w, err := zw.Create(f.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if f.Name != "xl/worksheets/sheet1.xml" {
-			rc, _ := f.Open()
-			_, _ = io.Copy(w, rc)
-			rc.Close()
-			continue
-		}
-		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
-		io.WriteString(w, `<row r="1"><c r="A1" t="inlineStr"><is><t>标题</t></is></c></row>`)
-		row := `<row><c t="inlineStr"><is><t>` + strings.Repeat("锂电池固态电解质", 5) + `</t></is></c></row>`
-		for range rows {
-			io.WriteString(w, row)
-		}
-		io.WriteString(w, `</sheetData></worksheet>`)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
+	return data
 }
 
 // TestWorkbookExpandingPastTheLimitIsRefused: a small upload that unzips past the limit is
