@@ -41,6 +41,10 @@ attacks='
 ./cmd/techmatch|TestXLSXBombIsRefused|a 2 MB XLSX unzipping to 300 MB, memory bounded
 ./cmd/techmatch|TestDeletedOrClosedDemandWithdrawsItsEntries|entries of a deleted or closed demand left live for agents to move
 ./internal/store|TestDeleteOrCloseWithdrawsOpenEntries|entries withdrawn in the same transaction as the delete or close
+./cmd/techmatch|TestEveryStoredWriteHasItsAuditEntry|connections reset right after sending: no record without its audit entry
+./internal/store|TestAuditAndWriteCommitTogether|an audit insert that fails takes its write with it
+./internal/store|TestEveryWriteWithAnActorIsAudited|every kind of write audited in its own transaction
+./cmd/techmatch|TestAuditLogAPI|the audit log for staff: a record's history, filters, bad filters named
 ./cmd/techmatch|TestKill9DuringImport|kill -9 during a bulk import
 ./cmd/techmatch|TestKill9DuringProfilePublish|kill -9 during profile publishing
 ./cmd/techmatch|TestRedisRestartUnderLoad|Redis killed and restarted under load

@@ -88,8 +88,8 @@ func TestConsole(t *testing.T) {
 		b.do("admin key", chromedp.SetValue(chromedp.ID("signin-key"), adminKey), chromedp.Click(chromedp.ID("signin-submit")))
 		b.waitFor("signed in", `document.querySelector('#role').dataset.role === 'admin'`)
 		pages := eval[[]string](b, `[...document.querySelectorAll('#nav a:not([hidden])')].map(a => a.dataset.page)`)
-		if len(pages) != 5 {
-			t.Errorf("menu for admin = %v, want all five pages", pages)
+		if len(pages) != 6 {
+			t.Errorf("menu for admin = %v, want all six pages", pages)
 		}
 	})
 
@@ -198,6 +198,34 @@ func TestConsole(t *testing.T) {
 			t.Errorf("funnel steps %q, want four with entries reaching 已联系", steps)
 		}
 		b.shot("dashboard")
+	})
+
+	t.Run("audit trail and a record's history", func(t *testing.T) {
+		b.t = t
+		b.open("#/audit")
+		b.waitFor("entries", `document.querySelectorAll('#audit-log tbody tr').length > 0`)
+		// The subtests above published a profile and created ach-markup as staff.
+		b.do("filter to profiles", chromedp.SetValue(chromedp.CSS(`#audit-form select[name=kind]`), "profiles"),
+			chromedp.Click(chromedp.CSS(`#audit-form button[type=submit]`)))
+		b.waitFor("profile entries", `location.hash.includes('kind=profiles') && document.querySelector('#audit-log tbody tr[data-kind=profiles]')`)
+		if kinds := eval[[]string](b, `[...new Set([...document.querySelectorAll('#audit-log tbody tr')].map(r => r.dataset.kind))]`); len(kinds) != 1 || kinds[0] != "profiles" {
+			t.Errorf("kinds listed under the profiles filter = %v", kinds)
+		}
+		if text := eval[string](b, `document.querySelector('#audit-log tbody tr').textContent`); !strings.Contains(text, "平台管理员") || !strings.Contains(text, "发布权重方案") {
+			t.Errorf("profile entry reads %q, want the actor and action in Chinese", text)
+		} else if strings.Contains(text, "version") {
+			t.Errorf("profile entry reads %q, want its version in Chinese", text)
+		}
+		b.shot("audit")
+		b.open("#/record/achievements/ach-markup")
+		b.waitFor("history", `document.querySelector('#record-history tbody tr')`)
+		if text := eval[string](b, `document.querySelector('#record-history tbody tr').textContent`); !strings.Contains(text, "平台管理员") || !strings.Contains(text, "新建") {
+			t.Errorf("ach-markup's history reads %q, want 平台管理员 新建", text)
+		}
+		if text := eval[string](b, `document.querySelector('#record-history').textContent`); strings.Contains(text, "null") || strings.Contains(text, "undefined") {
+			t.Errorf("the history card shows %q", text)
+		}
+		b.shot("record-history")
 	})
 
 	t.Run("phone width", func(t *testing.T) {

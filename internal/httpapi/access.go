@@ -43,6 +43,7 @@ func AccessRules() map[string][]Role {
 		"POST /v1/keys":       staffOnly,
 		"GET /v1/keys":        staffOnly,
 		"DELETE /v1/keys/:id": staffOnly,
+		"GET /v1/audit":       staffOnly,
 
 		// Profiles explain the rankings, so anyone may read them; only staff change them.
 		"GET /v1/profiles":                 everyone,

@@ -78,11 +78,10 @@ func (s *Server) putAgent(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	status, action := http.StatusOK, "replace"
+	status := http.StatusOK
 	if created {
-		status, action = http.StatusCreated, "create"
+		status = http.StatusCreated
 	}
-	s.audit(c, action, "agents", a.ID, "")
 	writeJSON(c, status, &a)
 }
 
@@ -119,7 +118,6 @@ func (s *Server) deleteAgent(c *gin.Context) {
 		s.fail(c, notFoundAs(err, "agent", id))
 		return
 	}
-	s.audit(c, "delete", "agents", id, "")
 	c.Status(http.StatusNoContent)
 }
 

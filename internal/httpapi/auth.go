@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/store"
 )
 
 // Role is what a caller may do.
@@ -95,6 +96,8 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.auth.release(addr)
 	}
 	c.Set("principal", p)
+	// Every write the request makes is audited under this name, in the write's transaction.
+	c.Request = c.Request.WithContext(store.WithActor(c.Request.Context(), store.Actor{Name: p.Name(), RequestID: requestID(c)}))
 	c.Next()
 }
 

@@ -34,9 +34,6 @@ const (
 	maxSubjectLn = 200
 )
 
-// keysKind is the audit log's kind for key events.
-const keysKind = domain.Kind("keys")
-
 // KeyRequest is the body of POST /v1/keys.
 type KeyRequest struct {
 	Role    Role   `json:"role"`
@@ -110,7 +107,6 @@ func (s *Server) createKey(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, "create_key", keysKind, k.ID, k.Role+":"+k.Subject)
 	writeJSON(c, http.StatusCreated, NewKey{ID: k.ID, Key: key, Role: req.Role, Subject: k.Subject, CreatedAt: k.CreatedAt})
 }
 
@@ -140,6 +136,5 @@ func (s *Server) revokeKey(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, "revoke_key", keysKind, id, "")
 	c.Status(http.StatusNoContent)
 }

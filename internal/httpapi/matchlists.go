@@ -56,7 +56,6 @@ func (s *Server) patchEntry(c *gin.Context) {
 		s.fail(c, notFoundAs(err, "match", c.Param("id")))
 		return
 	}
-	s.audit(c, "match:"+e.Status, "matches", e.ID, u.Reason)
 	writeJSON(c, http.StatusOK, e)
 }
 
@@ -77,35 +76,37 @@ func (s *Server) listDeliveries(c *gin.Context) {
 
 // stats answers the funnel and its breakdowns for entries created from `from` to `to`
 // (dates, both included; default the last 30 days).
-// The days /v1/stats accepts for from and to. Entries are stored with nanosecond times, which
+// The days /v1/stats and /v1/audit accept for from and to. Entries are stored with nanosecond times, which
 // hold 1678–2262 only; the window is well inside, and its answer's dates always encode.
 var (
 	firstStatsDay = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
 	lastStatsDay  = time.Date(2199, 12, 31, 0, 0, 0, 0, time.UTC)
 )
 
-func (s *Server) stats(c *gin.Context) {
-	day := func(name string, def time.Time) (time.Time, error) {
-		v := c.Query(name)
-		if v == "" {
-			return def, nil
-		}
-		t, err := time.Parse(time.DateOnly, v)
-		if err != nil {
-			return time.Time{}, domain.Invalid(name, "%s must be a date YYYY-MM-DD, got %q", name, v)
-		}
-		if t.Before(firstStatsDay) || t.After(lastStatsDay) {
-			return time.Time{}, domain.Invalid(name, "%s must be between %s and %s, got %q", name, firstStatsDay.Format(time.DateOnly), lastStatsDay.Format(time.DateOnly), v)
-		}
-		return t, nil
+// dayParam reads the date parameter name (YYYY-MM-DD, UTC), def when it is absent.
+func dayParam(c *gin.Context, name string, def time.Time) (time.Time, error) {
+	v := c.Query(name)
+	if v == "" {
+		return def, nil
 	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, domain.Invalid(name, "%s must be a date YYYY-MM-DD, got %q", name, v)
+	}
+	if t.Before(firstStatsDay) || t.After(lastStatsDay) {
+		return time.Time{}, domain.Invalid(name, "%s must be between %s and %s, got %q", name, firstStatsDay.Format(time.DateOnly), lastStatsDay.Format(time.DateOnly), v)
+	}
+	return t, nil
+}
+
+func (s *Server) stats(c *gin.Context) {
 	today := time.Now().UTC().Truncate(24 * time.Hour)
-	to, err := day("to", today)
+	to, err := dayParam(c, "to", today)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	from, err := day("from", to.AddDate(0, 0, -29))
+	from, err := dayParam(c, "from", to.AddDate(0, 0, -29))
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -37,6 +37,7 @@ func apiRoutes() []route {
 		{method: "POST", path: "/v1/keys", summary: "Make an API key for a role and subject; the key is shown once", body: "json", admin: true},
 		{method: "GET", path: "/v1/keys", summary: "API keys without their secrets, revoked ones included", admin: true},
 		{method: "DELETE", path: "/v1/keys/{id}", summary: "Revoke an API key at once", admin: true},
+		{method: "GET", path: "/v1/audit", summary: "Audit log, newest first: who (subject: an actor such as agent:agt-1, or its subject alone) did what to which object (kind, id), from/to dates; every write has its entry, written in the write's own transaction", params: []string{"subject", "kind", "id", "from", "to", "page", "size"}, admin: true},
 		// Agents' match lists, workflow, alerts and stats.
 		{method: "POST", path: "/v1/agents", summary: "Create or replace an agent: regions, fields, capacity, webhook_url", body: "json", admin: true},
 		{method: "GET", path: "/v1/agents", summary: "List agents", params: []string{"page", "size"}, admin: true},

@@ -148,7 +148,6 @@ func (s *Server) publish(c *gin.Context, p *domain.Profile) {
 		return
 	}
 	s.profiles.forget(p.Name)
-	s.audit(c, "profile", "", p.Name, fmt.Sprintf("version %d: %s", p.Version, p.Note))
 	writeJSON(c, http.StatusOK, p)
 }
 

@@ -77,19 +77,11 @@ func (s *Server) write(c *gin.Context, k domain.Kind, pathID string) {
 		return
 	}
 	s.Indexer.Notify()
-	action := "replace"
 	status := http.StatusOK
 	if created {
-		action, status = "create", http.StatusCreated
+		status = http.StatusCreated
 	}
-	s.audit(c, action, k, meta.ID, "")
 	writeJSON(c, status, present(principal(c), rec))
-}
-
-func (s *Server) audit(c *gin.Context, action string, k domain.Kind, id, detail string) {
-	if err := s.Store.Audit(c, principal(c).Name(), action, k, id, detail); err != nil {
-		s.log.WarnContext(c, "audit log write failed", "err", err, "request_id", requestID(c))
-	}
 }
 
 func (s *Server) get(k domain.Kind) gin.HandlerFunc {
@@ -127,7 +119,6 @@ func (s *Server) delete(k domain.Kind) gin.HandlerFunc {
 			return
 		}
 		s.Indexer.Notify()
-		s.audit(c, "delete", k, id, "")
 		c.Status(http.StatusNoContent)
 	}
 }
@@ -255,10 +246,17 @@ func (im *importer) flush() {
 	im.batch = im.batch[:0]
 }
 
-// finish stores the last batch, logs the import and answers the report.
+// finish stores the last batch, adds the import's summary to the audit log (each stored
+// record has its own entry already, written with it) and answers the report.
 func (im *importer) finish(k domain.Kind) {
 	im.flush()
-	im.s.audit(im.c, "import", k, "", fmt.Sprintf("accepted %d, rejected %d", im.rep.Accepted, len(im.rep.Rejected)))
+	summary := fmt.Sprintf("accepted %d, rejected %d", im.rep.Accepted, len(im.rep.Rejected))
+	if im.rep.Cut != nil {
+		summary += fmt.Sprintf(", cut at line %d: %s", im.rep.Cut.Line, im.rep.Cut.Reason)
+	}
+	if err := im.s.Store.Audit(context.WithoutCancel(im.c.Request.Context()), "import", k, "", summary); err != nil {
+		im.s.log.WarnContext(im.c, "import summary not audited", "err", err, "request_id", requestID(im.c))
+	}
 	writeJSON(im.c, http.StatusOK, im.rep)
 }
 

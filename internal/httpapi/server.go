@@ -47,7 +47,10 @@ type Store interface {
 	ProfileVersion(ctx context.Context, name string, version int) (*domain.Profile, error)
 	ProfileVersions(ctx context.Context, name string) ([]*domain.Profile, error)
 	Profiles(ctx context.Context) ([]*domain.Profile, error)
-	Audit(ctx context.Context, actor, action string, k domain.Kind, id, detail string) error
+	// Audit adds an entry that goes with no write of its own; writes made with a context from
+	// store.WithActor write their entries themselves, in their own transactions.
+	Audit(ctx context.Context, action string, k domain.Kind, id, detail string) error
+	AuditLog(ctx context.Context, f domain.AuditFilter, offset, limit int) ([]domain.AuditEntry, int, error)
 }
 
 // Index is the part of the search index the API uses.
@@ -163,6 +166,7 @@ func (s *Server) routes() *gin.Engine {
 	v1.POST("/keys", s.createKey)
 	v1.GET("/keys", s.listKeys)
 	v1.DELETE("/keys/:id", s.revokeKey)
+	v1.GET("/audit", s.auditLog)
 
 	p := v1.Group("/profiles")
 	p.GET("", s.listProfiles)

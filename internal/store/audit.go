@@ -2,63 +2,149 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/techmatch/techmatch/internal/domain"
 )
 
-// AuditEntry records who did what to which record, and when.
-type AuditEntry struct {
-	Seq    int64       `json:"seq"`
-	At     time.Time   `json:"at"`
-	Actor  string      `json:"actor"`
-	Action string      `json:"action"`
-	Kind   domain.Kind `json:"kind,omitempty"`
-	ID     string      `json:"id,omitempty"`
-	Detail string      `json:"detail,omitempty"`
+// Actor is who a write is made for, as the audit log names them, and the request it came in.
+type Actor struct {
+	Name      string
+	RequestID string
 }
 
-// defaultAuditLimit bounds AuditLog when the caller asks for no limit.
-const defaultAuditLimit = 100
+type actorKey struct{}
 
-// Audit appends one entry to the audit log. It is separate from record writes on purpose:
-// the log says who asked, which the store does not know.
-func (s *Store) Audit(ctx context.Context, actor, action string, k domain.Kind, id, detail string) error {
-	_, err := s.write.ExecContext(ctx,
-		`INSERT INTO audit (at, actor, action, kind, id, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-		nanos(now()), actor, action, k, id, detail)
+// WithActor marks ctx as acting for a: every write made with the returned context writes its
+// audit entry in its own transaction, so the change and its entry commit or fail together.
+// Writes without an actor (start-up seeding, the worklist's own assignments) are not audited.
+func WithActor(ctx context.Context, a Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+func actorOf(ctx context.Context) (Actor, bool) {
+	a, ok := ctx.Value(actorKey{}).(Actor)
+	return a, ok && a.Name != ""
+}
+
+// Kinds of the audit entries of objects that are not records.
+const (
+	AuditAgents   domain.Kind = "agents"
+	AuditMatches  domain.Kind = "matches"
+	AuditKeys     domain.Kind = "keys"
+	AuditProfiles domain.Kind = "profiles"
+)
+
+// schemaAuditTrail: the request of each audit entry, and the indexes that answer a record's
+// history and an actor's doings without reading the whole log.
+const schemaAuditTrail = `ALTER TABLE audit ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+	UPDATE audit SET kind = 'profiles' WHERE action = 'profile' AND kind = '';
+	CREATE INDEX audit_by_object ON audit (kind, id, seq);
+	CREATE INDEX audit_by_actor ON audit (actor, seq);
+	CREATE INDEX audit_by_time ON audit (at);`
+
+const insertAudit = `INSERT INTO audit (at, actor, action, kind, id, detail, request_id) VALUES (?, ?, ?, ?, ?, ?, ?)`
+
+// audited writes the audit entry of a change made in tx at t, when ctx has an actor.
+// st, when not nil, is insertAudit prepared for tx.
+func audited(ctx context.Context, tx *sql.Tx, st *sql.Stmt, t time.Time, action string, k domain.Kind, id, detail string) error {
+	a, ok := actorOf(ctx)
+	if !ok {
+		return nil
+	}
+	var err error
+	if st != nil {
+		_, err = st.ExecContext(ctx, nanos(t), a.Name, action, k, id, detail, a.RequestID)
+	} else {
+		_, err = tx.ExecContext(ctx, insertAudit, nanos(t), a.Name, action, k, id, detail, a.RequestID)
+	}
 	if err != nil {
-		return fmt.Errorf("store: audit %s %s %s %s: %w", actor, action, k, id, err)
+		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
 }
 
-// AuditLog returns the latest limit entries, newest first; a limit ≤ 0 means 100.
-func (s *Store) AuditLog(ctx context.Context, limit int) ([]AuditEntry, error) {
-	if limit <= 0 {
-		limit = defaultAuditLimit
+// errNoActor: Audit was called without an actor in its context.
+var errNoActor = errors.New("store: audit without an actor (store.WithActor)")
+
+// Audit appends an entry that goes with no write of its own, such as the summary of an
+// import, whose records each have their entry already. ctx must carry an actor.
+func (s *Store) Audit(ctx context.Context, action string, k domain.Kind, id, detail string) error {
+	if _, ok := actorOf(ctx); !ok {
+		return errNoActor
 	}
-	rows, err := s.read.QueryContext(ctx,
-		`SELECT seq, at, actor, action, kind, id, detail FROM audit ORDER BY seq DESC LIMIT ?`, limit)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		return audited(ctx, tx, nil, now(), action, k, id, detail)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("store: audit log: %w", err)
+		return fmt.Errorf("store: audit %s %s %s: %w", action, k, id, err)
+	}
+	return nil
+}
+
+// maxAuditPage bounds one page of AuditLog.
+const maxAuditPage = 1000
+
+// AuditLog returns the entries f selects, newest first, from offset, at most limit of them
+// (1 to 1000; ≤ 0 means 100), and how many f selects in all.
+func (s *Store) AuditLog(ctx context.Context, f domain.AuditFilter, offset, limit int) ([]domain.AuditEntry, int, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, maxAuditPage)
+	var (
+		where []string
+		args  []any
+	)
+	if f.Subject != "" {
+		// An actor is "role" or "role:subject"; either form names it.
+		where = append(where, `(actor = ? OR substr(actor, instr(actor, ':') + 1) = ?)`)
+		args = append(args, f.Subject, f.Subject)
+	}
+	if f.Kind != "" {
+		where, args = append(where, `kind = ?`), append(args, f.Kind)
+	}
+	if f.ID != "" {
+		where, args = append(where, `id = ?`), append(args, f.ID)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, `at >= ?`), append(args, nanos(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, `at < ?`), append(args, nanos(f.To))
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("store: audit log: %w", err)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT seq, at, actor, action, kind, id, detail, request_id FROM audit`+cond+
+		` ORDER BY seq DESC LIMIT ? OFFSET ?`, append(args, limit, max(offset, 0))...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: audit log: %w", err)
 	}
 	defer rows.Close()
-	var out []AuditEntry
+	out := []domain.AuditEntry{}
 	for rows.Next() {
 		var (
-			e  AuditEntry
+			e  domain.AuditEntry
 			at int64
 		)
-		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.Action, &e.Kind, &e.ID, &e.Detail); err != nil {
-			return nil, fmt.Errorf("store: audit log: %w", err)
+		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.Action, &e.Kind, &e.ID, &e.Detail, &e.RequestID); err != nil {
+			return nil, 0, fmt.Errorf("store: audit log: %w", err)
 		}
 		e.At = fromNanos(at)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: audit log: %w", err)
+		return nil, 0, fmt.Errorf("store: audit log: %w", err)
 	}
-	return out, nil
+	return out, total, nil
 }

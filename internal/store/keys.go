@@ -32,12 +32,18 @@ type APIKey struct {
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
-// CreateKey stores k with the hash of its secret; k.CreatedAt is set to now.
+// CreateKey stores k with the hash of its secret; k.CreatedAt is set to now. The audit
+// entry "create_key" goes in the same transaction when ctx has an actor.
 func (s *Store) CreateKey(ctx context.Context, k *APIKey, hash []byte) error {
 	k.CreatedAt = now()
-	_, err := s.write.ExecContext(ctx,
-		`INSERT INTO api_keys (id, hash, role, subject, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		k.ID, hash, k.Role, k.Subject, k.CreatedBy, nanos(k.CreatedAt))
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO api_keys (id, hash, role, subject, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			k.ID, hash, k.Role, k.Subject, k.CreatedBy, nanos(k.CreatedAt)); err != nil {
+			return err
+		}
+		return audited(ctx, tx, nil, k.CreatedAt, "create_key", AuditKeys, k.ID, k.Role+":"+k.Subject)
+	})
 	if err != nil {
 		return fmt.Errorf("store: create key %s: %w", k.ID, err)
 	}
@@ -89,19 +95,25 @@ func (s *Store) Keys(ctx context.Context) ([]APIKey, error) {
 }
 
 // RevokeKey marks a key revoked; revoking a revoked key again is not an error.
-// The error wraps domain.ErrNotFound when there is no such key.
+// The error wraps domain.ErrNotFound when there is no such key. The audit entry
+// "revoke_key" goes in the same transaction when ctx has an actor.
 func (s *Store) RevokeKey(ctx context.Context, id string) error {
-	res, err := s.write.ExecContext(ctx,
-		`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`, nanos(now()), id)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		t := now()
+		res, err := tx.ExecContext(ctx,
+			`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`, nanos(t), id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return domain.ErrNotFound
+		}
+		return audited(ctx, tx, nil, t, "revoke_key", AuditKeys, id, "")
+	})
 	if err != nil {
 		return fmt.Errorf("store: revoke key %s: %w", id, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("store: revoke key %s: %w", id, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("store: revoke key %s: %w", id, domain.ErrNotFound)
 	}
 	return nil
 }

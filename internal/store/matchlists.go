@@ -66,7 +66,8 @@ const schemaMatchLists = `CREATE TABLE agents (
 	CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_at);
 	CREATE INDEX webhook_deliveries_by_agent ON webhook_deliveries (agent_id, id);`
 
-// PutAgent creates or replaces an agent, setting its timestamps in place.
+// PutAgent creates or replaces an agent, setting its timestamps in place; the audit entry
+// ("create" or "replace") is written in the same transaction when ctx has an actor.
 func (s *Store) PutAgent(ctx context.Context, a *domain.Agent) (created bool, err error) {
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var createdAt int64
@@ -85,9 +86,15 @@ func (s *Store) PutAgent(ctx context.Context, a *domain.Agent) (created bool, er
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO agents (id, created_at, body) VALUES (?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET body = excluded.body`, a.ID, nanos(a.CreatedAt), string(body))
-		return err
+		if _, err := tx.ExecContext(ctx, `INSERT INTO agents (id, created_at, body) VALUES (?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET body = excluded.body`, a.ID, nanos(a.CreatedAt), string(body)); err != nil {
+			return err
+		}
+		action := "replace"
+		if created {
+			action = "create"
+		}
+		return audited(ctx, tx, nil, t, action, AuditAgents, a.ID, "")
 	})
 	if err != nil {
 		return false, fmt.Errorf("store: put agent %s: %w", a.ID, err)
@@ -137,7 +144,8 @@ func (s *Store) Agents(ctx context.Context, offset, limit int) ([]*domain.Agent,
 }
 
 // DeleteAgent removes an agent; its open entries become unassigned so that they can be
-// handed to someone else, while closed ones keep the name of who worked them.
+// handed to someone else, while closed ones keep the name of who worked them. The audit
+// entry "delete" goes in the same transaction when ctx has an actor.
 func (s *Store) DeleteAgent(ctx context.Context, id string) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM agents WHERE id = ?`, id)
@@ -149,9 +157,16 @@ func (s *Store) DeleteAgent(ctx context.Context, id string) error {
 		} else if n == 0 {
 			return domain.ErrNotFound
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE match_entries SET agent_id = '',
+		res, err = tx.ExecContext(ctx, `UPDATE match_entries SET agent_id = '',
 			body = json_set(body, '$.agent_id', '') WHERE agent_id = ? AND status IN ('new', 'contacted', 'negotiating')`, id)
-		return err
+		if err != nil {
+			return err
+		}
+		detail := ""
+		if n, err := res.RowsAffected(); err == nil && n > 0 {
+			detail = fmt.Sprintf("%d open entries unassigned", n)
+		}
+		return audited(ctx, tx, nil, now(), "delete", AuditAgents, id, detail)
 	})
 	if err != nil {
 		return fmt.Errorf("store: delete agent %s: %w", id, err)
@@ -342,6 +357,8 @@ func (s *Store) StatRows(ctx context.Context, from, to time.Time) ([]StatRow, er
 
 // UpdateEntry reads an entry, lets change modify it and writes it back, all in one write
 // transaction, and bumps its demand's feedback version so cached match lists are not reused.
+// The audit entry ("match:" and the new status, with the entry's reason) is written in the
+// same transaction when ctx has an actor.
 // An entry that becomes signed adds one to its supply item's market.deals in the same
 // transaction, so a crash can neither lose the deal nor count it twice.
 func (s *Store) UpdateEntry(ctx context.Context, id string, change func(*domain.MatchEntry) error) (*domain.MatchEntry, error) {
@@ -369,9 +386,11 @@ func (s *Store) UpdateEntry(ctx context.Context, id string, change func(*domain.
 			e.Status, e.AgentID, nanos(e.UpdatedAt), string(body), id); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO demand_feedback (demand_id, version) VALUES (?, 1)
-			ON CONFLICT (demand_id) DO UPDATE SET version = version + 1`, e.DemandID)
-		return err
+		if _, err := tx.ExecContext(ctx, `INSERT INTO demand_feedback (demand_id, version) VALUES (?, 1)
+			ON CONFLICT (demand_id) DO UPDATE SET version = version + 1`, e.DemandID); err != nil {
+			return err
+		}
+		return audited(ctx, tx, nil, e.UpdatedAt, "match:"+e.Status, AuditMatches, e.ID, e.Reason)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: update match entry %s: %w", id, err)

@@ -126,7 +126,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err := s.PutProfile(ctx, p); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Audit(ctx, "admin", "create", domain.Achievements, "a", ""); err != nil {
+	if err := s.Audit(store.WithActor(ctx, store.Actor{Name: "admin"}), "import", domain.Achievements, "", "accepted 1"); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -140,7 +140,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if got, err := s.Profile(ctx, "default"); err != nil || got.Version != 1 {
 		t.Errorf("profile after reopen = %+v, %v", got, err)
 	}
-	if log, err := s.AuditLog(ctx, 10); err != nil || len(log) != 1 {
+	if log, _, err := s.AuditLog(ctx, domain.AuditFilter{}, 0, 10); err != nil || len(log) != 1 {
 		t.Errorf("audit log after reopen = %+v, %v", log, err)
 	}
 	if es := outboxAll(t, s); len(es) != 1 {

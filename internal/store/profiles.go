@@ -12,6 +12,7 @@ import (
 
 // PutProfile stores p as a new version of its name: it sets p.Version to the latest
 // version + 1 (1 for a new name) and p.CreatedAt to now. p must already be validated.
+// The audit entry "profile" goes in the same transaction when ctx has an actor.
 func (s *Store) PutProfile(ctx context.Context, p *domain.Profile) error {
 	savedVersion, savedAt := p.Version, p.CreatedAt
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -25,9 +26,11 @@ func (s *Store) PutProfile(ctx context.Context, p *domain.Profile) error {
 		if err != nil {
 			return fmt.Errorf("encode: %w", err)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO profiles (name, version, created_at, body) VALUES (?, ?, ?, ?)`,
-			p.Name, p.Version, nanos(p.CreatedAt), string(body))
-		return err
+		if _, err := tx.ExecContext(ctx, `INSERT INTO profiles (name, version, created_at, body) VALUES (?, ?, ?, ?)`,
+			p.Name, p.Version, nanos(p.CreatedAt), string(body)); err != nil {
+			return err
+		}
+		return audited(ctx, tx, nil, p.CreatedAt, "profile", AuditProfiles, p.Name, fmt.Sprintf("version %d: %s", p.Version, p.Note))
 	})
 	if err != nil {
 		p.Version, p.CreatedAt = savedVersion, savedAt

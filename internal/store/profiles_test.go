@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/store"
 )
 
 func profile(name string, text float64, note string) *domain.Profile {
@@ -111,13 +112,13 @@ func TestAuditLogNewestFirst(t *testing.T) {
 		{"admin", "import", domain.Patents, "", "accepted 500"},
 	}
 	for _, w := range writes {
-		if err := s.Audit(ctx, w.actor, w.action, w.kind, w.id, w.detail); err != nil {
+		if err := s.Audit(store.WithActor(ctx, store.Actor{Name: w.actor}), w.action, w.kind, w.id, w.detail); err != nil {
 			t.Fatal(err)
 		}
 	}
-	log, err := s.AuditLog(ctx, 2)
-	if err != nil || len(log) != 2 {
-		t.Fatalf("AuditLog(2) = %+v, %v; want 2 entries", log, err)
+	log, total, err := s.AuditLog(ctx, domain.AuditFilter{}, 0, 2)
+	if err != nil || len(log) != 2 || total != 3 {
+		t.Fatalf("AuditLog(0, 2) = %+v (of %d), %v; want 2 entries of 3", log, total, err)
 	}
 	for i, e := range log {
 		w := writes[len(writes)-1-i]

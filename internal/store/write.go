@@ -29,8 +29,9 @@ func newID(k domain.Kind) string {
 }
 
 // Put creates or replaces rec, setting its meta (id when empty, rev, created_at, updated_at)
-// in place, and writes an outbox row "put" in the same transaction. A demand stored closed
-// has its open match-list entries withdrawn in that transaction too.
+// in place, and writes an outbox row "put" in the same transaction, with the audit entry
+// "create" or "replace" when ctx has an actor (WithActor). A demand stored closed has its
+// open match-list entries withdrawn in that transaction too.
 // rec must already be validated. created reports whether the record did not exist.
 func (s *Store) Put(ctx context.Context, rec domain.Record) (created bool, err error) {
 	return s.put(ctx, rec, "")
@@ -70,8 +71,8 @@ func (s *Store) put(ctx context.Context, rec domain.Record, owner string) (creat
 	return created, nil
 }
 
-// PutMany writes recs in one transaction, all or nothing, as Put does for each.
-// On failure every record's meta is left as it was passed in.
+// PutMany writes recs in one transaction, all or nothing, as Put does for each; their audit
+// entries say "import". On failure every record's meta is left as it was passed in.
 func (s *Store) PutMany(ctx context.Context, recs []domain.Record) error {
 	if len(recs) == 0 {
 		return nil
@@ -83,6 +84,7 @@ func (s *Store) PutMany(ctx context.Context, recs []domain.Record) error {
 	var failed domain.Record
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		w := s.writer(ctx, tx)
+		w.via = "import"
 		for _, r := range recs {
 			// Checked per record so a cancelled import stops promptly instead of finishing the batch.
 			if err := ctx.Err(); err != nil {
@@ -121,19 +123,20 @@ const (
 )
 
 type writeStmts struct {
-	current, upsert, outbox *sql.Stmt
+	current, upsert, outbox, audit *sql.Stmt
 }
 
 func (ws *writeStmts) specs() []stmtSpec {
-	return []stmtSpec{{&ws.current, selectCurrent}, {&ws.upsert, upsertRecord}, {&ws.outbox, insertOutbox}}
+	return []stmtSpec{{&ws.current, selectCurrent}, {&ws.upsert, upsertRecord}, {&ws.outbox, insertOutbox}, {&ws.audit, insertAudit}}
 }
 
 // recordWriter writes records inside one transaction.
 type recordWriter struct {
-	tx                  *sql.Tx
-	at                  time.Time
-	current, upsert, ob *sql.Stmt
-	owner               string // when set, a record with an id must exist and be this enterprise's
+	tx                      *sql.Tx
+	at                      time.Time
+	current, upsert, ob, au *sql.Stmt
+	owner                   string // when set, a record with an id must exist and be this enterprise's
+	via                     string // the audit entries' detail: how the records came
 }
 
 func (s *Store) writer(ctx context.Context, tx *sql.Tx) *recordWriter {
@@ -144,6 +147,7 @@ func (s *Store) writer(ctx context.Context, tx *sql.Tx) *recordWriter {
 		current: tx.StmtContext(ctx, s.stmts.current),
 		upsert:  tx.StmtContext(ctx, s.stmts.upsert),
 		ob:      tx.StmtContext(ctx, s.stmts.outbox),
+		au:      tx.StmtContext(ctx, s.stmts.audit),
 	}
 }
 
@@ -194,6 +198,13 @@ func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool
 		nanos(m.CreatedAt), nanos(m.UpdatedAt), seq, string(body)); err != nil {
 		return false, err
 	}
+	action := "replace"
+	if created {
+		action = "create"
+	}
+	if err := audited(ctx, w.tx, w.au, w.at, action, k, m.ID, w.via); err != nil {
+		return false, err
+	}
 	switch v := rec.(type) {
 	case *domain.Expert:
 		if err := writeLinks(ctx, w.tx, v); err != nil {
@@ -228,7 +239,8 @@ func indexedFields(rec domain.Record) (status, enterprise string) {
 	return "", ""
 }
 
-// Delete removes a record and writes an outbox row "delete"; the error wraps
+// Delete removes a record and writes an outbox row "delete", and the audit entry "delete"
+// when ctx has an actor; the error wraps
 // domain.ErrNotFound when there was nothing to delete. Deleting a demand withdraws its open
 // match-list entries in the same transaction, as does storing it closed (see Put).
 func (s *Store) Delete(ctx context.Context, k domain.Kind, id string) error {
@@ -253,8 +265,10 @@ func (s *Store) Delete(ctx context.Context, k domain.Kind, id string) error {
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, insertOutbox, k, id, opDelete, nanos(t))
-		return err
+		if _, err := tx.ExecContext(ctx, insertOutbox, k, id, opDelete, nanos(t)); err != nil {
+			return err
+		}
+		return audited(ctx, tx, nil, t, "delete", k, id, "")
 	})
 	if err != nil {
 		return fmt.Errorf("store: delete %s %s: %w", k, id, err)

@@ -2,6 +2,7 @@
 import { api, h, highlight, errorBox, loading, fmtNum, fmtDate, session } from './api.js';
 import { KINDS, SUPPLY_KINDS, MODES, ORG_TYPES, label, regionName, fields, regions } from './labels.js';
 import { allowed } from './app.js';
+import { history } from './audit.js';
 
 const FILTERS = ['q', 'kind', 'field', 'region', 'trl_min', 'mode'];
 const PAGE_SIZE = 10;
@@ -156,6 +157,7 @@ export async function renderRecord(root, route) {
       h('section', { class: 'contact' }, h('h2', null, '联系方式'),
         rec.contact ? h('p', { id: 'contact' }, [c.name, c.phone, c.email].filter(Boolean).join(' · ')) : h('p', { class: 'muted' }, '未提供'),
         masked ? h('p', { class: 'muted' }, '联系方式已脱敏；技术经纪人或平台管理员登录后可见完整信息。') : null)));
+    if (allowed('audit')) body.append(history(kind, id));
     if (kind === 'demands') {
       if (allowed('match')) body.append(h('p', null, h('a', { class: 'button primary', href: `#/match/${encodeURIComponent(id)}` }, '查看该需求的匹配结果')));
       return;
