@@ -66,7 +66,7 @@ func cmdOutcomes(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		return err
 	}
 	defer st.Close()
-	entries, _, err := st.Entries(ctx, store.EntryFilter{}, 0, 0)
+	entries, _, err := st.Entries(ctx, domain.EntryFilter{}, 0, 0)
 	if err != nil {
 		return err
 	}

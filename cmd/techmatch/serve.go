@@ -28,6 +28,14 @@ import (
 	"github.com/techmatch/techmatch/internal/worklist"
 )
 
+// The store serves the interface each of its consumers declares for the few methods it uses.
+var (
+	_ httpapi.Store    = (*store.Store)(nil)
+	_ httpapi.KeyStore = (*store.Store)(nil)
+	_ worklist.Store   = (*store.Store)(nil)
+	_ indexer.Source   = (*store.Store)(nil)
+)
+
 // backend is the store, index and indexer that serve, reindex and check share.
 type backend struct {
 	store   *store.Store

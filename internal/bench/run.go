@@ -16,14 +16,13 @@ import (
 	"github.com/techmatch/techmatch/internal/cache"
 	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/eval"
-	"github.com/techmatch/techmatch/internal/store"
 )
 
 // Store is the write path and the demand lookup of a served match.
 type Store interface {
 	PutMany(ctx context.Context, recs []domain.Record) error
 	Get(ctx context.Context, k domain.Kind, id string) (domain.Record, error)
-	DemandHead(ctx context.Context, id string) (store.DemandHead, error)
+	DemandHead(ctx context.Context, id string) (domain.DemandHead, error)
 }
 
 // Indexer applies the store's outbox to the index, in the background and on demand.

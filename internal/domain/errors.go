@@ -48,6 +48,11 @@ func Invalid(field, format string, args ...any) *Error {
 // ErrNotFound is wrapped by stores when a record does not exist.
 var ErrNotFound = &Error{Code: CodeNotFound, Message: "not found"}
 
+// ErrUnavailable is wrapped by stores when storage is out of service for now (disk full,
+// locked, an I/O error): nothing was written, and a retry may succeed. Each store decides
+// which of its engine's errors these are.
+var ErrUnavailable = &Error{Code: CodeUnavailable, Message: "storage is unavailable; nothing was written, try again later"}
+
 // ErrorCode returns the code of err, or CodeInternal for errors that are not *Error.
 func ErrorCode(err error) Code {
 	var e *Error

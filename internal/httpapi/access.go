@@ -1,14 +1,12 @@
 package httpapi
 
 import (
-	"errors"
 	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/techmatch/techmatch/internal/domain"
-	"github.com/techmatch/techmatch/internal/store"
 )
 
 // Role sets that routes allow.
@@ -126,56 +124,6 @@ func roleList(roles []Role) string {
 		}
 	}
 	return strings.Join(parts, " or ")
-}
-
-// demandVisible reports whether p may see a record: every role that reaches a demand route
-// sees every demand except an enterprise, which sees only its own.
-func demandVisible(p Principal, r domain.Record) bool {
-	d, ok := r.(*domain.Demand)
-	if !ok || p.Role != RoleEnterprise {
-		return true
-	}
-	return p.owns(d)
-}
-
-// hidden is the answer for a record the caller may not see: the same 404 as for a missing one,
-// so an enterprise cannot probe which demand ids other enterprises use.
-func hidden(k domain.Kind, id string) error {
-	return domain.Errorf(domain.CodeNotFound, "%s %q not found", k, id)
-}
-
-// putRecord stores rec for the caller. An enterprise's demand is filed under the key's
-// enterprise whatever the body says; a new one gets an id made by the store, and a given id
-// must be one of the enterprise's own demands. Another enterprise's id and an unused one answer
-// the same 404 as a read of another's demand, so ids cannot be probed; the store checks
-// ownership in the write's own transaction.
-func (s *Server) putRecord(c *gin.Context, rec domain.Record) (created bool, err error) {
-	p := principal(c)
-	d, ok := rec.(*domain.Demand)
-	if !ok || p.Role != RoleEnterprise {
-		return s.Store.Put(c, rec)
-	}
-	created, err = s.Store.PutAs(c, d, p.Subject)
-	if errors.Is(err, store.ErrNotOwner) {
-		return false, hidden(domain.Demands, d.ID)
-	}
-	return created, err
-}
-
-// checkVisible loads the record an enterprise is about to act on (delete) and hides it when
-// it is another enterprise's.
-func (s *Server) checkVisible(c *gin.Context, k domain.Kind, id string) error {
-	if k != domain.Demands || principal(c).Role != RoleEnterprise {
-		return nil
-	}
-	rec, err := s.Store.Get(c, k, id)
-	if err != nil {
-		return notFound(err, k, id)
-	}
-	if !demandVisible(principal(c), rec) {
-		return hidden(k, id)
-	}
-	return nil
 }
 
 func isNotFound(err error) bool { return domain.ErrorCode(err) == domain.CodeNotFound }

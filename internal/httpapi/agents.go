@@ -12,7 +12,6 @@ import (
 
 	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/sheet"
-	"github.com/techmatch/techmatch/internal/store"
 	"github.com/techmatch/techmatch/internal/worklist"
 )
 
@@ -23,9 +22,9 @@ type Worklist interface {
 	Agents(ctx context.Context, offset, limit int) ([]*domain.Agent, int, error)
 	DeleteAgent(ctx context.Context, id string) error
 	Entry(ctx context.Context, id string) (*domain.MatchEntry, error)
-	Entries(ctx context.Context, f store.EntryFilter, offset, limit int) ([]*domain.MatchEntry, int, error)
+	Entries(ctx context.Context, f domain.EntryFilter, offset, limit int) ([]*domain.MatchEntry, int, error)
 	Update(ctx context.Context, id string, u domain.EntryUpdate, who string) (*domain.MatchEntry, error)
-	Deliveries(ctx context.Context, agentID string, offset, limit int) ([]store.Delivery, int, error)
+	Deliveries(ctx context.Context, agentID string, offset, limit int) ([]domain.Delivery, int, error)
 	Stats(ctx context.Context, from, to time.Time) (*worklist.Stats, error)
 }
 
@@ -142,7 +141,7 @@ func (s *Server) agentMatches(c *gin.Context) {
 		s.fail(c, notFoundAs(err, "agent", id))
 		return
 	}
-	f := store.EntryFilter{AgentID: id, Status: c.Query("status")}
+	f := domain.EntryFilter{AgentID: id, Status: c.Query("status")}
 	if f.Status != "" && !slices.Contains(domain.EntryStatuses, f.Status) {
 		s.fail(c, domain.Invalid("status", "status must be one of %v", domain.EntryStatuses))
 		return

@@ -10,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/techmatch/techmatch/internal/domain"
-	"github.com/techmatch/techmatch/internal/store"
 )
 
 // Role is what a caller may do.
@@ -97,7 +96,7 @@ func (s *Server) authenticate(c *gin.Context) {
 	}
 	c.Set("principal", p)
 	// Every write the request makes is audited under this name, in the write's transaction.
-	c.Request = c.Request.WithContext(store.WithActor(c.Request.Context(), store.Actor{Name: p.Name(), RequestID: requestID(c)}))
+	c.Request = c.Request.WithContext(domain.WithActor(c.Request.Context(), domain.Actor{Name: p.Name(), RequestID: requestID(c)}))
 	c.Next()
 }
 

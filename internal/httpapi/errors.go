@@ -3,7 +3,6 @@ package httpapi
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -41,29 +40,16 @@ func (s *Server) fail(c *gin.Context, err error) {
 	switch {
 	case errors.As(err, &maxBytes):
 		e = domain.Errorf(domain.CodeTooLarge, "request body is larger than %d bytes", maxBytes.Limit)
+	case ok && e.Code == domain.CodeUnavailable:
+		// The store's own words may name files; the caller gets the code's message.
+		s.log.ErrorContext(c.Request.Context(), "unavailable", "err", err, "request_id", requestID(c))
 	case !ok || e.Code == domain.CodeInternal:
-		if isUnavailable(err) {
-			e = domain.Errorf(domain.CodeUnavailable, "storage is unavailable; nothing was written, try again later")
-			s.log.ErrorContext(c.Request.Context(), "unavailable", "err", err, "request_id", requestID(c))
-		} else {
-			s.log.ErrorContext(c.Request.Context(), "internal error", "err", err, "request_id", requestID(c), "path", c.FullPath())
-			e = domain.Errorf(domain.CodeInternal, "internal error; request id %s", requestID(c))
-		}
+		s.log.ErrorContext(c.Request.Context(), "internal error", "err", err, "request_id", requestID(c), "path", c.FullPath())
+		e = domain.Errorf(domain.CodeInternal, "internal error; request id %s", requestID(c))
 	}
 	if e.Code == domain.CodeRateLimited && c.Writer.Header().Get("Retry-After") == "" {
 		c.Header("Retry-After", "1")
 	}
 	c.Abort()
 	writeJSON(c, statusOf[e.Code], errorBody{errorDetail{Code: e.Code, Message: e.Message, Field: e.Field}})
-}
-
-// isUnavailable recognises storage faults a retry may cure: disk full, database locked, I/O errors.
-func isUnavailable(err error) bool {
-	msg := err.Error()
-	for _, s := range []string{"SQLITE_FULL", "database or disk is full", "no space left on device", "SQLITE_BUSY", "database is locked", "SQLITE_IOERR", "disk I/O error", "SQLITE_READONLY"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
 }

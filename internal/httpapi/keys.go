@@ -14,18 +14,15 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/techmatch/techmatch/internal/domain"
-	"github.com/techmatch/techmatch/internal/store"
 )
 
 // KeyStore keeps API keys; it sees only digests of the secrets.
 type KeyStore interface {
-	CreateKey(ctx context.Context, k *store.APIKey, hash []byte) error
-	KeyByHash(ctx context.Context, hash []byte) (store.APIKey, error)
-	Keys(ctx context.Context) ([]store.APIKey, error)
+	CreateKey(ctx context.Context, k *domain.APIKey, hash []byte) error
+	KeyByHash(ctx context.Context, hash []byte) (domain.APIKey, error)
+	Keys(ctx context.Context) ([]domain.APIKey, error)
 	RevokeKey(ctx context.Context, id string) error
 }
-
-var _ KeyStore = (*store.Store)(nil)
 
 // keyPrefix marks techmatch keys so that a leaked one is recognisable (secret scanners, logs).
 const (
@@ -102,7 +99,7 @@ func (s *Server) createKey(c *gin.Context) {
 	_, _ = rand.Read(secret[:]) // crypto/rand.Read never fails on supported platforms
 	_, _ = rand.Read(id[:])
 	key := keyPrefix + base64.RawURLEncoding.EncodeToString(secret[:])
-	k := store.APIKey{ID: "key-" + hex.EncodeToString(id[:]), Role: string(req.Role), Subject: req.Subject, CreatedBy: principal(c).Name()}
+	k := domain.APIKey{ID: "key-" + hex.EncodeToString(id[:]), Role: string(req.Role), Subject: req.Subject, CreatedBy: principal(c).Name()}
 	if err := s.Keys.CreateKey(c, &k, hashKey(key)); err != nil {
 		s.fail(c, err)
 		return

@@ -58,13 +58,9 @@ func (s *Server) serveCached(c *gin.Context, key string, compute func(ctx contex
 // feedback version: one indexed row, no JSON); the demand itself is read on a miss.
 func (s *Server) matchStored(c *gin.Context) {
 	id := c.Param("id")
-	h, err := s.Store.DemandHead(c, id)
+	h, err := s.records.demandHead(c, principal(c), id)
 	if err != nil {
-		s.fail(c, notFound(err, domain.Demands, id))
-		return
-	}
-	if p := principal(c); p.Role == RoleEnterprise && !p.owns(&domain.Demand{Enterprise: h.Enterprise}) {
-		s.fail(c, hidden(domain.Demands, id))
+		s.fail(c, err)
 		return
 	}
 	kinds, limit, p, err := s.matchParams(c)
@@ -74,9 +70,9 @@ func (s *Server) matchStored(c *gin.Context) {
 	}
 	key := cache.Key("match", "demand", h.ID, strconv.FormatInt(h.Rev, 10), "fb="+strconv.FormatInt(h.Feedback, 10), profileKey(p), s.generations(kinds), kindsString(kinds), itoa(limit))
 	s.serveCached(c, key, func(ctx context.Context) (any, error) {
-		rec, err := s.Store.Get(ctx, domain.Demands, id)
+		rec, err := s.records.get(ctx, principal(c), domain.Demands, id)
 		if err != nil {
-			return nil, notFound(err, domain.Demands, id)
+			return nil, err
 		}
 		// A write between the head and this read gives a list of a newer rev under the older
 		// key: never staler than the key says, and the next request keys by the new rev.
@@ -117,9 +113,9 @@ func (s *Server) matchAdHoc(c *gin.Context) {
 func (s *Server) matchReverse(k domain.Kind) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id := c.Param("id")
-		rec, err := s.Store.Get(c, k, id)
+		rec, err := s.records.get(c, principal(c), k, id)
 		if err != nil {
-			s.fail(c, notFound(err, k, id))
+			s.fail(c, err)
 			return
 		}
 		sup := rec.(domain.SupplyRecord)

@@ -8,7 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/techmatch/techmatch/internal/domain"
-	"github.com/techmatch/techmatch/internal/store"
 )
 
 // entryFor loads an entry the caller may see: staff see all, an agent only its own.
@@ -125,7 +124,7 @@ func (s *Server) stats(c *gin.Context) {
 
 // listEntries lists entries across agents, for staff: by demand, agent, status, or the unassigned.
 func (s *Server) listEntries(c *gin.Context) {
-	f := store.EntryFilter{DemandID: c.Query("demand_id"), AgentID: c.Query("agent_id"), Status: c.Query("status"), Unassigned: c.Query("unassigned") == "true"}
+	f := domain.EntryFilter{DemandID: c.Query("demand_id"), AgentID: c.Query("agent_id"), Status: c.Query("status"), Unassigned: c.Query("unassigned") == "true"}
 	if f.Status != "" && !slices.Contains(domain.EntryStatuses, f.Status) {
 		s.fail(c, domain.Invalid("status", "status must be one of %v", domain.EntryStatuses))
 		return
@@ -134,7 +133,7 @@ func (s *Server) listEntries(c *gin.Context) {
 }
 
 // writeEntries answers one page of match-list entries selected by f.
-func (s *Server) writeEntries(c *gin.Context, f store.EntryFilter) {
+func (s *Server) writeEntries(c *gin.Context, f domain.EntryFilter) {
 	page, size, err := s.page(c)
 	if err != nil {
 		s.fail(c, err)

@@ -71,12 +71,11 @@ func (s *Server) write(c *gin.Context, k domain.Kind, pathID string) {
 		s.fail(c, domain.Invalid("id", "body id %q differs from the path id %q", meta.ID, pathID))
 		return
 	}
-	created, err := s.putRecord(c, rec)
+	created, err := s.records.put(c, principal(c), rec)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.Indexer.Notify()
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
@@ -86,13 +85,9 @@ func (s *Server) write(c *gin.Context, k domain.Kind, pathID string) {
 
 func (s *Server) get(k domain.Kind) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		rec, err := s.Store.Get(c, k, c.Param("id"))
+		rec, err := s.records.get(c, principal(c), k, c.Param("id"))
 		if err != nil {
-			s.fail(c, notFound(err, k, c.Param("id")))
-			return
-		}
-		if !demandVisible(principal(c), rec) {
-			s.fail(c, hidden(k, c.Param("id")))
+			s.fail(c, err)
 			return
 		}
 		writeJSON(c, http.StatusOK, present(principal(c), rec))
@@ -109,16 +104,10 @@ func notFound(err error, k domain.Kind, id string) error {
 
 func (s *Server) delete(k domain.Kind) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id := c.Param("id")
-		if err := s.checkVisible(c, k, id); err != nil {
+		if err := s.records.delete(c, principal(c), k, c.Param("id")); err != nil {
 			s.fail(c, err)
 			return
 		}
-		if err := s.Store.Delete(c, k, id); err != nil {
-			s.fail(c, notFound(err, k, id))
-			return
-		}
-		s.Indexer.Notify()
 		c.Status(http.StatusNoContent)
 	}
 }
@@ -138,13 +127,7 @@ func (s *Server) list(k domain.Kind) gin.HandlerFunc {
 			return
 		}
 		p := principal(c)
-		var items []domain.Record
-		var total int
-		if k == domain.Demands && p.Role == RoleEnterprise {
-			items, total, err = s.Store.ListDemandsOf(c, p.Subject, (page-1)*size, size)
-		} else {
-			items, total, err = s.Store.List(c, k, (page-1)*size, size)
-		}
+		items, total, err := s.records.list(c, p, k, (page-1)*size, size)
 		if err != nil {
 			s.fail(c, err)
 			return
@@ -234,14 +217,13 @@ func (im *importer) flush() {
 	}
 	// Lines that arrived are stored even when the client is gone or its body was cut: the
 	// request's context ends with the connection, and what was read must not be lost with it.
-	if err := im.s.Store.PutMany(context.WithoutCancel(im.c.Request.Context()), recs); err != nil {
+	if err := im.s.records.putBatch(context.WithoutCancel(im.c.Request.Context()), recs); err != nil {
 		im.s.log.WarnContext(im.c, "import batch failed", "err", err, "lines", len(im.batch), "request_id", requestID(im.c))
 		for _, p := range im.batch {
 			im.reject(p.line, p.id, "not stored: "+storageMessage(im.c, err))
 		}
 	} else {
 		im.rep.Accepted += len(im.batch)
-		im.s.Indexer.Notify()
 	}
 	im.batch = im.batch[:0]
 }
@@ -292,7 +274,7 @@ func (im *importer) cut(line int, reason string) {
 // storageMessage says why a batch was not stored without the store's own words, which may
 // name files; the error is logged with the request id.
 func storageMessage(c *gin.Context, err error) string {
-	if isUnavailable(err) {
+	if domain.ErrorCode(err) == domain.CodeUnavailable {
 		return "storage unavailable; try again later"
 	}
 	return "internal error; request id " + requestID(c)

@@ -25,7 +25,6 @@ import (
 	"github.com/techmatch/techmatch/internal/console"
 	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/match"
-	"github.com/techmatch/techmatch/internal/store"
 )
 
 // Store is the part of the store the API uses.
@@ -34,7 +33,7 @@ type Store interface {
 	PutAs(ctx context.Context, d *domain.Demand, enterprise string) (bool, error)
 	PutMany(ctx context.Context, recs []domain.Record) error
 	Get(ctx context.Context, k domain.Kind, id string) (domain.Record, error)
-	DemandHead(ctx context.Context, id string) (store.DemandHead, error)
+	DemandHead(ctx context.Context, id string) (domain.DemandHead, error)
 	GetMany(ctx context.Context, k domain.Kind, ids []string) (map[string]domain.Record, error)
 	Delete(ctx context.Context, k domain.Kind, id string) error
 	List(ctx context.Context, k domain.Kind, offset, limit int) ([]domain.Record, int, error)
@@ -48,7 +47,7 @@ type Store interface {
 	ProfileVersions(ctx context.Context, name string) ([]*domain.Profile, error)
 	Profiles(ctx context.Context) ([]*domain.Profile, error)
 	// Audit adds an entry that goes with no write of its own; writes made with a context from
-	// store.WithActor write their entries themselves, in their own transactions.
+	// domain.WithActor write their entries themselves, in their own transactions.
 	Audit(ctx context.Context, action string, k domain.Kind, id, detail string) error
 	AuditLog(ctx context.Context, f domain.AuditFilter, offset, limit int) ([]domain.AuditEntry, int, error)
 }
@@ -75,7 +74,6 @@ type Indexer interface {
 }
 
 var (
-	_ Store   = (*store.Store)(nil)
 	_ Index   = (*index.Index)(nil)
 	_ Matcher = (*match.Service)(nil)
 )
@@ -108,6 +106,7 @@ type Server struct {
 	engine   *gin.Engine
 	profiles profileCache
 	auth     *authGuard
+	records  recordService
 }
 
 // New builds the server and its routes.
@@ -120,7 +119,7 @@ func New(d Deps) *Server {
 		d.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{Deps: d, log: d.Log, cfg: d.Config.HTTP, metrics: newMetrics(d.Registry)}
+	s := &Server{Deps: d, log: d.Log, cfg: d.Config.HTTP, metrics: newMetrics(d.Registry), records: recordService{store: d.Store, indexer: d.Indexer}}
 	s.auth = newAuthGuard(d.Config.Limits, d.Log, d.Registry)
 	s.engine = s.routes()
 	return s

@@ -11,12 +11,11 @@ import (
 
 	"github.com/techmatch/techmatch/index"
 	"github.com/techmatch/techmatch/internal/domain"
-	"github.com/techmatch/techmatch/internal/store"
 )
 
 // Source is what the indexer reads: the outbox and the records it names.
 type Source interface {
-	OutboxAfter(ctx context.Context, after uint64, limit int) ([]store.OutboxEntry, error)
+	OutboxAfter(ctx context.Context, after uint64, limit int) ([]domain.OutboxEntry, error)
 	OutboxHead(ctx context.Context) (uint64, error)
 	GetMany(ctx context.Context, k domain.Kind, ids []string) (map[string]domain.Record, error)
 	Scan(ctx context.Context, k domain.Kind, fn func(domain.Record) error) error
@@ -30,7 +29,6 @@ type Target interface {
 }
 
 var (
-	_ Source = (*store.Store)(nil)
 	_ Target = (*index.Index)(nil)
 )
 

@@ -11,34 +11,6 @@ import (
 	"github.com/techmatch/techmatch/internal/domain"
 )
 
-// Actor is who a write is made for, as the audit log names them, and the request it came in.
-type Actor struct {
-	Name      string
-	RequestID string
-}
-
-type actorKey struct{}
-
-// WithActor marks ctx as acting for a: every write made with the returned context writes its
-// audit entry in its own transaction, so the change and its entry commit or fail together.
-// Writes without an actor (start-up seeding, the worklist's own assignments) are not audited.
-func WithActor(ctx context.Context, a Actor) context.Context {
-	return context.WithValue(ctx, actorKey{}, a)
-}
-
-func actorOf(ctx context.Context) (Actor, bool) {
-	a, ok := ctx.Value(actorKey{}).(Actor)
-	return a, ok && a.Name != ""
-}
-
-// Kinds of the audit entries of objects that are not records.
-const (
-	AuditAgents   domain.Kind = "agents"
-	AuditMatches  domain.Kind = "matches"
-	AuditKeys     domain.Kind = "keys"
-	AuditProfiles domain.Kind = "profiles"
-)
-
 // schemaAuditTrail: the request of each audit entry, and the indexes that answer a record's
 // history and an actor's doings without reading the whole log.
 const schemaAuditTrail = `ALTER TABLE audit ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
@@ -49,10 +21,11 @@ const schemaAuditTrail = `ALTER TABLE audit ADD COLUMN request_id TEXT NOT NULL 
 
 const insertAudit = `INSERT INTO audit (at, actor, action, kind, id, detail, request_id) VALUES (?, ?, ?, ?, ?, ?, ?)`
 
-// audited writes the audit entry of a change made in tx at t, when ctx has an actor.
+// audited writes the audit entry of a change made in tx at t, when ctx has an actor
+// (domain.WithActor).
 // st, when not nil, is insertAudit prepared for tx.
 func audited(ctx context.Context, tx *sql.Tx, st *sql.Stmt, t time.Time, action string, k domain.Kind, id, detail string) error {
-	a, ok := actorOf(ctx)
+	a, ok := domain.ActorOf(ctx)
 	if !ok {
 		return nil
 	}
@@ -69,12 +42,12 @@ func audited(ctx context.Context, tx *sql.Tx, st *sql.Stmt, t time.Time, action 
 }
 
 // errNoActor: Audit was called without an actor in its context.
-var errNoActor = errors.New("store: audit without an actor (store.WithActor)")
+var errNoActor = errors.New("store: audit without an actor (domain.WithActor)")
 
 // Audit appends an entry that goes with no write of its own, such as the summary of an
 // import, whose records each have their entry already. ctx must carry an actor.
 func (s *Store) Audit(ctx context.Context, action string, k domain.Kind, id, detail string) error {
-	if _, ok := actorOf(ctx); !ok {
+	if _, ok := domain.ActorOf(ctx); !ok {
 		return errNoActor
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {

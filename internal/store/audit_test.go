@@ -30,8 +30,8 @@ func auditOf(t *testing.T, s *store.Store, f domain.AuditFilter) []domain.AuditE
 // actor write none; a write that is refused writes none.
 func TestEveryWriteWithAnActorIsAudited(t *testing.T) {
 	s, _ := openStore(t)
-	ctx := store.WithActor(context.Background(), store.Actor{Name: "admin", RequestID: "req-1"})
-	ent := store.WithActor(context.Background(), store.Actor{Name: "enterprise:厦门某储能科技有限公司0", RequestID: "req-2"})
+	ctx := domain.WithActor(context.Background(), domain.Actor{Name: "admin", RequestID: "req-1"})
+	ent := domain.WithActor(context.Background(), domain.Actor{Name: "enterprise:厦门某储能科技有限公司0", RequestID: "req-2"})
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -46,21 +46,21 @@ func TestEveryWriteWithAnActorIsAudited(t *testing.T) {
 	d := demand("", "open", 0)
 	_, err = s.PutAs(ent, d, "厦门某储能科技有限公司0")
 	must(err)
-	if _, err := s.PutAs(ent, demand("dem-nobody", "open", 0), "厦门某储能科技有限公司0"); !errors.Is(err, store.ErrNotOwner) {
+	if _, err := s.PutAs(ent, demand("dem-nobody", "open", 0), "厦门某储能科技有限公司0"); !errors.Is(err, domain.ErrNotOwner) {
 		t.Fatalf("PutAs of an unknown id = %v, want ErrNotOwner", err)
 	}
 	_, err = s.PutAgent(ctx, &domain.Agent{ID: "agt-1", Name: "王经纪"})
 	must(err)
-	saved, err := s.SaveMatches(context.Background(), store.MatchBatch{Demand: d, AgentID: "agt-1",
+	saved, err := s.SaveMatches(context.Background(), domain.MatchBatch{Demand: d, AgentID: "agt-1",
 		Entries: []*domain.MatchEntry{{SupplyKind: domain.Achievements, SupplyID: "a1", Score: 0.9}}})
 	must(err)
-	_, err = s.UpdateEntry(store.WithActor(context.Background(), store.Actor{Name: "agent:agt-1"}), saved[0].ID, func(e *domain.MatchEntry) error {
+	_, err = s.UpdateEntry(domain.WithActor(context.Background(), domain.Actor{Name: "agent:agt-1"}), saved[0].ID, func(e *domain.MatchEntry) error {
 		e.Status, e.Reason = domain.StatusRejected, "price"
 		return nil
 	})
 	must(err)
 	must(s.PutProfile(ctx, &domain.Profile{Name: "default", Weights: map[string]float64{"text": 1}, Params: domain.DefaultParams(), Note: "first"}))
-	must(s.CreateKey(ctx, &store.APIKey{ID: "key-1", Role: "agent", Subject: "agt-1", CreatedBy: "admin"}, digest("k1")))
+	must(s.CreateKey(ctx, &domain.APIKey{ID: "key-1", Role: "agent", Subject: "agt-1", CreatedBy: "admin"}, digest("k1")))
 	must(s.RevokeKey(ctx, "key-1"))
 	must(s.Delete(ent, domain.Demands, d.ID))
 	must(s.DeleteAgent(ctx, "agt-1"))
@@ -109,7 +109,7 @@ func TestEveryWriteWithAnActorIsAudited(t *testing.T) {
 // audit table takes rows again, the same writes succeed with their entries.
 func TestAuditAndWriteCommitTogether(t *testing.T) {
 	s, path := openStore(t)
-	ctx := store.WithActor(context.Background(), store.Actor{Name: "admin"})
+	ctx := domain.WithActor(context.Background(), domain.Actor{Name: "admin"})
 	if _, err := s.Put(ctx, achievement("kept", 1)); err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestAuditLogFilters(t *testing.T) {
 	s, _ := openStore(t)
 	bg := context.Background()
 	for i, actor := range []string{"admin", "agent:agt-1", "admin", "agent:agt-10", "admin"} {
-		ctx := store.WithActor(bg, store.Actor{Name: actor})
+		ctx := domain.WithActor(bg, domain.Actor{Name: actor})
 		if _, err := s.Put(ctx, achievement(fmt.Sprintf("a%d", i%2), i)); err != nil {
 			t.Fatal(err)
 		}
@@ -211,7 +211,7 @@ var undoAuditTrail = []string{
 // entries, which had no kind, get theirs.
 func TestAuditTrailMigration(t *testing.T) {
 	s, path := openStore(t)
-	if _, err := s.Put(store.WithActor(context.Background(), store.Actor{Name: "admin", RequestID: "r1"}), achievement("a1", 1)); err != nil {
+	if _, err := s.Put(domain.WithActor(context.Background(), domain.Actor{Name: "admin", RequestID: "r1"}), achievement("a1", 1)); err != nil {
 		t.Fatal(err)
 	}
 	_ = s.Close()
@@ -229,7 +229,42 @@ func TestAuditTrailMigration(t *testing.T) {
 
 	s = openAt(t, path)
 	got := auditOf(t, s, domain.AuditFilter{})
-	if len(got) != 2 || got[0].ID != "a1" || got[0].RequestID != "" || got[1].Kind != store.AuditProfiles {
+	if len(got) != 2 || got[0].ID != "a1" || got[0].RequestID != "" || got[1].Kind != domain.AuditProfiles {
 		t.Fatalf("audit log after the migration = %+v; want a1's entry and the profile's, of kind profiles", got)
+	}
+}
+
+// TestFullStorageIsUnavailable: a write the database has no room for fails wrapping
+// domain.ErrUnavailable (the API's 503), takes nothing with it, and works again once there is
+// room; the store, not its callers, tells such faults from others.
+func TestFullStorageIsUnavailable(t *testing.T) {
+	s, _ := openStore(t)
+	ctx := domain.WithActor(context.Background(), domain.Actor{Name: "admin"})
+	if _, err := s.Put(ctx, achievement("a0", 0)); err != nil {
+		t.Fatal(err)
+	}
+	// No page beyond the ones in use: the next write that needs a page is SQLITE_FULL.
+	if err := store.ExecWrite(s, `PRAGMA max_page_count = 1`); err != nil {
+		t.Fatal(err)
+	}
+	recs := make([]domain.Record, 50)
+	for i := range recs {
+		recs[i] = achievement(fmt.Sprintf("big-%d", i), i)
+	}
+	err := s.PutMany(ctx, recs)
+	if !errors.Is(err, domain.ErrUnavailable) || domain.ErrorCode(err) != domain.CodeUnavailable {
+		t.Fatalf("PutMany into a full database = %v, want it to wrap domain.ErrUnavailable", err)
+	}
+	if n, _ := s.Count(context.Background(), domain.Achievements); n != 1 {
+		t.Errorf("achievements after the refused batch = %d, want 1", n)
+	}
+	if _, err := s.Get(context.Background(), domain.Achievements, "missing"); domain.ErrorCode(err) != domain.CodeNotFound {
+		t.Errorf("Get of a missing record = %v, want not_found, not unavailable", err)
+	}
+	if err := store.ExecWrite(s, `PRAGMA max_page_count = 1073741823`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutMany(ctx, recs); err != nil {
+		t.Fatalf("PutMany once there is room: %v", err)
 	}
 }

@@ -9,16 +9,6 @@ import (
 	"github.com/techmatch/techmatch/internal/domain"
 )
 
-// DemandHead is what a cached match answer for a stored demand is keyed and guarded by: the
-// demand's rev, its owner (who may see it) and its feedback version. Reading it costs one indexed
-// row and no JSON, where Get decodes the whole body.
-type DemandHead struct {
-	ID         string
-	Rev        int64
-	Enterprise string
-	Feedback   int64 // workflow changes to the demand's match entries; 0 when none
-}
-
 // selectDemandHead reads the columns the write path keeps beside the body (rev, enterprise)
 // and the feedback version in one statement, so that the cached match route makes one read.
 const selectDemandHead = `SELECT r.rev, r.enterprise,
@@ -31,8 +21,8 @@ const selectKeyByHash = `SELECT id, role, subject, created_by, created_at FROM a
 // DemandHead reads a demand's rev, owner and feedback version; the error wraps
 // domain.ErrNotFound when the demand does not exist. It reads the database every time, so it is
 // as current as Get, across processes too.
-func (s *Store) DemandHead(ctx context.Context, id string) (DemandHead, error) {
-	h := DemandHead{ID: id}
+func (s *Store) DemandHead(ctx context.Context, id string) (domain.DemandHead, error) {
+	h := domain.DemandHead{ID: id}
 	err := s.reads.demandHead.QueryRowContext(ctx, id).Scan(&h.Rev, &h.Enterprise, &h.Feedback)
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, fmt.Errorf("store: head of demand %s: %w", id, domain.ErrNotFound)

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/techmatch/techmatch/internal/domain"
-	"github.com/techmatch/techmatch/internal/store"
 )
 
 // TestDemandHead checks that the head follows every write that must change a cached match
@@ -18,7 +17,7 @@ func TestDemandHead(t *testing.T) {
 	if _, err := s.Put(ctx, d); err != nil {
 		t.Fatal(err)
 	}
-	head := func(want store.DemandHead) {
+	head := func(want domain.DemandHead) {
 		t.Helper()
 		got, err := s.DemandHead(ctx, "dem-1")
 		if err != nil {
@@ -28,26 +27,26 @@ func TestDemandHead(t *testing.T) {
 			t.Fatalf("DemandHead = %+v, want %+v", got, want)
 		}
 	}
-	head(store.DemandHead{ID: "dem-1", Rev: 1, Enterprise: d.Enterprise})
+	head(domain.DemandHead{ID: "dem-1", Rev: 1, Enterprise: d.Enterprise})
 
 	d2 := demand("dem-1", "open", 2) // another enterprise
 	if _, err := s.Put(ctx, d2); err != nil {
 		t.Fatal(err)
 	}
-	head(store.DemandHead{ID: "dem-1", Rev: 2, Enterprise: d2.Enterprise})
+	head(domain.DemandHead{ID: "dem-1", Rev: 2, Enterprise: d2.Enterprise})
 
-	saved, err := s.SaveMatches(ctx, store.MatchBatch{Demand: d2, AgentID: "agent-1", Entries: []*domain.MatchEntry{{
+	saved, err := s.SaveMatches(ctx, domain.MatchBatch{Demand: d2, AgentID: "agent-1", Entries: []*domain.MatchEntry{{
 		DemandTitle: d2.Title, SupplyKind: domain.Achievements, SupplyID: "ach-1", SupplyTitle: "t", Score: 0.8,
 	}}})
 	if err != nil || len(saved) != 1 {
 		t.Fatalf("SaveMatches = %d entries, %v", len(saved), err)
 	}
-	head(store.DemandHead{ID: "dem-1", Rev: 2, Enterprise: d2.Enterprise}) // re-matching is not feedback
+	head(domain.DemandHead{ID: "dem-1", Rev: 2, Enterprise: d2.Enterprise}) // re-matching is not feedback
 	for want := int64(1); want <= 2; want++ {
 		if _, err := s.UpdateEntry(ctx, saved[0].ID, func(e *domain.MatchEntry) error { e.Note = "called"; return nil }); err != nil {
 			t.Fatalf("UpdateEntry: %v", err)
 		}
-		head(store.DemandHead{ID: "dem-1", Rev: 2, Enterprise: d2.Enterprise, Feedback: want})
+		head(domain.DemandHead{ID: "dem-1", Rev: 2, Enterprise: d2.Enterprise, Feedback: want})
 	}
 
 	// Another process's write is seen at once: the head is read, not remembered.
@@ -56,7 +55,7 @@ func TestDemandHead(t *testing.T) {
 	if _, err := other.Put(ctx, d3); err != nil {
 		t.Fatal(err)
 	}
-	head(store.DemandHead{ID: "dem-1", Rev: 3, Enterprise: d3.Enterprise, Feedback: 2})
+	head(domain.DemandHead{ID: "dem-1", Rev: 3, Enterprise: d3.Enterprise, Feedback: 2})
 
 	if err := s.Delete(ctx, domain.Demands, "dem-1"); err != nil {
 		t.Fatal(err)

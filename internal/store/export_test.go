@@ -6,3 +6,9 @@ func CachedRecords(s *Store) int {
 	defer s.recs.mu.Unlock()
 	return s.recs.order.Len()
 }
+
+// ExecWrite runs q on s's one write connection, for tests that set its per-connection pragmas.
+func ExecWrite(s *Store, q string) error {
+	_, err := s.write.Exec(q)
+	return err
+}

@@ -74,7 +74,7 @@ func mustValidate(r domain.Record) {
 	}
 }
 
-func outboxAll(tb testing.TB, s *store.Store) []store.OutboxEntry {
+func outboxAll(tb testing.TB, s *store.Store) []domain.OutboxEntry {
 	tb.Helper()
 	es, err := s.OutboxAfter(context.Background(), 0, 1<<30)
 	if err != nil {

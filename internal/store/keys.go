@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/techmatch/techmatch/internal/domain"
 )
@@ -22,19 +21,9 @@ const schemaKeys = `CREATE TABLE api_keys (
 		revoked_at INTEGER                  -- NULL while the key works
 	);`
 
-// APIKey is a stored API key without its secret.
-type APIKey struct {
-	ID        string     `json:"id"`
-	Role      string     `json:"role"`
-	Subject   string     `json:"subject"`
-	CreatedBy string     `json:"created_by"`
-	CreatedAt time.Time  `json:"created_at"`
-	RevokedAt *time.Time `json:"revoked_at,omitempty"`
-}
-
 // CreateKey stores k with the hash of its secret; k.CreatedAt is set to now. The audit
 // entry "create_key" goes in the same transaction when ctx has an actor.
-func (s *Store) CreateKey(ctx context.Context, k *APIKey, hash []byte) error {
+func (s *Store) CreateKey(ctx context.Context, k *domain.APIKey, hash []byte) error {
 	k.CreatedAt = now()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx,
@@ -42,7 +31,7 @@ func (s *Store) CreateKey(ctx context.Context, k *APIKey, hash []byte) error {
 			k.ID, hash, k.Role, k.Subject, k.CreatedBy, nanos(k.CreatedAt)); err != nil {
 			return err
 		}
-		return audited(ctx, tx, nil, k.CreatedAt, "create_key", AuditKeys, k.ID, k.Role+":"+k.Subject)
+		return audited(ctx, tx, nil, k.CreatedAt, "create_key", domain.AuditKeys, k.ID, k.Role+":"+k.Subject)
 	})
 	if err != nil {
 		return fmt.Errorf("store: create key %s: %w", k.ID, err)
@@ -51,8 +40,8 @@ func (s *Store) CreateKey(ctx context.Context, k *APIKey, hash []byte) error {
 }
 
 // KeyByHash finds the working key with this hash; revoked and unknown keys wrap domain.ErrNotFound.
-func (s *Store) KeyByHash(ctx context.Context, hash []byte) (APIKey, error) {
-	var k APIKey
+func (s *Store) KeyByHash(ctx context.Context, hash []byte) (domain.APIKey, error) {
+	var k domain.APIKey
 	var at int64
 	err := s.reads.keyByHash.QueryRowContext(ctx, hash).Scan(&k.ID, &k.Role, &k.Subject, &k.CreatedBy, &at)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -66,16 +55,16 @@ func (s *Store) KeyByHash(ctx context.Context, hash []byte) (APIKey, error) {
 }
 
 // Keys lists every key, revoked ones included, newest first.
-func (s *Store) Keys(ctx context.Context) ([]APIKey, error) {
+func (s *Store) Keys(ctx context.Context) ([]domain.APIKey, error) {
 	rows, err := s.read.QueryContext(ctx,
 		`SELECT id, role, subject, created_by, created_at, revoked_at FROM api_keys ORDER BY created_at DESC, id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list keys: %w", err)
 	}
 	defer rows.Close()
-	keys := []APIKey{}
+	keys := []domain.APIKey{}
 	for rows.Next() {
-		var k APIKey
+		var k domain.APIKey
 		var at int64
 		var revoked sql.NullInt64
 		if err := rows.Scan(&k.ID, &k.Role, &k.Subject, &k.CreatedBy, &at, &revoked); err != nil {
@@ -100,17 +89,10 @@ func (s *Store) Keys(ctx context.Context) ([]APIKey, error) {
 func (s *Store) RevokeKey(ctx context.Context, id string) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		t := now()
-		res, err := tx.ExecContext(ctx,
-			`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`, nanos(t), id)
-		if err != nil {
+		if err := execOne(ctx, tx, `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`, nanos(t), id); err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return domain.ErrNotFound
-		}
-		return audited(ctx, tx, nil, t, "revoke_key", AuditKeys, id, "")
+		return audited(ctx, tx, nil, t, "revoke_key", domain.AuditKeys, id, "")
 	})
 	if err != nil {
 		return fmt.Errorf("store: revoke key %s: %w", id, err)

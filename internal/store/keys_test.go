@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/techmatch/techmatch/internal/domain"
-	"github.com/techmatch/techmatch/internal/store"
 )
 
 func digest(s string) []byte {
@@ -20,18 +19,18 @@ func TestKeysLifecycle(t *testing.T) {
 	ctx := context.Background()
 	s, path := openStore(t)
 	keys := []struct {
-		key  store.APIKey
+		key  domain.APIKey
 		hash []byte
 	}{
-		{store.APIKey{ID: "key-1", Role: "enterprise", Subject: "南京锂电科技", CreatedBy: "admin"}, digest("secret-1")},
-		{store.APIKey{ID: "key-2", Role: "agent", Subject: "agent-7", CreatedBy: "admin"}, digest("secret-2")},
+		{domain.APIKey{ID: "key-1", Role: "enterprise", Subject: "南京锂电科技", CreatedBy: "admin"}, digest("secret-1")},
+		{domain.APIKey{ID: "key-2", Role: "agent", Subject: "agent-7", CreatedBy: "admin"}, digest("secret-2")},
 	}
 	for i := range keys {
 		if err := s.CreateKey(ctx, &keys[i].key, keys[i].hash); err != nil {
 			t.Fatalf("CreateKey(%s): %v", keys[i].key.ID, err)
 		}
 	}
-	if err := s.CreateKey(ctx, &store.APIKey{ID: "key-3", Role: "admin"}, digest("secret-1")); err == nil {
+	if err := s.CreateKey(ctx, &domain.APIKey{ID: "key-3", Role: "admin"}, digest("secret-1")); err == nil {
 		t.Fatal("a second key with the same digest was stored")
 	}
 

@@ -94,7 +94,7 @@ func (s *Store) PutAgent(ctx context.Context, a *domain.Agent) (created bool, er
 		if created {
 			action = "create"
 		}
-		return audited(ctx, tx, nil, t, action, AuditAgents, a.ID, "")
+		return audited(ctx, tx, nil, t, action, domain.AuditAgents, a.ID, "")
 	})
 	if err != nil {
 		return false, fmt.Errorf("store: put agent %s: %w", a.ID, err)
@@ -148,16 +148,10 @@ func (s *Store) Agents(ctx context.Context, offset, limit int) ([]*domain.Agent,
 // entry "delete" goes in the same transaction when ctx has an actor.
 func (s *Store) DeleteAgent(ctx context.Context, id string) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM agents WHERE id = ?`, id)
-		if err != nil {
+		if err := execOne(ctx, tx, `DELETE FROM agents WHERE id = ?`, id); err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return domain.ErrNotFound
-		}
-		res, err = tx.ExecContext(ctx, `UPDATE match_entries SET agent_id = '',
+		res, err := tx.ExecContext(ctx, `UPDATE match_entries SET agent_id = '',
 			body = json_set(body, '$.agent_id', '') WHERE agent_id = ? AND status IN ('new', 'contacted', 'negotiating')`, id)
 		if err != nil {
 			return err
@@ -166,7 +160,7 @@ func (s *Store) DeleteAgent(ctx context.Context, id string) error {
 		if n, err := res.RowsAffected(); err == nil && n > 0 {
 			detail = fmt.Sprintf("%d open entries unassigned", n)
 		}
-		return audited(ctx, tx, nil, now(), "delete", AuditAgents, id, detail)
+		return audited(ctx, tx, nil, now(), "delete", domain.AuditAgents, id, detail)
 	})
 	if err != nil {
 		return fmt.Errorf("store: delete agent %s: %w", id, err)
@@ -215,7 +209,7 @@ func (s *Store) SetConsumerPosition(ctx context.Context, name string, pos uint64
 	_, err := s.write.ExecContext(ctx, `INSERT INTO consumers (name, position) VALUES (?, ?)
 		ON CONFLICT (name) DO UPDATE SET position = excluded.position`, name, int64(pos))
 	if err != nil {
-		return fmt.Errorf("store: consumer %s position %d: %w", name, pos, err)
+		return fmt.Errorf("store: consumer %s position %d: %w", name, pos, classify(err))
 	}
 	return nil
 }
@@ -254,17 +248,8 @@ func entryBy(ctx context.Context, q interface {
 	return &e, nil
 }
 
-// EntryFilter selects entries: by agent, demand, status and creation window; zero values match all.
-type EntryFilter struct {
-	AgentID  string
-	DemandID string
-	// Unassigned keeps only entries no agent holds (AgentID is then ignored).
-	Unassigned bool
-	Status     string
-	From, To   time.Time // created_at in [From, To)
-}
-
-func (f EntryFilter) where() (string, []any) {
+// entryWhere is the WHERE clause that selects the entries f selects, and its arguments.
+func entryWhere(f domain.EntryFilter) (string, []any) {
 	q, args := ` WHERE 1 = 1`, []any{}
 	switch {
 	case f.Unassigned:
@@ -288,8 +273,8 @@ func (f EntryFilter) where() (string, []any) {
 }
 
 // Entries returns a page of matching entries, best score first, and the total; limit ≤ 0 returns all.
-func (s *Store) Entries(ctx context.Context, f EntryFilter, offset, limit int) ([]*domain.MatchEntry, int, error) {
-	where, args := f.where()
+func (s *Store) Entries(ctx context.Context, f domain.EntryFilter, offset, limit int) ([]*domain.MatchEntry, int, error) {
+	where, args := entryWhere(f)
 	tx, err := s.read.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: match entries: %w", err)
@@ -318,25 +303,18 @@ func (s *Store) Entries(ctx context.Context, f EntryFilter, offset, limit int) (
 	return out, total, nil
 }
 
-// StatRow is what stats need of one entry.
-type StatRow struct {
-	Entry        *domain.MatchEntry
-	DemandRegion string
-	DemandFields []string
-}
-
 // StatRows returns the entries created in [from, to) with their demand's region and fields.
-func (s *Store) StatRows(ctx context.Context, from, to time.Time) ([]StatRow, error) {
-	where, args := EntryFilter{From: from, To: to}.where()
+func (s *Store) StatRows(ctx context.Context, from, to time.Time) ([]domain.StatRow, error) {
+	where, args := entryWhere(domain.EntryFilter{From: from, To: to})
 	rows, err := s.read.QueryContext(ctx, `SELECT body, demand_region, demand_fields FROM match_entries`+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: stat rows: %w", err)
 	}
 	defer rows.Close()
-	var out []StatRow
+	var out []domain.StatRow
 	for rows.Next() {
 		var body, fields []byte
-		var r StatRow
+		var r domain.StatRow
 		if err := rows.Scan(&body, &r.DemandRegion, &fields); err != nil {
 			return nil, fmt.Errorf("store: stat rows: %w", err)
 		}
@@ -390,7 +368,7 @@ func (s *Store) UpdateEntry(ctx context.Context, id string, change func(*domain.
 			ON CONFLICT (demand_id) DO UPDATE SET version = version + 1`, e.DemandID); err != nil {
 			return err
 		}
-		return audited(ctx, tx, nil, e.UpdatedAt, "match:"+e.Status, AuditMatches, e.ID, e.Reason)
+		return audited(ctx, tx, nil, e.UpdatedAt, "match:"+e.Status, domain.AuditMatches, e.ID, e.Reason)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: update match entry %s: %w", id, err)

@@ -11,48 +11,12 @@ import (
 	"github.com/techmatch/techmatch/internal/domain"
 )
 
-// Delivery is one webhook call to make or made: the payload, and how the attempts went.
-type Delivery struct {
-	ID        int64           `json:"id"`
-	AgentID   string          `json:"agent_id"`
-	URL       string          `json:"url"`
-	Event     string          `json:"event"`
-	Body      json.RawMessage `json:"body"`
-	Status    string          `json:"status"` // pending, delivered, failed
-	Attempts  int             `json:"attempts"`
-	LastCode  int             `json:"last_code,omitempty"`
-	LastError string          `json:"last_error,omitempty"`
-	NextAt    time.Time       `json:"next_at"`
-	CreatedAt time.Time       `json:"created_at"`
-	UpdatedAt time.Time       `json:"updated_at"`
-}
-
-// Delivery statuses.
-const (
-	DeliveryPending   = "pending"
-	DeliveryDelivered = "delivered"
-	DeliveryFailed    = "failed"
-)
-
-// MatchBatch is one demand's fresh match list, to be merged into the stored entries.
-type MatchBatch struct {
-	Demand *domain.Demand
-	// Entries are the pairs above the list threshold, as scored now; only score, components,
-	// reasons, profile and titles are taken from them for pairs already listed.
-	Entries []*domain.MatchEntry
-	// AgentID takes the demand's entries when none of them has an agent yet; "" leaves them unassigned.
-	AgentID string
-	// Alert builds the webhook for entries that got an agent in this batch; nil or a nil
-	// answer means none. It runs inside the transaction, so the alert is stored exactly once.
-	Alert func(agentID string, assigned []*domain.MatchEntry) (*Delivery, error)
-}
-
 // SaveMatches merges a demand's match list into the stored entries in one transaction:
 // new pairs are inserted with status new, known pairs get the new score and reasons but keep
 // their status and history (a withdrawn one becomes new again: the demand is open), and
 // unassigned entries take b.AgentID. It returns the entries that got an agent. A demand
 // deleted or no longer open by the time of the transaction keeps its entries as they are.
-func (s *Store) SaveMatches(ctx context.Context, b MatchBatch) ([]*domain.MatchEntry, error) {
+func (s *Store) SaveMatches(ctx context.Context, b domain.MatchBatch) ([]*domain.MatchEntry, error) {
 	d := b.Demand
 	fields, err := json.Marshal(nonNil(d.Fields))
 	if err != nil {
@@ -168,7 +132,7 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func insertDelivery(ctx context.Context, tx *sql.Tx, d *Delivery, t time.Time) (int64, error) {
+func insertDelivery(ctx context.Context, tx *sql.Tx, d *domain.Delivery, t time.Time) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (agent_id, url, event, body, status, next_at, created_at, updated_at)
 		VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`, d.AgentID, d.URL, d.Event, string(d.Body), nanos(t), nanos(t), nanos(t))
 	if err != nil {
@@ -179,11 +143,11 @@ func insertDelivery(ctx context.Context, tx *sql.Tx, d *Delivery, t time.Time) (
 
 const deliveryColumns = `id, agent_id, url, event, body, status, attempts, last_code, last_error, next_at, created_at, updated_at`
 
-func scanDeliveries(rows *sql.Rows) ([]Delivery, error) {
+func scanDeliveries(rows *sql.Rows) ([]domain.Delivery, error) {
 	defer rows.Close()
-	var out []Delivery
+	var out []domain.Delivery
 	for rows.Next() {
-		var d Delivery
+		var d domain.Delivery
 		var body string
 		var next, created, updated int64
 		if err := rows.Scan(&d.ID, &d.AgentID, &d.URL, &d.Event, &body, &d.Status, &d.Attempts, &d.LastCode,
@@ -198,7 +162,7 @@ func scanDeliveries(rows *sql.Rows) ([]Delivery, error) {
 }
 
 // DueDeliveries returns up to limit pending deliveries whose next attempt is due at t, oldest first.
-func (s *Store) DueDeliveries(ctx context.Context, t time.Time, limit int) ([]Delivery, error) {
+func (s *Store) DueDeliveries(ctx context.Context, t time.Time, limit int) ([]domain.Delivery, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries
 		WHERE status = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?`, nanos(t), limit)
 	if err != nil {
@@ -230,13 +194,13 @@ func (s *Store) RecordAttempt(ctx context.Context, id int64, status string, code
 	_, err := s.write.ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1,
 		last_code = ?, last_error = ?, next_at = ?, updated_at = ? WHERE id = ?`, status, code, errText, nanos(next), nanos(t), id)
 	if err != nil {
-		return fmt.Errorf("store: record delivery %d attempt: %w", id, err)
+		return fmt.Errorf("store: record delivery %d attempt: %w", id, classify(err))
 	}
 	return nil
 }
 
 // Deliveries returns a page of the delivery log, newest first, optionally for one agent.
-func (s *Store) Deliveries(ctx context.Context, agentID string, offset, limit int) ([]Delivery, int, error) {
+func (s *Store) Deliveries(ctx context.Context, agentID string, offset, limit int) ([]domain.Delivery, int, error) {
 	where, args := ``, []any{}
 	if agentID != "" {
 		where, args = ` WHERE agent_id = ?`, append(args, agentID)
@@ -255,7 +219,7 @@ func (s *Store) Deliveries(ctx context.Context, agentID string, offset, limit in
 		return nil, 0, fmt.Errorf("store: deliveries: %w", err)
 	}
 	if out == nil {
-		out = []Delivery{}
+		out = []domain.Delivery{}
 	}
 	return out, total, nil
 }

@@ -19,20 +19,9 @@ const insertOutbox = `INSERT INTO outbox (kind, id, op, at) VALUES (?, ?, ?, ?)`
 // defaultOutboxLimit bounds OutboxAfter when the caller asks for no limit.
 const defaultOutboxLimit = 1000
 
-// OutboxEntry says that a record was written ("put") or deleted ("delete").
-// It names the record only: a consumer reads the record's current state, which makes
-// replaying entries idempotent.
-type OutboxEntry struct {
-	Seq  uint64
-	Kind domain.Kind
-	ID   string
-	Op   string
-	At   time.Time
-}
-
 // OutboxAfter returns up to limit entries with Seq > after, in ascending Seq order.
 // A limit ≤ 0 means the default of 1000.
-func (s *Store) OutboxAfter(ctx context.Context, after uint64, limit int) ([]OutboxEntry, error) {
+func (s *Store) OutboxAfter(ctx context.Context, after uint64, limit int) ([]domain.OutboxEntry, error) {
 	if limit <= 0 {
 		limit = defaultOutboxLimit
 	}
@@ -42,10 +31,10 @@ func (s *Store) OutboxAfter(ctx context.Context, after uint64, limit int) ([]Out
 		return nil, fmt.Errorf("store: outbox after %d: %w", after, err)
 	}
 	defer rows.Close()
-	var out []OutboxEntry
+	var out []domain.OutboxEntry
 	for rows.Next() {
 		var (
-			e  OutboxEntry
+			e  domain.OutboxEntry
 			at int64
 		)
 		if err := rows.Scan(&e.Seq, &e.Kind, &e.ID, &e.Op, &at); err != nil {
@@ -81,7 +70,7 @@ func (s *Store) PruneApplied(ctx context.Context, upTo uint64, before time.Time)
 		WHERE seq <= MIN(?1, COALESCE((SELECT MIN(position) FROM consumers), ?1)) AND at < ?2`,
 		int64(upTo), nanos(before))
 	if err != nil {
-		return 0, fmt.Errorf("store: prune outbox up to %d: %w", upTo, err)
+		return 0, fmt.Errorf("store: prune outbox up to %d: %w", upTo, classify(err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil {

@@ -18,7 +18,7 @@ type entry struct {
 	op   string
 }
 
-func entries(es []store.OutboxEntry) []entry {
+func entries(es []domain.OutboxEntry) []entry {
 	out := make([]entry, len(es))
 	for i, e := range es {
 		out[i] = entry{e.Kind, e.ID, e.Op}
@@ -126,7 +126,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err := s.PutProfile(ctx, p); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Audit(store.WithActor(ctx, store.Actor{Name: "admin"}), "import", domain.Achievements, "", "accepted 1"); err != nil {
+	if err := s.Audit(domain.WithActor(ctx, domain.Actor{Name: "admin"}), "import", domain.Achievements, "", "accepted 1"); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {

@@ -30,7 +30,7 @@ func (s *Store) PutProfile(ctx context.Context, p *domain.Profile) error {
 			p.Name, p.Version, nanos(p.CreatedAt), string(body)); err != nil {
 			return err
 		}
-		return audited(ctx, tx, nil, p.CreatedAt, "profile", AuditProfiles, p.Name, fmt.Sprintf("version %d: %s", p.Version, p.Note))
+		return audited(ctx, tx, nil, p.CreatedAt, "profile", domain.AuditProfiles, p.Name, fmt.Sprintf("version %d: %s", p.Version, p.Note))
 	})
 	if err != nil {
 		p.Version, p.CreatedAt = savedVersion, savedAt

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/techmatch/techmatch/internal/domain"
-	"github.com/techmatch/techmatch/internal/store"
 )
 
 func profile(name string, text float64, note string) *domain.Profile {
@@ -112,7 +111,7 @@ func TestAuditLogNewestFirst(t *testing.T) {
 		{"admin", "import", domain.Patents, "", "accepted 500"},
 	}
 	for _, w := range writes {
-		if err := s.Audit(store.WithActor(ctx, store.Actor{Name: w.actor}), w.action, w.kind, w.id, w.detail); err != nil {
+		if err := s.Audit(domain.WithActor(ctx, domain.Actor{Name: w.actor}), w.action, w.kind, w.id, w.detail); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/techmatch/techmatch/internal/domain"
-	"github.com/techmatch/techmatch/internal/store"
 )
 
 // PutAs files a demand under the writing enterprise, makes the id of a new one, and replaces
@@ -27,7 +26,7 @@ func TestPutAsKeepsAnotherEnterprisesDemand(t *testing.T) {
 	}
 	for _, tt := range []struct{ id, ent string }{{id, "ent-b"}, {"not-stored", "ent-a"}} {
 		other := demand(tt.id, "closed", 3)
-		if _, err := s.PutAs(ctx, other, tt.ent); !errors.Is(err, store.ErrNotOwner) {
+		if _, err := s.PutAs(ctx, other, tt.ent); !errors.Is(err, domain.ErrNotOwner) {
 			t.Fatalf("PutAs %q by %s: err = %v, want ErrNotOwner", tt.id, tt.ent, err)
 		}
 		if other.Rev != 0 {
@@ -65,7 +64,7 @@ func TestPutAsRaceWithTheOwner(t *testing.T) {
 			wg.Go(func() { _, errs[i] = s.PutAs(ctx, demand(d.ID, "open", i), ent) })
 		}
 		wg.Wait()
-		if errs[0] != nil || !errors.Is(errs[1], store.ErrNotOwner) {
+		if errs[0] != nil || !errors.Is(errs[1], domain.ErrNotOwner) {
 			t.Fatalf("round %d: owner %v, other %v; want nil and ErrNotOwner", round, errs[0], errs[1])
 		}
 	}

@@ -60,7 +60,7 @@ func (s *Store) GetMany(ctx context.Context, k domain.Kind, ids []string) (map[s
 	}
 	out, err := s.getMany(ctx, k, ids)
 	if err != nil {
-		return nil, fmt.Errorf("store: get %d %s: %w", len(ids), k, err)
+		return nil, fmt.Errorf("store: get %d %s: %w", len(ids), k, classify(err))
 	}
 	return out, nil
 }
@@ -190,7 +190,7 @@ func (s *Store) List(ctx context.Context, k domain.Kind, offset, limit int) (ite
 	// One read transaction, so the page and the total come from the same snapshot.
 	tx, err := s.read.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, 0, fmt.Errorf("store: list %s: %w", k, err)
+		return nil, 0, fmt.Errorf("store: list %s: %w", k, classify(err))
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only; nothing to undo
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM records WHERE kind = ?`, k).Scan(&total); err != nil {
@@ -223,7 +223,7 @@ func (s *Store) Scan(ctx context.Context, k domain.Kind, fn func(domain.Record) 
 		bodies, err := queryBodies(ctx, s.read,
 			`SELECT body FROM records WHERE kind = ? AND id > ? ORDER BY id LIMIT ?`, k, after, scanPage)
 		if err != nil {
-			return fmt.Errorf("store: scan %s: %w", k, err)
+			return fmt.Errorf("store: scan %s: %w", k, classify(err))
 		}
 		page, err := decodeAll(k, bodies)
 		if err != nil {

@@ -10,9 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"syscall"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver; its errors carry SQLite's codes
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/techmatch/techmatch/internal/domain"
 )
 
 // Store is the SQLite store. It is safe for concurrent use.
@@ -206,17 +210,52 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// inTx runs fn in a write transaction, committing when fn returns nil and rolling back otherwise.
+// inTx runs fn in a write transaction, committing when fn returns nil and rolling back
+// otherwise. Storage faults a retry may cure come back wrapping domain.ErrUnavailable.
 func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return classify(err)
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback() // the error that matters is fn's
+		return classify(err)
+	}
+	return classify(tx.Commit())
+}
+
+// execOne runs a statement in tx that must change a row; none changed is domain.ErrNotFound.
+func execOne(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
 		return err
 	}
-	return tx.Commit()
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return domain.ErrNotFound
+	}
+	return nil
+}
+
+// classify wraps domain.ErrUnavailable around the SQLite errors that mean the storage is out
+// of service for now (full, locked, read-only, an I/O error) and the file system's "no space";
+// other errors, nil included, pass unchanged.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff { // the primary code; extended codes add bits above
+		case sqlite3.SQLITE_FULL, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY:
+			return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
+		}
+	}
+	if errors.Is(err, syscall.ENOSPC) {
+		return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
+	}
+	return err
 }
 
 // stmtSpec is a statement to prepare once, and where to keep it. database/sql otherwise

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/techmatch/techmatch/internal/domain"
-	"github.com/techmatch/techmatch/internal/store"
 )
 
 // TestDeleteOrCloseWithdrawsOpenEntries: deleting or closing a demand withdraws its open
@@ -31,7 +30,7 @@ func TestDeleteOrCloseWithdrawsOpenEntries(t *testing.T) {
 	}
 	statuses := func(demandID string) map[string]string {
 		t.Helper()
-		es, _, err := s.Entries(ctx, store.EntryFilter{DemandID: demandID}, 0, 0)
+		es, _, err := s.Entries(ctx, domain.EntryFilter{DemandID: demandID}, 0, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,10 +56,10 @@ func TestDeleteOrCloseWithdrawsOpenEntries(t *testing.T) {
 			if _, err := s.Put(ctx, d); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.SaveMatches(ctx, store.MatchBatch{Demand: d, Entries: fresh(), AgentID: "ag"}); err != nil {
+			if _, err := s.SaveMatches(ctx, domain.MatchBatch{Demand: d, Entries: fresh(), AgentID: "ag"}); err != nil {
 				t.Fatal(err)
 			}
-			es, _, err := s.Entries(ctx, store.EntryFilter{DemandID: d.ID}, 0, 0)
+			es, _, err := s.Entries(ctx, domain.EntryFilter{DemandID: d.ID}, 0, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +78,7 @@ func TestDeleteOrCloseWithdrawsOpenEntries(t *testing.T) {
 				t.Fatalf("after %s: %v, want %v", c.name, got, want)
 			}
 			// A list the worker computed before the demand ended, saved after it.
-			if _, err := s.SaveMatches(ctx, store.MatchBatch{Demand: d, Entries: fresh(), AgentID: "ag"}); err != nil {
+			if _, err := s.SaveMatches(ctx, domain.MatchBatch{Demand: d, Entries: fresh(), AgentID: "ag"}); err != nil {
 				t.Fatal(err)
 			}
 			if got := statuses(d.ID); !maps.Equal(got, want) {
@@ -89,7 +88,7 @@ func TestDeleteOrCloseWithdrawsOpenEntries(t *testing.T) {
 			if _, err := s.Put(ctx, d); err != nil {
 				t.Fatal(err)
 			}
-			assigned, err := s.SaveMatches(ctx, store.MatchBatch{Demand: d, Entries: fresh(), AgentID: "ag2"})
+			assigned, err := s.SaveMatches(ctx, domain.MatchBatch{Demand: d, Entries: fresh(), AgentID: "ag2"})
 			if err != nil {
 				t.Fatal(err)
 			}

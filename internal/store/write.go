@@ -37,10 +37,6 @@ func (s *Store) Put(ctx context.Context, rec domain.Record) (created bool, err e
 	return s.put(ctx, rec, "")
 }
 
-// ErrNotOwner: PutAs was given a demand id that the enterprise has not filed, whether another
-// enterprise filed it or no demand has it.
-var ErrNotOwner = errors.New("the enterprise has no demand with this id")
-
 // PutAs is Put for an enterprise writing its own demand d: d is filed under enterprise. A new
 // demand comes without an id and gets one made by the store; a demand with an id replaces the
 // enterprise's own demand of that id, and any other id (another enterprise's, or one not in the
@@ -167,7 +163,7 @@ func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool
 		err := w.current.QueryRowContext(ctx, k, m.ID).Scan(&rev, &createdAt, &enterprise)
 		switch {
 		case errors.Is(err, sql.ErrNoRows) && w.owner != "" && !generated:
-			return false, ErrNotOwner
+			return false, domain.ErrNotOwner
 		case errors.Is(err, sql.ErrNoRows):
 			created = true
 			m.Rev, m.CreatedAt = 1, w.at
@@ -178,7 +174,7 @@ func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool
 			m.ID = newID(k)
 			continue
 		case w.owner != "" && enterprise != w.owner:
-			return false, ErrNotOwner
+			return false, domain.ErrNotOwner
 		default:
 			m.Rev, m.CreatedAt = rev+1, fromNanos(createdAt)
 		}
@@ -245,14 +241,8 @@ func indexedFields(rec domain.Record) (status, enterprise string) {
 // match-list entries in the same transaction, as does storing it closed (see Put).
 func (s *Store) Delete(ctx context.Context, k domain.Kind, id string) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM records WHERE kind = ? AND id = ?`, k, id)
-		if err != nil {
+		if err := execOne(ctx, tx, `DELETE FROM records WHERE kind = ? AND id = ?`, k, id); err != nil {
 			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return domain.ErrNotFound
 		}
 		t := now()
 		switch k {

@@ -131,7 +131,7 @@ func TestConcurrentWriters(t *testing.T) {
 	var g errgroup.Group
 	for w := range writers {
 		g.Go(func() error {
-			ctx := store.WithActor(ctx, store.Actor{Name: fmt.Sprintf("admin:writer-%d", w)})
+			ctx := domain.WithActor(ctx, domain.Actor{Name: fmt.Sprintf("admin:writer-%d", w)})
 			for i := range perWriter {
 				var err error
 				switch i % 4 {

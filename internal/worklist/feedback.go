@@ -6,7 +6,6 @@ import (
 
 	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/match"
-	"github.com/techmatch/techmatch/internal/store"
 )
 
 var _ match.Feedback = (*Service)(nil)
@@ -19,7 +18,7 @@ const priceCut = 0.9
 // price caps the budget below the rejected item's lowest price.
 func (s *Service) For(ctx context.Context, demandID string) (match.DemandFeedback, error) {
 	var fb match.DemandFeedback
-	rejected, _, err := s.Entries(ctx, store.EntryFilter{DemandID: demandID, Status: domain.StatusRejected}, 0, 0)
+	rejected, _, err := s.Entries(ctx, domain.EntryFilter{DemandID: demandID, Status: domain.StatusRejected}, 0, 0)
 	if err != nil || len(rejected) == 0 {
 		return fb, err
 	}

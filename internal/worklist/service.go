@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/techmatch/techmatch/internal/domain"
-	"github.com/techmatch/techmatch/internal/store"
 )
 
 // Store is what the worklist keeps and reads.
@@ -13,7 +12,7 @@ type Store interface {
 	Get(ctx context.Context, k domain.Kind, id string) (domain.Record, error)
 	GetMany(ctx context.Context, k domain.Kind, ids []string) (map[string]domain.Record, error)
 	Profile(ctx context.Context, name string) (*domain.Profile, error)
-	OutboxAfter(ctx context.Context, after uint64, limit int) ([]store.OutboxEntry, error)
+	OutboxAfter(ctx context.Context, after uint64, limit int) ([]domain.OutboxEntry, error)
 	SampleDemandIDs(ctx context.Context, status string, n int) ([]string, error)
 
 	PutAgent(ctx context.Context, a *domain.Agent) (bool, error)
@@ -28,18 +27,16 @@ type Store interface {
 	PruneApplied(ctx context.Context, upTo uint64, before time.Time) (int64, error)
 
 	Entry(ctx context.Context, id string) (*domain.MatchEntry, error)
-	Entries(ctx context.Context, f store.EntryFilter, offset, limit int) ([]*domain.MatchEntry, int, error)
-	SaveMatches(ctx context.Context, b store.MatchBatch) ([]*domain.MatchEntry, error)
+	Entries(ctx context.Context, f domain.EntryFilter, offset, limit int) ([]*domain.MatchEntry, int, error)
+	SaveMatches(ctx context.Context, b domain.MatchBatch) ([]*domain.MatchEntry, error)
 	UpdateEntry(ctx context.Context, id string, change func(*domain.MatchEntry) error) (*domain.MatchEntry, error)
-	StatRows(ctx context.Context, from, to time.Time) ([]store.StatRow, error)
+	StatRows(ctx context.Context, from, to time.Time) ([]domain.StatRow, error)
 
-	DueDeliveries(ctx context.Context, t time.Time, limit int) ([]store.Delivery, error)
+	DueDeliveries(ctx context.Context, t time.Time, limit int) ([]domain.Delivery, error)
 	NextDelivery(ctx context.Context) (time.Time, bool, error)
 	RecordAttempt(ctx context.Context, id int64, status string, code int, errText string, next time.Time) error
-	Deliveries(ctx context.Context, agentID string, offset, limit int) ([]store.Delivery, int, error)
+	Deliveries(ctx context.Context, agentID string, offset, limit int) ([]domain.Delivery, int, error)
 }
-
-var _ Store = (*store.Store)(nil)
 
 // Notifier is told about writes so they reach the index quickly.
 type Notifier interface{ Notify() }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/techmatch/techmatch/internal/domain"
-	"github.com/techmatch/techmatch/internal/store"
 )
 
 // Stats describe the entries created in a window: how far they got, where, by whom.
@@ -74,7 +73,7 @@ func (s *Service) Stats(ctx context.Context, from, to time.Time) (*Stats, error)
 }
 
 // Compute turns entry rows into stats; it is the pure half of Stats.
-func Compute(rows []store.StatRow, from, to time.Time) *Stats {
+func Compute(rows []domain.StatRow, from, to time.Time) *Stats {
 	st := &Stats{
 		From: from, To: to, Total: len(rows),
 		Funnel:  Funnel{Counts: map[string]int{}, Reached: map[string]int{}, Conversion: map[string]float64{}},

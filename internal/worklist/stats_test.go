@@ -7,14 +7,13 @@ import (
 	"time"
 
 	"github.com/techmatch/techmatch/internal/domain"
-	"github.com/techmatch/techmatch/internal/store"
 	"github.com/techmatch/techmatch/internal/worklist"
 )
 
 func TestCompute(t *testing.T) {
 	day1 := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 	day2 := day1.Add(24 * time.Hour)
-	row := func(demand, agent, region string, created time.Time, path ...string) store.StatRow {
+	row := func(demand, agent, region string, created time.Time, path ...string) domain.StatRow {
 		e := &domain.MatchEntry{DemandID: demand, AgentID: agent, CreatedAt: created, Status: path[len(path)-1]}
 		for _, s := range path {
 			e.History = append(e.History, domain.StatusChange{To: s})
@@ -22,9 +21,9 @@ func TestCompute(t *testing.T) {
 		if e.Status == domain.StatusSigned {
 			e.DealAmount = amount(50)
 		}
-		return store.StatRow{Entry: e, DemandRegion: region, DemandFields: []string{"新材料/电池材料"}}
+		return domain.StatRow{Entry: e, DemandRegion: region, DemandFields: []string{"新材料/电池材料"}}
 	}
-	rows := []store.StatRow{
+	rows := []domain.StatRow{
 		row("d1", "a", "320100", day1, "new", "contacted", "negotiating", "signed"),
 		row("d1", "a", "320100", day1, "new", "contacted", "rejected"),
 		row("d1", "a", "320100", day2, "new"),
@@ -69,10 +68,10 @@ func TestCompute(t *testing.T) {
 // left out of the sums and counted, so signed_amount stays finite and the stats encode.
 func TestComputeLeavesOutInvalidAmounts(t *testing.T) {
 	day := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
-	signed := func(x float64) store.StatRow {
-		return store.StatRow{Entry: &domain.MatchEntry{DemandID: "d1", AgentID: "a", CreatedAt: day, Status: domain.StatusSigned, DealAmount: amount(x)}, DemandRegion: "320100"}
+	signed := func(x float64) domain.StatRow {
+		return domain.StatRow{Entry: &domain.MatchEntry{DemandID: "d1", AgentID: "a", CreatedAt: day, Status: domain.StatusSigned, DealAmount: amount(x)}, DemandRegion: "320100"}
 	}
-	st := worklist.Compute([]store.StatRow{signed(1e308), signed(1e308), signed(math.Inf(1)), signed(-1), signed(120)}, day, day.Add(24*time.Hour))
+	st := worklist.Compute([]domain.StatRow{signed(1e308), signed(1e308), signed(math.Inf(1)), signed(-1), signed(120)}, day, day.Add(24*time.Hour))
 	if st.SignedAmount != 120 || st.ByAgent["a"].SignedAmount != 120 || st.ByRegion["320100"].SignedAmount != 120 || st.AmountsLeftOut != 4 {
 		t.Errorf("signed_amount %v (agent %v, region %v), left out %d; want 120, 4 left out", st.SignedAmount, st.ByAgent["a"].SignedAmount, st.ByRegion["320100"].SignedAmount, st.AmountsLeftOut)
 	}

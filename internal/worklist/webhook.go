@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/techmatch/techmatch/internal/domain"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,8 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/techmatch/techmatch/internal/store"
 )
 
 // SignatureHeader carries "sha256=<hex HMAC-SHA256 of the body>".
@@ -154,24 +153,24 @@ func (h *Webhooks) DeliverDue(ctx context.Context) error {
 	}
 }
 
-func (h *Webhooks) attempt(ctx context.Context, d store.Delivery) error {
+func (h *Webhooks) attempt(ctx context.Context, d domain.Delivery) error {
 	code, callErr := h.post(ctx, d)
 	if ctx.Err() != nil {
 		return ctx.Err() // shutting down: the attempt does not count, it is made after restart
 	}
 	if callErr == nil {
-		return h.st.RecordAttempt(ctx, d.ID, store.DeliveryDelivered, code, "", time.Now().UTC())
+		return h.st.RecordAttempt(ctx, d.ID, domain.DeliveryDelivered, code, "", time.Now().UTC())
 	}
-	status, next := store.DeliveryPending, time.Now().UTC().Add(h.o.Backoff<<min(d.Attempts, 20))
+	status, next := domain.DeliveryPending, time.Now().UTC().Add(h.o.Backoff<<min(d.Attempts, 20))
 	if d.Attempts+1 >= h.o.MaxAttempts {
-		status = store.DeliveryFailed
+		status = domain.DeliveryFailed
 		h.o.Log.Warn("webhook given up", "delivery", d.ID, "agent", d.AgentID, "attempts", d.Attempts+1, "err", callErr)
 	}
 	return h.st.RecordAttempt(ctx, d.ID, status, code, callErr.Error(), next)
 }
 
 // post makes one call; any answer but 2xx is a failure.
-func (h *Webhooks) post(ctx context.Context, d store.Delivery) (int, error) {
+func (h *Webhooks) post(ctx context.Context, d domain.Delivery) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, h.o.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Body))

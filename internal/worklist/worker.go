@@ -10,7 +10,6 @@ import (
 
 	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/match"
-	"github.com/techmatch/techmatch/internal/store"
 )
 
 // Matcher ranks supply for demands and demands for supply.
@@ -152,7 +151,7 @@ func (w *Worker) Step(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	rows = slices.DeleteFunc(rows, func(r store.OutboxEntry) bool { return r.Seq > limit })
+	rows = slices.DeleteFunc(rows, func(r domain.OutboxEntry) bool { return r.Seq > limit })
 	if len(rows) == 0 {
 		// Rows up to the index position were pruned: nothing left to do below it.
 		return 0, w.st.SetConsumerPosition(ctx, ConsumerName, limit)
@@ -192,7 +191,7 @@ func (w *Worker) profile(ctx context.Context) (*domain.Profile, error) {
 // affectedDemands are the demands written in rows, and the open demands that supply written
 // in rows matches (reverse matching), in a stable order, each once. Unless it re-matches every
 // open demand, it handles only the first workerBatch rows, which it returns as those consumed.
-func (w *Worker) affectedDemands(ctx context.Context, rows []store.OutboxEntry, p *domain.Profile) ([]string, []store.OutboxEntry, error) {
+func (w *Worker) affectedDemands(ctx context.Context, rows []domain.OutboxEntry, p *domain.Profile) ([]string, []domain.OutboxEntry, error) {
 	seen := map[string]bool{}
 	var out []string
 	add := func(id string) {
@@ -316,9 +315,9 @@ func (w *Worker) refresh(ctx context.Context, demandID string, p *domain.Profile
 	} else if agent, err = w.st.Agent(ctx, agentID); err != nil {
 		return false, err
 	}
-	_, err = w.st.SaveMatches(ctx, store.MatchBatch{
+	_, err = w.st.SaveMatches(ctx, domain.MatchBatch{
 		Demand: d, Entries: entries, AgentID: agentID,
-		Alert: func(agentID string, assigned []*domain.MatchEntry) (*store.Delivery, error) {
+		Alert: func(agentID string, assigned []*domain.MatchEntry) (*domain.Delivery, error) {
 			if agent == nil || agent.WebhookURL == "" {
 				return nil, nil
 			}
@@ -351,7 +350,7 @@ type AlertEntry struct {
 // EventAssigned is the event of an assignment webhook.
 const EventAssigned = "matches.assigned"
 
-func assignmentAlert(a *domain.Agent, d *domain.Demand, assigned []*domain.MatchEntry) (*store.Delivery, error) {
+func assignmentAlert(a *domain.Agent, d *domain.Demand, assigned []*domain.MatchEntry) (*domain.Delivery, error) {
 	al := Alert{Event: EventAssigned, AgentID: a.ID, DemandID: d.ID, Demand: d.Title, At: time.Now().UTC()}
 	for _, e := range assigned {
 		al.Entries = append(al.Entries, AlertEntry{ID: e.ID, SupplyKind: e.SupplyKind, SupplyID: e.SupplyID, Title: e.SupplyTitle, Score: e.Score})
@@ -360,5 +359,5 @@ func assignmentAlert(a *domain.Agent, d *domain.Demand, assigned []*domain.Match
 	if err != nil {
 		return nil, err
 	}
-	return &store.Delivery{AgentID: a.ID, URL: a.WebhookURL, Event: EventAssigned, Body: body}, nil
+	return &domain.Delivery{AgentID: a.ID, URL: a.WebhookURL, Event: EventAssigned, Body: body}, nil
 }

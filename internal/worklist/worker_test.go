@@ -151,7 +151,7 @@ func TestWorkerCatchUpRematchesOpenDemandsOnce(t *testing.T) {
 	if d, s := e.matcher.demand.Load(), e.matcher.supply.Load(); d != 250 || s != 0 {
 		t.Fatalf("catch-up made %d demand matches and %d supply matches, want 250 and 0", d, s)
 	}
-	entries, _, err := e.st.Entries(context.Background(), store.EntryFilter{DemandID: "dem-007"}, 0, 100)
+	entries, _, err := e.st.Entries(context.Background(), domain.EntryFilter{DemandID: "dem-007"}, 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestWorkerPrunesOnlyWhatItHasApplied(t *testing.T) {
 	if got := e.steps(t); len(got) != 1 || got[0] != 2 {
 		t.Fatalf("steps after pruning consumed %v rows, want [2]", got)
 	}
-	entries, _, err := e.st.Entries(ctx, store.EntryFilter{}, 0, 100)
+	entries, _, err := e.st.Entries(ctx, domain.EntryFilter{}, 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

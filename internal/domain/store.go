@@ -1,0 +1,98 @@
+package domain
+
+import (
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// The types below are what a store shares with its callers: the API, the worklist and the
+// indexer see these, never a store's own, so a second store (PostgreSQL) serves them alike.
+
+// DemandHead is what a cached match answer for a stored demand is keyed and guarded by: the
+// demand's rev, its owner (who may see it) and its feedback version. Reading it costs one indexed
+// row and no JSON, where Get decodes the whole body.
+type DemandHead struct {
+	ID         string
+	Rev        int64
+	Enterprise string
+	Feedback   int64 // workflow changes to the demand's match entries; 0 when none
+}
+
+// OutboxEntry says that a record was written ("put") or deleted ("delete").
+// It names the record only: a consumer reads the record's current state, which makes
+// replaying entries idempotent.
+type OutboxEntry struct {
+	Seq  uint64
+	Kind Kind
+	ID   string
+	Op   string
+	At   time.Time
+}
+
+// Delivery is one webhook call to make or made: the payload, and how the attempts went.
+type Delivery struct {
+	ID        int64           `json:"id"`
+	AgentID   string          `json:"agent_id"`
+	URL       string          `json:"url"`
+	Event     string          `json:"event"`
+	Body      json.RawMessage `json:"body"`
+	Status    string          `json:"status"` // pending, delivered, failed
+	Attempts  int             `json:"attempts"`
+	LastCode  int             `json:"last_code,omitempty"`
+	LastError string          `json:"last_error,omitempty"`
+	NextAt    time.Time       `json:"next_at"`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
+}
+
+// Delivery statuses.
+const (
+	DeliveryPending   = "pending"
+	DeliveryDelivered = "delivered"
+	DeliveryFailed    = "failed"
+)
+
+// MatchBatch is one demand's fresh match list, to be merged into the stored entries.
+type MatchBatch struct {
+	Demand *Demand
+	// Entries are the pairs above the list threshold, as scored now; only score, components,
+	// reasons, profile and titles are taken from them for pairs already listed.
+	Entries []*MatchEntry
+	// AgentID takes the demand's entries when none of them has an agent yet; "" leaves them unassigned.
+	AgentID string
+	// Alert builds the webhook for entries that got an agent in this batch; nil or a nil
+	// answer means none. It runs inside the transaction, so the alert is stored exactly once.
+	Alert func(agentID string, assigned []*MatchEntry) (*Delivery, error)
+}
+
+// EntryFilter selects entries: by agent, demand, status and creation window; zero values match all.
+type EntryFilter struct {
+	AgentID  string
+	DemandID string
+	// Unassigned keeps only entries no agent holds (AgentID is then ignored).
+	Unassigned bool
+	Status     string
+	From, To   time.Time // created_at in [From, To)
+}
+
+// StatRow is what stats need of one entry.
+type StatRow struct {
+	Entry        *MatchEntry
+	DemandRegion string
+	DemandFields []string
+}
+
+// APIKey is a stored API key without its secret.
+type APIKey struct {
+	ID        string     `json:"id"`
+	Role      string     `json:"role"`
+	Subject   string     `json:"subject"`
+	CreatedBy string     `json:"created_by"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// ErrNotOwner: PutAs was given a demand id that the enterprise has not filed, whether another
+// enterprise filed it or no demand has it.
+var ErrNotOwner = errors.New("the enterprise has no demand with this id")

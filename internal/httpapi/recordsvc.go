@@ -1,0 +1,109 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+
+	"github.com/techmatch/techmatch/internal/domain"
+)
+
+// recordService reads and writes records for a caller. It is the one place that decides which
+// records a principal may see and write, and that tells the indexer about each write: staff,
+// agents and anonymous callers reach every record a route lets them (AccessRules decides the
+// routes); an enterprise only its own demands, and another enterprise's demand answers the
+// same 404 as a missing one, so ids cannot be probed. Audit entries are the store's, written
+// in each write's own transaction under the request's actor (see authenticate).
+type recordService struct {
+	store   Store
+	indexer Indexer
+}
+
+// get reads one record the caller may see.
+func (r recordService) get(ctx context.Context, p Principal, k domain.Kind, id string) (domain.Record, error) {
+	rec, err := r.store.Get(ctx, k, id)
+	if err != nil {
+		return nil, notFound(err, k, id)
+	}
+	if !demandVisible(p, rec) {
+		return nil, hidden(k, id)
+	}
+	return rec, nil
+}
+
+// demandHead reads the head of a demand the caller may see (see Store.DemandHead).
+func (r recordService) demandHead(ctx context.Context, p Principal, id string) (domain.DemandHead, error) {
+	h, err := r.store.DemandHead(ctx, id)
+	if err != nil {
+		return h, notFound(err, domain.Demands, id)
+	}
+	if p.Role == RoleEnterprise && !p.owns(&domain.Demand{Enterprise: h.Enterprise}) {
+		return domain.DemandHead{}, hidden(domain.Demands, id)
+	}
+	return h, nil
+}
+
+// list is one page of the records of kind k the caller may see, and their total.
+func (r recordService) list(ctx context.Context, p Principal, k domain.Kind, offset, limit int) ([]domain.Record, int, error) {
+	if k == domain.Demands && p.Role == RoleEnterprise {
+		return r.store.ListDemandsOf(ctx, p.Subject, offset, limit)
+	}
+	return r.store.List(ctx, k, offset, limit)
+}
+
+// put stores rec for the caller. An enterprise's demand is filed under the key's enterprise
+// whatever the body says; a new one gets an id made by the store, and a given id must be one
+// of the enterprise's own demands (the store checks it in the write's own transaction).
+func (r recordService) put(ctx context.Context, p Principal, rec domain.Record) (created bool, err error) {
+	d, ok := rec.(*domain.Demand)
+	if ok && p.Role == RoleEnterprise {
+		created, err = r.store.PutAs(ctx, d, p.Subject)
+		if errors.Is(err, domain.ErrNotOwner) {
+			err = hidden(domain.Demands, d.ID)
+		}
+	} else {
+		created, err = r.store.Put(ctx, rec)
+	}
+	if err == nil {
+		r.indexer.Notify()
+	}
+	return created, err
+}
+
+// putBatch stores a batch of an import, all or nothing; imports are staff's.
+func (r recordService) putBatch(ctx context.Context, recs []domain.Record) error {
+	if err := r.store.PutMany(ctx, recs); err != nil {
+		return err
+	}
+	r.indexer.Notify()
+	return nil
+}
+
+// delete removes a record the caller may see.
+func (r recordService) delete(ctx context.Context, p Principal, k domain.Kind, id string) error {
+	if k == domain.Demands && p.Role == RoleEnterprise {
+		if _, err := r.get(ctx, p, k, id); err != nil {
+			return err
+		}
+	}
+	if err := r.store.Delete(ctx, k, id); err != nil {
+		return notFound(err, k, id)
+	}
+	r.indexer.Notify()
+	return nil
+}
+
+// demandVisible reports whether p may see a record: every role that reaches a demand route
+// sees every demand except an enterprise, which sees only its own.
+func demandVisible(p Principal, r domain.Record) bool {
+	d, ok := r.(*domain.Demand)
+	if !ok || p.Role != RoleEnterprise {
+		return true
+	}
+	return p.owns(d)
+}
+
+// hidden is the answer for a record the caller may not see: the same 404 as for a missing one,
+// so an enterprise cannot probe which demand ids other enterprises use.
+func hidden(k domain.Kind, id string) error {
+	return domain.Errorf(domain.CodeNotFound, "%s %q not found", k, id)
+}
