@@ -80,7 +80,19 @@ func loadTaxonomy() (*taxonomy.Taxonomy, error) {
 	if err != nil {
 		return nil, err
 	}
-	return taxonomy.Load(t, r)
+	tax, err := taxonomy.Load(t, r)
+	if err != nil {
+		return nil, err
+	}
+	// Region fields and filters accept names (南京, 江苏省) from here on, answered with codes.
+	domain.UseRegionNames(func(name string) []domain.RegionName {
+		var out []domain.RegionName
+		for _, r := range tax.RegionsNamed(name) {
+			out = append(out, domain.RegionName{Code: r.Code, Name: r.Name})
+		}
+		return out
+	})
+	return tax, nil
 }
 
 // demandNoise is the list of demand-talk words that carry no technical meaning.

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -29,5 +30,35 @@ func TestAgentRegionsMeanWhatGBT2260Says(t *testing.T) {
 	}
 	if !stored.Covers(&Demand{Region: "320100"}) {
 		t.Errorf("an agent stored with 320000 does not cover 320100")
+	}
+}
+
+// TestResolveRegion: codes pass as they are; names resolve through the server's list, an
+// ambiguous one listing its candidates; without a list, only codes are taken.
+func TestResolveRegion(t *testing.T) {
+	if _, err := ResolveRegion("region", "南京"); err == nil {
+		t.Fatal("a name was taken before any region list was set")
+	}
+	UseRegionNames(func(name string) []RegionName {
+		switch name {
+		case "南京":
+			return []RegionName{{"320100", "南京市"}}
+		case "吉林":
+			return []RegionName{{"220000", "吉林省"}, {"220200", "吉林市"}}
+		}
+		return nil
+	})
+	t.Cleanup(func() { regionNames.Store(nil) })
+	for _, c := range []struct{ in, want, errHas string }{
+		{"320100", "320100", ""}, {" 南京 ", "320100", ""}, {"", "", ""},
+		{"吉林", "", "吉林省（220000）、吉林市（220200）"}, {"火星", "", "火星"},
+	} {
+		got, err := ResolveRegion("region", c.in)
+		switch {
+		case c.errHas == "" && (err != nil || got != c.want):
+			t.Errorf("ResolveRegion(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		case c.errHas != "" && (err == nil || err.Field != "region" || !strings.Contains(err.Message, c.errHas)):
+			t.Errorf("ResolveRegion(%q) error = %v; want one on region containing %q", c.in, err, c.errHas)
+		}
 	}
 }

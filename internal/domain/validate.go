@@ -217,11 +217,16 @@ func (v *validator) id(m *Meta) {
 	}
 }
 
+// region checks a region field and turns a region's name into its code (ResolveRegion).
 func (v *validator) region(field string, s *string) {
-	*s = strings.TrimSpace(*s)
-	if *s != "" && !regionPattern.MatchString(*s) {
-		v.fail(field, "region must be a 6-digit administrative division code such as 320100, got %q", *s)
+	code, err := ResolveRegion(field, *s)
+	if err != nil {
+		if v.err == nil {
+			v.err = err
+		}
+		return
 	}
+	*s = code
 }
 
 // MaxAmount bounds every amount of money, in 万元: 10⁸ 万元 is 1 万亿元 (10¹² 元), above any

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -38,6 +39,13 @@ func (a *Agent) Validate() error {
 	}
 	for i, r := range a.Regions {
 		r = strings.TrimSpace(r)
+		if r != "" && strings.Trim(r, "0123456789") != "" { // a name: 江苏, 南京市
+			code, err := ResolveRegion(fmt.Sprintf("regions[%d]", i), r)
+			if err != nil {
+				return err
+			}
+			r = code
+		}
 		if r == "" || len(r) > 6 || strings.Trim(r, "0123456789") != "" {
 			return Invalid("regions", "regions[%d] %q: want a region code or its prefix, e.g. 320000 or 32 (Jiangsu), 320100 or 3201 (Nanjing)", i, r)
 		}

@@ -56,6 +56,13 @@ func (s *Server) searchRequest(c *gin.Context) (index.SearchRequest, int, error)
 		return r, 0, domain.Invalid("field", "field is longer than %d characters", domain.MaxItemLen)
 	}
 	if reg := strings.TrimSpace(c.Query("region")); reg != "" {
+		if strings.Trim(reg, "0123456789") != "" { // a name: 南京, 江苏省
+			code, err := domain.ResolveRegion("region", reg)
+			if err != nil {
+				return r, 0, err
+			}
+			reg = code
+		}
 		if !regionPrefixPattern.MatchString(reg) {
 			return r, 0, domain.Invalid("region", "region must be a division code or its prefix (2–6 digits), got %q", reg)
 		}

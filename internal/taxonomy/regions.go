@@ -126,3 +126,37 @@ func (t *Taxonomy) RegionsFromText(text string) []string {
 	}
 	return out
 }
+
+// levelSuffixes end regions' full names; a name without one (江苏 for 江苏省) names them too.
+var levelSuffixes = []string{"特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "省", "市", "地区", "盟"}
+
+// RegionsNamed lists the regions a name may mean, in the list's order: the region whose full
+// name it is (南京市, 吉林市), else every region whose short name, or full name without its
+// level suffix, it is (南京; 吉林 is both 吉林省 and 吉林市). Unknown names give none.
+func (t *Taxonomy) RegionsNamed(name string) []Region {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil
+	}
+	for _, r := range t.regionList {
+		if r.Name == name {
+			return []Region{r}
+		}
+	}
+	var out []Region
+	for _, r := range t.regionList {
+		if r.Short == name || stripLevel(r.Name) == name {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func stripLevel(name string) string {
+	for _, s := range levelSuffixes {
+		if base, ok := strings.CutSuffix(name, s); ok && base != "" {
+			return base
+		}
+	}
+	return name
+}

@@ -83,3 +83,33 @@ func TestRegionMentionsOffsets(t *testing.T) {
 		t.Fatalf("RegionMentions(%q) = %+v", text, ms)
 	}
 }
+
+// TestRegionsNamed: full names and short names, with or without the level, name their regions;
+// a name two regions share lists both; unknown names none.
+func TestRegionsNamed(t *testing.T) {
+	tax := load(t)
+	for _, c := range []struct {
+		name string
+		want []string
+	}{
+		{"南京", []string{"320100"}},
+		{"南京市", []string{"320100"}},
+		{" 江苏 ", []string{"320000"}},
+		{"江苏省", []string{"320000"}},
+		{"广西", []string{"450000"}},
+		{"内蒙古自治区", []string{"150000"}},
+		{"吉林市", []string{"220200"}},
+		{"吉林", []string{"220000", "220200"}},
+		{"北京", []string{"110000"}},
+		{"火星", nil},
+		{"", nil},
+	} {
+		var got []string
+		for _, r := range tax.RegionsNamed(c.name) {
+			got = append(got, r.Code)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("RegionsNamed(%q) = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -18,6 +18,7 @@ type Taxonomy struct {
 	words  *dictionary       // leaf names and aliases, for FieldsFromText
 
 	regions     map[string]Region
+	regionList  []Region    // in the order of the list
 	regionNames *dictionary // names and short names, for RegionsFromText
 }
 
@@ -90,6 +91,7 @@ func Load(taxonomyYAML, regionsYAML []byte) (*Taxonomy, error) {
 			return nil, fmt.Errorf("taxonomy: region %s appears twice", r.Code)
 		}
 		t.regions[r.Code] = r
+		t.regionList = append(t.regionList, r)
 		names[r.Name] = r.Code
 	}
 	// Short names only where they do not clash with a full name or another short name of a
