@@ -20,8 +20,9 @@ import (
 // another version is dropped and rebuilt from the store. 2: nothing is stored in bleve any more
 // (title and summary are read from the store to highlight, see WithRecords). 3: no term
 // positions (see heldSet.holds). 4: the abbreviations the records define (abbrev.go). 5: a
-// field's own label in the text, not its parents' (fieldLabels).
-const SchemaVersion = 5
+// field's own label in the text, not its parents' (fieldLabels). 6: why a supply record is out
+// of service (fInactive), which search leaves out unless asked.
+const SchemaVersion = 6
 
 // Field names of an index document.
 const (
@@ -35,6 +36,7 @@ const (
 	fTRL        = "trl"
 	fModes      = "modes"
 	fStatus     = "status"
+	fInactive   = "inactive" // domain.InactiveReason: closed, patent_invalid; absent when in service
 	fUpdated    = "updated"
 	fAbbrev     = "abbrev" // the abbreviations a record defines, both ways (abbrevTerms)
 )
@@ -105,6 +107,7 @@ func newMapping(seg *Segmenter) (*mapping.IndexMappingImpl, error) {
 	add(fTRL, kw(true))
 	add(fModes, kw(false))
 	add(fStatus, kw(false))
+	add(fInactive, kw(false))
 	add(fAbbrev, kw(false))
 	updated := bleve.NewNumericFieldMapping()
 	updated.DocValues = true
@@ -161,6 +164,9 @@ func (ix *Index) document(r domain.Record, extra string) map[string]interface{} 
 	}
 	if status != "" {
 		d[fStatus] = status
+	}
+	if why := domain.InactiveReason(r); why != "" {
+		d[fInactive] = why
 	}
 	return d
 }

@@ -23,8 +23,10 @@ type SearchRequest struct {
 	RegionPrefix string        // 32 (province), 3201 or 320100
 	TRLMin       int
 	Modes        []string // any of these transfer modes
-	OnlyActive   bool     // status active or open only
-	From, Size   int
+	// IncludeInactive keeps closed records and patents no longer in force, which are left out
+	// by default (domain.InactiveReason).
+	IncludeInactive bool
+	From, Size      int
 }
 
 // SearchResult is one page of hits with facet counts over all matches.
@@ -75,8 +77,9 @@ func (ix *Index) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 	if len(r.Modes) > 0 {
 		filters = append(filters, anyTerm(fModes, r.Modes))
 	}
-	if r.OnlyActive {
-		filters = append(filters, anyTerm(fStatus, []string{"active", "open"}))
+	if !r.IncludeInactive {
+		// A boolean query of must-nots alone matches every other document.
+		filters = append(filters, query.NewBooleanQuery(nil, nil, []query.Query{anyTerm(fInactive, []string{domain.InactiveClosed, domain.InactivePatentInvalid})}))
 	}
 
 	var qx queryText

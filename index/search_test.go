@@ -81,16 +81,17 @@ func TestSearchFilters(t *testing.T) {
 		want []string
 	}{
 		// 钠离子电池 shares the bigrams 离子 and 电池: a weak hit, ranked by a low Text.
-		{"text over supply", index.SearchRequest{Query: "锂离子电池"}, []string{"achievements/a1", "achievements/a2", "achievements/a3", "patents/p1", "experts/e1"}},
+		{"text over supply", index.SearchRequest{Query: "锂离子电池", IncludeInactive: true}, []string{"achievements/a1", "achievements/a2", "achievements/a3", "patents/p1", "experts/e1"}},
 		{"kinds", index.SearchRequest{Query: "锂离子电池", Kinds: []domain.Kind{domain.Patents}}, []string{"patents/p1"}},
 		{"demands when asked", index.SearchRequest{Query: "负极材料", Kinds: []domain.Kind{domain.Demands}}, []string{"demands/d1", "demands/d2"}},
 		{"field prefix", index.SearchRequest{Field: "新材料"}, []string{"achievements/a1", "achievements/a2", "patents/p1", "experts/e1"}},
 		{"field path", index.SearchRequest{Field: "新材料/电池材料", Kinds: []domain.Kind{domain.Achievements}}, []string{"achievements/a1", "achievements/a2"}},
-		{"province", index.SearchRequest{RegionPrefix: "32"}, []string{"achievements/a1", "achievements/a3"}},
+		{"province", index.SearchRequest{RegionPrefix: "32", IncludeInactive: true}, []string{"achievements/a1", "achievements/a3"}},
 		{"city as 6 digits", index.SearchRequest{RegionPrefix: "320100"}, []string{"achievements/a1"}},
-		{"trl", index.SearchRequest{TRLMin: 7}, []string{"achievements/a3", "patents/p1"}},
-		{"modes", index.SearchRequest{Modes: []string{"transfer"}}, []string{"achievements/a2", "achievements/a3"}},
-		{"only active", index.SearchRequest{Query: "锂离子电池", OnlyActive: true, Kinds: []domain.Kind{domain.Achievements}}, []string{"achievements/a1", "achievements/a2"}},
+		{"trl", index.SearchRequest{TRLMin: 7, IncludeInactive: true}, []string{"achievements/a3", "patents/p1"}},
+		{"modes", index.SearchRequest{Modes: []string{"transfer"}, IncludeInactive: true}, []string{"achievements/a2", "achievements/a3"}},
+		{"in service by default", index.SearchRequest{Query: "锂离子电池", Kinds: []domain.Kind{domain.Achievements}}, []string{"achievements/a1", "achievements/a2"}},
+		{"inactive when asked", index.SearchRequest{Query: "锂离子电池", Kinds: []domain.Kind{domain.Achievements}, IncludeInactive: true}, []string{"achievements/a1", "achievements/a2", "achievements/a3"}},
 		{"no match", index.SearchRequest{Query: "量子计算"}, []string{}},
 		{"stop words only", index.SearchRequest{Query: "的，。"}, []string{}},
 	} {
@@ -110,7 +111,7 @@ func TestSearchNewestFirstAndPages(t *testing.T) {
 	ix := fixture(t)
 	var got []string
 	for from := 0; from < 6; from += 2 {
-		res, err := ix.Search(context.Background(), index.SearchRequest{From: from, Size: 2})
+		res, err := ix.Search(context.Background(), index.SearchRequest{From: from, Size: 2, IncludeInactive: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,7 +128,7 @@ func TestSearchNewestFirstAndPages(t *testing.T) {
 
 func TestSearchFacets(t *testing.T) {
 	ix := fixture(t)
-	res, err := ix.Search(context.Background(), index.SearchRequest{Query: "电池"})
+	res, err := ix.Search(context.Background(), index.SearchRequest{Query: "电池", IncludeInactive: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +145,7 @@ func TestSearchFacets(t *testing.T) {
 
 func TestSearchHighlights(t *testing.T) {
 	ix := fixture(t)
-	res, err := ix.Search(context.Background(), index.SearchRequest{Query: "锂离子电池", Kinds: []domain.Kind{domain.Achievements}, OnlyActive: true})
+	res, err := ix.Search(context.Background(), index.SearchRequest{Query: "锂离子电池", Kinds: []domain.Kind{domain.Achievements}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +181,7 @@ func TestHighlightsReadRecords(t *testing.T) {
 	ix, rs := fixtureRecords(t)
 	a1 := rs[index.DocKey{Kind: domain.Achievements, ID: "a1"}].(*domain.Achievement)
 	a1.Title = "锂离子电池负极材料（新版）"
-	req := index.SearchRequest{Query: "锂离子电池", Kinds: []domain.Kind{domain.Achievements}, OnlyActive: true}
+	req := index.SearchRequest{Query: "锂离子电池", Kinds: []domain.Kind{domain.Achievements}}
 	res, err := ix.Search(ctx, req)
 	if err != nil {
 		t.Fatal(err)

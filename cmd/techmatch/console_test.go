@@ -81,6 +81,30 @@ func TestConsole(t *testing.T) {
 		}
 	})
 
+	t.Run("closed records marked when asked for", func(t *testing.T) {
+		b.t = t
+		if r := srv.do("POST", "/v1/achievements", map[string]any{"id": "ach-closed", "title": "已停用的氢燃料电池催化剂", "status": "closed"}, adminKey); r.Status != http.StatusCreated {
+			t.Fatalf("create: %d %s", r.Status, r.Body)
+		}
+		eventually(t, "indexed", func() bool {
+			return strings.Contains(string(srv.do("GET", "/v1/search?q=氢燃料电池催化剂&include_inactive=true", nil, "").Body), "ach-closed")
+		})
+		b.open("#/search?q=氢燃料电池催化剂")
+		b.waitFor("results", `document.querySelector('#search-results[data-q="氢燃料电池催化剂"] .summary')`)
+		if n := eval[int](b, `document.querySelectorAll('.hit[data-id="ach-closed"]').length`); n != 0 {
+			t.Error("a closed record is listed without asking")
+		}
+		b.do("tick 含已关闭", chromedp.Click(chromedp.CSS(`#search-form input[name=include_inactive]`)), chromedp.Click(chromedp.CSS(`#search-form button[type=submit]`)))
+		b.waitFor("closed hit", `location.hash.includes('include_inactive=true') && document.querySelector('.hit[data-id="ach-closed"] .badge.inactive')`)
+		if text := eval[string](b, `document.querySelector('.hit[data-id="ach-closed"] .badge.inactive').textContent`); text != "已关闭" {
+			t.Errorf("badge reads %q, want 已关闭", text)
+		}
+		if text := eval[string](b, `document.querySelector('#search-results .summary').textContent`); !strings.Contains(text, "缓存命中") && !strings.Contains(text, "缓存未命中") && !strings.Contains(text, "缓存未启用") {
+			t.Errorf("summary %q does not say the cache state in Chinese", text)
+		}
+		b.shot("search-inactive")
+	})
+
 	t.Run("sign in", func(t *testing.T) {
 		b.t = t
 		b.do("wrong key", chromedp.Click(chromedp.ID("signin")), chromedp.SetValue(chromedp.ID("signin-key"), "not-a-key"), chromedp.Click(chromedp.ID("signin-submit")))

@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -71,5 +72,61 @@ func TestRegionsByName(t *testing.T) {
 	}
 	if r := s.do("GET", "/v1/search?q=电解质&region=吉林", nil, ""); r.Status != 400 || !strings.Contains(string(r.Body), "吉林市") {
 		t.Errorf("search region=吉林: %d %s, want 400 listing the candidates", r.Status, r.Body)
+	}
+}
+
+// TestSearchLeavesOutInactiveUnlessAsked: closed records and patents no longer in force are
+// left out of search, facets and totals by default; include_inactive=true lists them marked
+// with why; a bad value is a 400 naming the parameter.
+func TestSearchLeavesOutInactiveUnlessAsked(t *testing.T) {
+	s := startServer(t, "", nil)
+	for _, w := range []struct {
+		kind string
+		body map[string]any
+	}{
+		{"achievements", map[string]any{"id": "on", "title": "钙钛矿太阳能电池封装工艺"}},
+		{"achievements", map[string]any{"id": "shut", "title": "钙钛矿太阳能电池旧工艺", "status": "closed"}},
+		{"patents", map[string]any{"id": "lapsed", "title": "一种钙钛矿太阳能电池", "legal_status": "expired"}},
+		{"patents", map[string]any{"id": "granted", "title": "一种钙钛矿电池电极", "legal_status": "granted"}},
+	} {
+		if r := s.do("POST", "/v1/"+w.kind, w.body, adminKey); r.Status != 201 {
+			t.Fatalf("create %v: %d %s", w.body["id"], r.Status, r.Body)
+		}
+	}
+	type answer struct {
+		Total int
+		Hits  []struct{ ID, Inactive string }
+	}
+	search := func(q string) answer {
+		t.Helper()
+		r := s.do("GET", "/v1/search?q=钙钛矿"+q, nil, "")
+		if r.Status != 200 {
+			t.Fatalf("search%s: %d %s", q, r.Status, r.Body)
+		}
+		var a answer
+		r.decode(t, &a)
+		return a
+	}
+	eventually(t, "all four indexed", func() bool { return search("&include_inactive=true").Total == 4 })
+	got := map[string]string{}
+	for _, h := range search("&include_inactive=true").Hits {
+		got[h.ID] = h.Inactive
+	}
+	if want := map[string]string{"on": "", "granted": "", "shut": "closed", "lapsed": "patent_invalid"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("hits with include_inactive = %v, want %v", got, want)
+	}
+	def := search("")
+	if def.Total != 2 || len(def.Hits) != 2 {
+		t.Errorf("default search = %+v, want on and granted only", def)
+	}
+	for _, h := range def.Hits {
+		if h.ID == "shut" || h.ID == "lapsed" || h.Inactive != "" {
+			t.Errorf("default search lists %+v", h)
+		}
+	}
+	if r := s.do("GET", "/v1/search?q=钙钛矿&include_inactive=yes", nil, ""); r.Status != 400 {
+		t.Errorf("include_inactive=yes: %d, want 400", r.Status)
+	} else if _, field := r.errorField(t); field != "include_inactive" {
+		t.Errorf("include_inactive=yes names field %q", field)
 	}
 }

@@ -252,3 +252,25 @@ func MaskContact(r Record) {
 		v.Contact = v.Contact.Masked()
 	}
 }
+
+// Why a supply record is out of service, as InactiveReason says it.
+const (
+	InactiveClosed        = "closed"         // withdrawn by its holder or staff
+	InactivePatentInvalid = "patent_invalid" // a patent invalidated or expired
+)
+
+// InactiveReason says why supply r cannot be taken up now: closed, or a patent no longer in
+// force; "" for anything in service (demands included: their status says what they are).
+func InactiveReason(r Record) string {
+	s, ok := r.(SupplyRecord)
+	if !ok {
+		return ""
+	}
+	if s.Common().Status == "closed" {
+		return InactiveClosed
+	}
+	if p, ok := r.(*Patent); ok && (p.LegalStatus == "invalid" || p.LegalStatus == "expired") {
+		return InactivePatentInvalid
+	}
+	return ""
+}

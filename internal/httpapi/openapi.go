@@ -25,7 +25,7 @@ func apiRoutes() []route {
 		{method: "GET", path: "/metrics", summary: "Prometheus metrics"},
 		{method: "GET", path: "/openapi.json", summary: "This document"},
 		{method: "GET", path: "/v1/me", summary: "The caller's role and subject, from the API key"},
-		{method: "GET", path: "/v1/search", summary: "Full-text search of supply with filters, facets and highlights", params: []string{"q", "kind", "field", "region", "trl_min", "mode", "page", "size"}},
+		{method: "GET", path: "/v1/search", summary: "Full-text search of supply with filters, facets and highlights; closed records and patents no longer in force are left out unless include_inactive=true, and marked (inactive) when included", params: []string{"q", "kind", "field", "region", "trl_min", "mode", "include_inactive", "page", "size"}},
 		{method: "POST", path: "/v1/match", summary: "Rank supply for a demand given in the body (not stored)", params: []string{"kind", "limit", "profile"}, body: "json"},
 		{method: "GET", path: "/v1/demands/{id}/matches", summary: "Rank supply for a stored demand", params: []string{"kind", "limit", "profile"}},
 		{method: "GET", path: "/v1/profiles", summary: "Weight profiles, current versions"},

@@ -22,7 +22,10 @@ type SearchHit struct {
 	Title      string              `json:"title"`
 	Score      float64             `json:"score"`
 	Highlights map[string][]string `json:"highlights"`
-	Item       domain.Record       `json:"item"`
+	// Inactive says why the record is out of service (closed, patent_invalid: a patent
+	// invalidated or expired); such hits come only with include_inactive=true.
+	Inactive string        `json:"inactive,omitempty"`
+	Item     domain.Record `json:"item"`
 }
 
 // SearchAnswer is the body of GET /v1/search.
@@ -88,6 +91,13 @@ func (s *Server) searchRequest(c *gin.Context) (index.SearchRequest, int, error)
 			r.Modes = append(r.Modes, m)
 		}
 	}
+	switch v := c.Query("include_inactive"); v {
+	case "", "false":
+	case "true":
+		r.IncludeInactive = true
+	default:
+		return r, 0, domain.Invalid("include_inactive", "include_inactive must be true or false, got %q", v)
+	}
 	page, size, err := s.page(c)
 	if err != nil {
 		return r, 0, err
@@ -104,7 +114,7 @@ func (s *Server) search(c *gin.Context) {
 	}
 	p := principal(c)
 	key := cache.Key("search", s.generations(req.Kinds), req.Query, kindsString(req.Kinds), req.Field, req.RegionPrefix,
-		itoa(req.TRLMin), strings.Join(req.Modes, ","), itoa(req.From), itoa(req.Size), boolKey(p.SeesContacts()))
+		itoa(req.TRLMin), strings.Join(req.Modes, ","), itoa(req.From), itoa(req.Size), boolKey(p.SeesContacts()), "inactive="+boolKey(req.IncludeInactive))
 	body, status, err := s.Cache.Get(c, key, func(ctx context.Context) ([]byte, error) {
 		ans, err := s.runSearch(ctx, req, page, p)
 		if err != nil {
@@ -139,7 +149,7 @@ func (s *Server) runSearch(ctx context.Context, req index.SearchRequest, page in
 		if hl == nil {
 			hl = map[string][]string{}
 		}
-		ans.Hits = append(ans.Hits, SearchHit{Kind: h.Kind, ID: h.ID, Title: titleOf(rec), Score: round(h.Score), Highlights: hl, Item: present(p, rec)})
+		ans.Hits = append(ans.Hits, SearchHit{Kind: h.Kind, ID: h.ID, Title: titleOf(rec), Score: round(h.Score), Highlights: hl, Inactive: domain.InactiveReason(rec), Item: present(p, rec)})
 	}
 	return ans, nil
 }

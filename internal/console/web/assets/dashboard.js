@@ -17,6 +17,9 @@ function num(x) {
 
 // rows turns {key: n} or [{key|name|…, count|…}] into [{label, value}], largest first.
 export function rows(v, name = (k) => k) {
+  const named = name;
+  // The API's placeholders for a missing field or region and for entries no agent holds.
+  name = (k) => ({ '(none)': '未填写', '(unassigned)': '未分配' }[k] || named(k));
   let out = [];
   if (Array.isArray(v)) {
     out = v.map((x) => ({ label: name(String(x.key ?? x.field ?? x.region ?? x.agent_id ?? x.agent ?? x.name ?? x.value ?? '')), value: num(x.count ?? x.matches ?? x.total ?? 0) }));

@@ -34,6 +34,15 @@ export const REJECT_REASONS = {
 };
 
 export const ORG_TYPES = { university: '高校', institute: '科研院所', new_rnd_institution: '新型研发机构', enterprise: '企业', individual: '个人' };
+// INACTIVE names why a supply record is out of service (the search hit's inactive).
+export const INACTIVE = { closed: '已关闭', patent_invalid: '专利已失效或过期' };
+export const RECORD_STATUSES = { active: '有效', closed: '已关闭', open: '征集中', matched: '已对接' };
+export const LEGAL_STATUSES = { granted: '已授权', pending: '审查中', invalid: '已失效', expired: '已过期' };
+export const PATENT_TYPES = { invention: '发明', utility: '实用新型', design: '外观设计' };
+// cacheText says in Chinese whether an answer came from the cache (X-Cache).
+export function cacheText(v) {
+  return { hit: '命中', miss: '未命中', bypass: '未启用' }[v] || '—';
+}
 export const ROLES = { anonymous: '访客', enterprise: '企业', agent: '技术经纪人', admin: '平台管理员' };
 
 const meta = { fields: [], regions: [], names: new Map() };

@@ -1,6 +1,6 @@
 // 需求与匹配: post a one-sentence demand or pick a stored one, and read its explained match list.
 import { api, h, highlight, errorBox, loading, fmtNum } from './api.js';
-import { KINDS, SUPPLY_KINDS, EXCLUDED, label, regionName } from './labels.js';
+import { KINDS, SUPPLY_KINDS, EXCLUDED, cacheText, label, regionName } from './labels.js';
 import { componentBars } from './charts.js';
 
 const LIMIT = 20;
@@ -90,7 +90,7 @@ export function matchList(data, title, cache, demand) {
       h('h2', null, title),
       demand ? h('p', { class: 'meta' }, [demand.enterprise, demand.region && regionName(demand.region), demand.min_trl && `TRL ≥ ${demand.min_trl}`,
         demand.budget && `预算 ${demand.budget.min ?? '?'}–${demand.budget.max ?? '?'} 万元`].filter(Boolean).join(' · ')) : null,
-      h('p', { class: 'muted' }, `权重方案 ${data.profile.name} v${data.profile.version} · ${data.matches.length} 条匹配 · 缓存 ${cache || '—'}`),
+      h('p', { class: 'muted' }, `权重方案 ${data.profile.name} v${data.profile.version} · ${data.matches.length} 条匹配 · 缓存${cacheText(cache)}`),
       data.inferred && data.inferred.length ? h('div', { class: 'inferred', id: 'inferred' }, h('strong', null, '从文本识别：'),
         h('ul', { class: 'chips' }, data.inferred.map((x) => h('li', null, x)))) : null,
       h('div', { class: 'excluded', id: 'excluded' }, h('strong', null, `已排除 ${excluded.count} 条`),

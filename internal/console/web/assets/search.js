@@ -1,10 +1,10 @@
 // 搜索: full-text search of supply with filters and facets, and the record page.
 import { api, h, highlight, errorBox, loading, fmtNum, fmtDate, session } from './api.js';
-import { KINDS, SUPPLY_KINDS, MODES, ORG_TYPES, label, regionName, fields, regions } from './labels.js';
+import { KINDS, SUPPLY_KINDS, MODES, ORG_TYPES, INACTIVE, RECORD_STATUSES, LEGAL_STATUSES, PATENT_TYPES, cacheText, label, regionName, fields, regions } from './labels.js';
 import { allowed } from './app.js';
 import { history } from './audit.js';
 
-const FILTERS = ['q', 'kind', 'field', 'region', 'trl_min', 'mode'];
+const FILTERS = ['q', 'kind', 'field', 'region', 'trl_min', 'mode', 'include_inactive'];
 const PAGE_SIZE = 10;
 
 function go(params) {
@@ -28,12 +28,13 @@ function searchForm(params) {
     select('region', params.get('region') || '', regions().map((r) => [r.code, r.name]), '全部地区'),
     select('trl_min', params.get('trl_min') || '', [1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => [String(n), `TRL ≥ ${n}`]), '成熟度不限'),
     select('mode', params.get('mode') || '', Object.entries(MODES), '转化方式不限'),
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'include_inactive', value: 'true', checked: params.get('include_inactive') === 'true' }), '含已关闭和失效专利'),
     h('button', { type: 'submit', class: 'primary' }, '搜索'),
     h('button', { type: 'button', onclick: () => go(new URLSearchParams({ q: form.q.value })) }, '清除筛选'));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const p = new URLSearchParams();
-    for (const k of FILTERS) p.set(k, form.elements[k].value.trim());
+    for (const k of FILTERS) p.set(k, k === 'include_inactive' ? (form.elements[k].checked ? 'true' : '') : form.elements[k].value.trim());
     go(p);
   });
   return form;
@@ -77,7 +78,8 @@ export function hitCard(hit) {
   const frags = Object.values(hit.highlights || {}).flat();
   return h('article', { class: 'hit card', dataset: { kind: hit.kind, id: hit.id } },
     h('h3', null, h('span', { class: 'badge ' + hit.kind }, label(KINDS, hit.kind)), ' ',
-      h('a', { href: `#/record/${hit.kind}/${encodeURIComponent(hit.id)}`, class: 'hit-title' }, hit.title || hit.id)),
+      h('a', { href: `#/record/${hit.kind}/${encodeURIComponent(hit.id)}`, class: 'hit-title' }, hit.title || hit.id),
+      hit.inactive ? [' ', h('span', { class: 'badge inactive', dataset: { inactive: hit.inactive } }, label(INACTIVE, hit.inactive))] : null),
     metaLine(item),
     frags.length ? h('p', { class: 'fragments' }, frags.slice(0, 3).map((f) => h('span', { class: 'frag' }, highlight(f)))) :
       item.summary ? h('p', { class: 'fragments' }, item.summary.slice(0, 120) + (item.summary.length > 120 ? '…' : '')) : null,
@@ -104,7 +106,7 @@ export async function render(root, route) {
     results.replaceChildren(
       facetPanel(data.facets, params),
       h('div', { class: 'results' },
-        h('p', { class: 'summary' }, `共 ${data.total} 条结果`, h('span', { class: 'muted' }, ` · 第 ${page}/${pages} 页 · 缓存 ${headers.get('X-Cache') || '—'}`)),
+        h('p', { class: 'summary' }, `共 ${data.total} 条结果`, h('span', { class: 'muted' }, ` · 第 ${page}/${pages} 页 · 缓存${cacheText(headers.get('X-Cache'))}`)),
         data.hits.length ? data.hits.map(hitCard) : h('div', { class: 'notice' }, '没有找到结果，试试更少的关键词或放宽筛选。'),
         h('div', { class: 'pager' }, nav(page - 1, '上一页'), nav(page + 1, '下一页'))));
   } catch (e) {
@@ -132,6 +134,9 @@ function show(key, v) {
     case 'market': return `投资人关注 ${v.investor_interest ?? 0} · 成交 ${v.deals ?? 0}`;
     case 'challenge': return `悬赏 ${v.bounty ?? '—'} 万元，截止 ${v.deadline || '—'}`;
     case 'open_license': return v ? '是' : '否';
+    case 'status': return label(RECORD_STATUSES, v);
+    case 'legal_status': return label(LEGAL_STATUSES, v);
+    case 'patent_type': return label(PATENT_TYPES, v);
     case 'updated_at': return fmtDate(v);
   }
   return Array.isArray(v) ? v.join('、') : String(v);

@@ -146,7 +146,7 @@ class Tuner {
     this.result.dataset.seq = String(this.seq);
     this.result.replaceChildren(
       h('div', { class: 'card kpis' },
-        h('div', { class: 'kpi' }, h('span', null, 'overlap@10'), h('strong', { id: 'overlap' }, `${fmtNum(data.overlap_at_10 * 100, 1)}%`)),
+        h('div', { class: 'kpi' }, h('span', null, '前 10 名重合度'), h('strong', { id: 'overlap' }, `${fmtNum(data.overlap_at_10 * 100, 1)}%`)),
         h('div', { class: 'kpi' }, h('span', null, '平均名次变化'), h('strong', { id: 'rank-shift' }, fmtNum(data.mean_rank_shift, 2))),
         h('div', { class: 'kpi' }, h('span', null, '需求数'), h('strong', null, String(data.demands.length)))),
       ...data.demands.map((d) => h('div', { class: 'card demand-preview', dataset: { demand: d.demand_id } },
