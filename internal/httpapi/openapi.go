@@ -2,71 +2,80 @@ package httpapi
 
 import (
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/match"
+	"github.com/techmatch/techmatch/internal/worklist"
 )
 
 // route describes one operation for the OpenAPI document.
 type route struct {
 	method, path, summary string
-	params                []string // query parameters
-	body                  string   // request body kind: "", "record", "ndjson", "json"
+	params                []string // query parameters (their schemas: paramSchemas)
+	body                  string   // request body kind: "", "json", "ndjson"
+	req                   any      // the JSON body's type, as a zero value
+	resp                  any      // the answer's type (a zero value, pageOf or object); nil with no body
+	created               bool     // answers 201 when it makes the object, 200 when it replaces one
+	empty                 bool     // answers 204 without a body
+	text                  bool     // answers text/plain (metrics)
 	admin                 bool
 }
 
 func apiRoutes() []route {
 	rs := []route{
-		{method: "GET", path: "/healthz", summary: "Liveness"},
-		{method: "GET", path: "/readyz", summary: "Readiness: store and index; Redis reported, not required"},
-		{method: "GET", path: "/metrics", summary: "Prometheus metrics"},
-		{method: "GET", path: "/openapi.json", summary: "This document"},
-		{method: "GET", path: "/v1/me", summary: "The caller's role and subject, from the API key"},
-		{method: "GET", path: "/v1/search", summary: "Full-text search of supply with filters, facets and highlights; closed records and patents no longer in force are left out unless include_inactive=true, and marked (inactive) when included", params: []string{"q", "kind", "field", "region", "trl_min", "mode", "include_inactive", "page", "size"}},
-		{method: "POST", path: "/v1/match", summary: "Rank supply for a demand given in the body (not stored)", params: []string{"kind", "limit", "profile"}, body: "json"},
-		{method: "GET", path: "/v1/demands/{id}/matches", summary: "Rank supply for a stored demand", params: []string{"kind", "limit", "profile"}},
-		{method: "GET", path: "/v1/profiles", summary: "Weight profiles, current versions"},
-		{method: "POST", path: "/v1/profiles/preview", summary: "Compare a candidate profile with the current one on given or sampled demands", body: "json", admin: true},
-		{method: "GET", path: "/v1/profiles/{name}", summary: "A profile's current version"},
-		{method: "PUT", path: "/v1/profiles/{name}", summary: "Publish a new version of a profile", body: "json", admin: true},
-		{method: "GET", path: "/v1/profiles/{name}/versions", summary: "A profile's history"},
-		{method: "POST", path: "/v1/profiles/{name}/rollback", summary: "Publish a new version equal to an old one", params: []string{"version"}, admin: true},
-		{method: "POST", path: "/v1/keys", summary: "Make an API key for a role and subject; the key is shown once", body: "json", admin: true},
-		{method: "GET", path: "/v1/keys", summary: "API keys without their secrets, revoked ones included", admin: true},
-		{method: "DELETE", path: "/v1/keys/{id}", summary: "Revoke an API key at once", admin: true},
-		{method: "GET", path: "/v1/audit", summary: "Audit log, newest first: who (subject: an actor such as agent:agt-1, or its subject alone) did what to which object (kind, id), from/to dates; every write has its entry, written in the write's own transaction", params: []string{"subject", "kind", "id", "from", "to", "page", "size"}, admin: true},
+		{method: "GET", path: "/healthz", summary: "Liveness", resp: object{"status": ""}},
+		{method: "GET", path: "/readyz", summary: "Readiness: store and index; Redis reported, not required", resp: object{"ready": true, "checks": map[string]string{}}},
+		{method: "GET", path: "/metrics", summary: "Prometheus metrics", text: true},
+		{method: "GET", path: "/openapi.json", summary: "This document", resp: map[string]any{}},
+		{method: "GET", path: "/v1/me", summary: "The caller's role and subject, from the API key", resp: object{"role": Role(""), "subject": ""}},
+		{method: "GET", path: "/v1/search", summary: "Full-text search of supply with filters, facets and highlights; closed records and patents no longer in force are left out unless include_inactive=true, and marked (inactive) when included", params: []string{"q", "kind", "field", "region", "trl_min", "mode", "include_inactive", "page", "size"}, resp: SearchAnswer{}},
+		{method: "POST", path: "/v1/match", summary: "Rank supply for a demand given in the body (not stored)", params: []string{"kind", "limit", "profile"}, body: "json", req: domain.Demand{}, resp: domain.MatchList{}},
+		{method: "GET", path: "/v1/demands/{id}/matches", summary: "Rank supply for a stored demand", params: []string{"kind", "limit", "profile"}, resp: domain.MatchList{}},
+		{method: "GET", path: "/v1/profiles", summary: "Weight profiles, current versions", resp: object{"profiles": []domain.Profile{}}},
+		{method: "POST", path: "/v1/profiles/preview", summary: "Compare a candidate profile with the current one on given or sampled demands", body: "json", req: PreviewRequest{}, resp: match.Preview{}, admin: true},
+		{method: "GET", path: "/v1/profiles/{name}", summary: "A profile's current version", resp: domain.Profile{}},
+		{method: "PUT", path: "/v1/profiles/{name}", summary: "Publish a new version of a profile", body: "json", req: ProfileChange{}, resp: domain.Profile{}, admin: true},
+		{method: "GET", path: "/v1/profiles/{name}/versions", summary: "A profile's history", resp: object{"name": "", "versions": []domain.Profile{}}},
+		{method: "POST", path: "/v1/profiles/{name}/rollback", summary: "Publish a new version equal to an old one", params: []string{"version"}, resp: domain.Profile{}, admin: true},
+		{method: "POST", path: "/v1/keys", summary: "Make an API key for a role and subject; the key is shown once", body: "json", req: KeyRequest{}, resp: NewKey{}, created: true, admin: true},
+		{method: "GET", path: "/v1/keys", summary: "API keys without their secrets, revoked ones included", resp: object{"keys": []domain.APIKey{}}, admin: true},
+		{method: "DELETE", path: "/v1/keys/{id}", summary: "Revoke an API key at once", empty: true, admin: true},
+		{method: "GET", path: "/v1/audit", summary: "Audit log, newest first: who (subject: an actor such as agent:agt-1, or its subject alone) did what to which object (kind, id), from/to dates; every write has its entry, written in the write's own transaction", params: []string{"subject", "kind", "id", "from", "to", "page", "size"}, resp: pageOf{domain.AuditEntry{}}, admin: true},
 		// Agents' match lists, workflow, alerts and stats.
-		{method: "POST", path: "/v1/agents", summary: "Create or replace an agent: regions, fields, capacity, webhook_url", body: "json", admin: true},
-		{method: "GET", path: "/v1/agents", summary: "List agents", params: []string{"page", "size"}, admin: true},
-		{method: "GET", path: "/v1/agents/{id}", summary: "Read an agent (staff, or the agent itself)"},
-		{method: "PUT", path: "/v1/agents/{id}", summary: "Replace an agent", body: "json", admin: true},
-		{method: "DELETE", path: "/v1/agents/{id}", summary: "Delete an agent; its open entries become unassigned", admin: true},
-		{method: "GET", path: "/v1/agents/{id}/matches", summary: "An agent's match list; format=csv or xlsx downloads it whole", params: []string{"status", "page", "size", "format"}},
-		{method: "GET", path: "/v1/matches", summary: "All match-list entries, by demand, agent, status or unassigned=true", params: []string{"demand_id", "agent_id", "status", "unassigned", "page", "size"}, admin: true},
-		{method: "GET", path: "/v1/matches/{id}", summary: "One match-list entry with its history"},
-		{method: "PATCH", path: "/v1/matches/{id}", summary: "Move an entry along new → contacted → negotiating → signed, or reject it; 409 when illegal or the entry is withdrawn (its demand deleted or closed)", body: "json"},
-		{method: "GET", path: "/v1/webhooks/deliveries", summary: "Webhook delivery log", params: []string{"agent_id", "page", "size"}, admin: true},
-		{method: "GET", path: "/v1/stats", summary: "Funnel, breakdowns by field, region and agent, signed amount, matches per demand and per day", params: []string{"from", "to"}, admin: true},
+		{method: "POST", path: "/v1/agents", summary: "Create or replace an agent: regions, fields, capacity, webhook_url", body: "json", req: domain.Agent{}, resp: domain.Agent{}, created: true, admin: true},
+		{method: "GET", path: "/v1/agents", summary: "List agents", params: []string{"page", "size"}, resp: pageOf{domain.Agent{}}, admin: true},
+		{method: "GET", path: "/v1/agents/{id}", summary: "Read an agent (staff, or the agent itself)", resp: domain.Agent{}},
+		{method: "PUT", path: "/v1/agents/{id}", summary: "Replace an agent", body: "json", req: domain.Agent{}, resp: domain.Agent{}, created: true, admin: true},
+		{method: "DELETE", path: "/v1/agents/{id}", summary: "Delete an agent; its open entries become unassigned", empty: true, admin: true},
+		{method: "GET", path: "/v1/agents/{id}/matches", summary: "An agent's match list; format=csv or xlsx downloads it whole", params: []string{"status", "page", "size", "format"}, resp: pageOf{domain.MatchEntry{}}},
+		{method: "GET", path: "/v1/matches", summary: "All match-list entries, by demand, agent, status or unassigned=true", params: []string{"demand_id", "agent_id", "status", "unassigned", "page", "size"}, resp: pageOf{domain.MatchEntry{}}, admin: true},
+		{method: "GET", path: "/v1/matches/{id}", summary: "One match-list entry with its history", resp: domain.MatchEntry{}},
+		{method: "PATCH", path: "/v1/matches/{id}", summary: "Move an entry along new → contacted → negotiating → signed, or reject it; 409 when illegal or the entry is withdrawn (its demand deleted or closed)", body: "json", req: domain.EntryUpdate{}, resp: domain.MatchEntry{}},
+		{method: "GET", path: "/v1/webhooks/deliveries", summary: "Webhook delivery log", params: []string{"agent_id", "page", "size"}, resp: pageOf{domain.Delivery{}}, admin: true},
+		{method: "GET", path: "/v1/stats", summary: "Funnel, breakdowns by field, region and agent, signed amount, matches per demand and per day", params: []string{"from", "to"}, resp: worklist.Stats{}, admin: true},
 	}
 	for _, k := range domain.AllKinds {
 		p := "/v1/" + string(k)
+		rec, _ := domain.NewRecord(k)
 		create := "Create or replace a record of " + string(k)
 		if k == domain.Demands {
 			create += "; an enterprise creates without an id (the server makes one) and may give only the id of a demand it filed, any other id answering 404"
 		}
 		rs = append(rs,
-			route{method: "POST", path: p, summary: create, body: "record", admin: true},
-			route{method: "GET", path: p, summary: "List " + string(k), params: []string{"page", "size"}},
-			route{method: "POST", path: p + "/import", summary: "Bulk import: NDJSON, one record per line, or a CSV or XLSX table (body or multipart `file`); per-line report", body: "ndjson", admin: true},
-			route{method: "GET", path: p + "/{id}", summary: "Read one record"},
-			route{method: "PUT", path: p + "/{id}", summary: "Replace one record", body: "record", admin: true},
-			route{method: "DELETE", path: p + "/{id}", summary: "Delete one record", admin: true},
+			route{method: "POST", path: p, summary: create, body: "json", req: rec, resp: rec, created: true, admin: true},
+			route{method: "GET", path: p, summary: "List " + string(k), params: []string{"page", "size"}, resp: pageOf{rec}},
+			route{method: "POST", path: p + "/import", summary: "Bulk import: NDJSON, one record per line, or a CSV or XLSX table (body or multipart `file`); per-line report", body: "ndjson", resp: ImportReport{}, admin: true},
+			route{method: "GET", path: p + "/{id}", summary: "Read one record", resp: rec},
+			route{method: "PUT", path: p + "/{id}", summary: "Replace one record", body: "json", req: rec, resp: rec, created: true, admin: true},
+			route{method: "DELETE", path: p + "/{id}", summary: "Delete one record", empty: true, admin: true},
 		)
 		if k.IsSupply() {
-			rs = append(rs, route{method: "GET", path: p + "/{id}/demands", summary: "Open demands ranked for this item (reverse matching)", params: []string{"limit", "profile"}})
+			rs = append(rs, route{method: "GET", path: p + "/{id}/demands", summary: "Open demands ranked for this item (reverse matching)", params: []string{"limit", "profile"}, resp: domain.MatchList{}})
 		}
 	}
 	return rs
@@ -98,19 +107,28 @@ func (s *Server) openapi(c *gin.Context) {
 	writeJSON(c, http.StatusOK, OpenAPIDocument())
 }
 
-// OpenAPIDocument describes every route of the API.
+// OpenAPIDocument describes every route of the API, with request and answer schemas made
+// from the Go types the handlers decode and encode (openapischema.go).
 func OpenAPIDocument() map[string]any {
-	errResp := map[string]any{"description": "Error", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}
+	schemas := newSchemaSet()
+	errResp := map[string]any{"description": "Error", "content": jsonContent(map[string]any{"$ref": "#/components/schemas/Error"})}
 	paths := map[string]any{}
 	rules := AccessRules()
 	for _, r := range apiRoutes() {
-		op := map[string]any{
-			"summary": r.summary,
-			"responses": map[string]any{
-				"200":     map[string]any{"description": "OK", "content": map[string]any{"application/json": map[string]any{}}},
-				"default": errResp,
-			},
+		responses := map[string]any{"default": errResp}
+		switch {
+		case r.empty:
+			responses["204"] = map[string]any{"description": "Done; no body"}
+		case r.text:
+			responses["200"] = map[string]any{"description": "OK", "content": map[string]any{"text/plain": map[string]any{"schema": map[string]any{"type": "string"}}}}
+		default:
+			ok := map[string]any{"description": "OK", "content": jsonContent(schemas.of(r.resp))}
+			responses["200"] = ok
+			if r.created {
+				responses["201"] = map[string]any{"description": "Created", "content": ok["content"]}
+			}
 		}
+		op := map[string]any{"summary": r.summary, "operationId": operationID(r), "responses": responses}
 		var params []any
 		for _, seg := range strings.Split(r.path, "/") {
 			if strings.HasPrefix(seg, "{") {
@@ -118,16 +136,21 @@ func OpenAPIDocument() map[string]any {
 			}
 		}
 		for _, q := range r.params {
-			params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
+			params = append(params, map[string]any{"name": q, "in": "query", "schema": paramSchema(q)})
 		}
 		if params != nil {
 			op["parameters"] = params
 		}
 		switch r.body {
-		case "record", "json":
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}}
+		case "json":
+			op["requestBody"] = map[string]any{"required": true, "content": jsonContent(schemas.of(r.req))}
 		case "ndjson":
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/x-ndjson": map[string]any{"schema": map[string]any{"type": "string"}}}}
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"application/x-ndjson": map[string]any{"schema": map[string]any{"type": "string"}},
+				"text/csv":             map[string]any{"schema": map[string]any{"type": "string"}},
+				"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}},
+				"multipart/form-data": map[string]any{"schema": map[string]any{"type": "object", "properties": map[string]any{"file": map[string]any{"type": "string", "format": "binary"}}}},
+			}}
 		}
 		roles, ok := rules[r.method+" "+ginPath(r.path)]
 		if !ok {
@@ -144,14 +167,31 @@ func OpenAPIDocument() map[string]any {
 		}
 		item[strings.ToLower(r.method)] = op
 	}
+	schemas.defs["Error"] = schemas.structBody(reflect.TypeFor[errorBody]())
 	return map[string]any{
 		"openapi": "3.0.3",
 		"info":    map[string]any{"title": "techmatch", "version": "1", "description": "Matches R&D supply (achievements, patents, experts) with enterprise technical demands."},
 		"paths":   paths,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
-			"schemas": map[string]any{"Error": map[string]any{"type": "object", "properties": map[string]any{"error": map[string]any{"type": "object", "properties": map[string]any{
-				"code": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}, "field": map[string]any{"type": "string"}}}}}},
+			"schemas":         schemas.defs,
 		},
 	}
+}
+
+func jsonContent(schema map[string]any) map[string]any {
+	return map[string]any{"application/json": map[string]any{"schema": schema}}
+}
+
+// operationID names an operation for client generators: the method and the path's words,
+// getV1DemandsIdMatches for GET /v1/demands/{id}/matches.
+func operationID(r route) string {
+	var b strings.Builder
+	b.WriteString(strings.ToLower(r.method))
+	for _, seg := range strings.Split(r.path, "/") {
+		for _, w := range strings.FieldsFunc(strings.Trim(seg, "{}"), func(c rune) bool { return c == '_' || c == '.' || c == '-' }) {
+			b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+		}
+	}
+	return b.String()
 }
