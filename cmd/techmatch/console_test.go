@@ -3,6 +3,8 @@ package main_test
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -112,8 +114,8 @@ func TestConsole(t *testing.T) {
 		b.do("admin key", chromedp.SetValue(chromedp.ID("signin-key"), adminKey), chromedp.Click(chromedp.ID("signin-submit")))
 		b.waitFor("signed in", `document.querySelector('#role').dataset.role === 'admin'`)
 		pages := eval[[]string](b, `[...document.querySelectorAll('#nav a:not([hidden])')].map(a => a.dataset.page)`)
-		if len(pages) != 6 {
-			t.Errorf("menu for admin = %v, want all six pages", pages)
+		if len(pages) != 7 {
+			t.Errorf("menu for admin = %v, want all seven pages", pages)
 		}
 	})
 
@@ -250,6 +252,83 @@ func TestConsole(t *testing.T) {
 			t.Errorf("the history card shows %q", text)
 		}
 		b.shot("record-history")
+	})
+
+	t.Run("staff screens: records, import, agents, keys", func(t *testing.T) {
+		b.t = t
+		b.open("#/admin/records?kind=achievements")
+		b.waitFor("record table", `document.querySelectorAll('#record-table tbody tr').length > 0`)
+		b.do("new record", chromedp.Click(chromedp.ID("record-new")))
+		b.waitFor("form", `document.querySelector('#record-form input[name=title]')`)
+		b.do("fill and save",
+			chromedp.SetValue(chromedp.CSS(`#record-form input[name=id]`), "ach-console"),
+			chromedp.SetValue(chromedp.CSS(`#record-form input[name=title]`), "控制台新增的石墨烯散热膜"),
+			chromedp.SetValue(chromedp.CSS(`#record-form input[name=region]`), "南京"),
+			chromedp.SetValue(chromedp.CSS(`#record-form input[name=keywords]`), "石墨烯、散热"),
+			chromedp.Click(chromedp.CSS(`#record-form button[type=submit]`)))
+		b.waitFor("form closed", `!document.querySelector('#record-form')`)
+		var rec struct {
+			Region, Status string
+			Keywords       []string
+		}
+		srv.do("GET", "/v1/achievements/ach-console", nil, adminKey).decode(t, &rec)
+		if rec.Region != "320100" || len(rec.Keywords) != 2 {
+			t.Fatalf("saved record = %+v, want region 320100 and two keywords", rec)
+		}
+		b.waitFor("listed", `document.querySelector('#record-table tr[data-id="ach-console"]')`)
+		b.do("close it", chromedp.Click(chromedp.CSS(`#record-table tr[data-id="ach-console"] button.toggle`)))
+		b.waitFor("closed", `document.querySelector('#record-table tr[data-id="ach-console"][data-status=closed]')`)
+		srv.do("GET", "/v1/achievements/ach-console", nil, adminKey).decode(t, &rec)
+		if rec.Status != "closed" {
+			t.Errorf("after 关闭 the record's status is %q", rec.Status)
+		}
+
+		file := filepath.Join(t.TempDir(), "import.ndjson")
+		if err := os.WriteFile(file, []byte(`{"id":"ach-imported","title":"控制台导入的固态电解质"}`+"\n"+`{"id":"bad","title":""}`+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		b.do("import a file", chromedp.SetUploadFiles(chromedp.CSS(`#import-form input[type=file]`), []string{file}),
+			chromedp.Click(chromedp.CSS(`#import-form button[type=submit]`)))
+		b.waitFor("report", `document.querySelector('#import-summary')`)
+		if text := eval[string](b, `document.querySelector('#import-summary').textContent`); !strings.Contains(text, "已导入 1 条，拒绝 1 条") {
+			t.Errorf("import report reads %q", text)
+		}
+		if v := eval[int](b, `document.querySelector('#import-progress').value`); v != 100 {
+			t.Errorf("progress bar at %d after the import, want 100", v)
+		}
+		b.shot("admin-records")
+
+		b.open("#/admin/agents")
+		b.waitFor("agents", `document.querySelector('#agent-new')`)
+		b.do("new agent", chromedp.Click(chromedp.ID("agent-new")))
+		b.do("fill agent",
+			chromedp.SetValue(chromedp.CSS(`#agent-form input[name=id]`), "agt-staff"),
+			chromedp.SetValue(chromedp.CSS(`#agent-form input[name=name]`), "控制台经纪人"),
+			chromedp.SetValue(chromedp.CSS(`#agent-form input[name=regions]`), "江苏、福建省"),
+			chromedp.Click(chromedp.CSS(`#agent-form button[type=submit]`)))
+		b.waitFor("agent listed", `document.querySelector('#agent-table tr[data-id="agt-staff"]')`)
+		if text := eval[string](b, `document.querySelector('#agent-table tr[data-id="agt-staff"]').textContent`); !strings.Contains(text, "江苏省、福建省") {
+			t.Errorf("agent row reads %q, want its regions by name", text)
+		}
+		b.shot("admin-agents")
+
+		b.open("#/admin/keys")
+		b.waitFor("keys", `document.querySelector('#key-form')`)
+		b.do("make a key", chromedp.SetValue(chromedp.CSS(`#key-form input[name=subject]`), "控制台企业"),
+			chromedp.Click(chromedp.CSS(`#key-form button[type=submit]`)))
+		b.waitFor("key shown once", `document.querySelector('#new-key-value')`)
+		key := eval[string](b, `document.querySelector('#new-key-value').textContent`)
+		if r := srv.do("GET", "/v1/me", nil, key); !strings.Contains(string(r.Body), "控制台企业") {
+			t.Fatalf("the key shown does not work: %d %s", r.Status, r.Body)
+		}
+		id := eval[string](b, `[...document.querySelectorAll('#key-table tbody tr')].find(r => r.textContent.includes('控制台企业')).dataset.id`)
+		sel := `#key-table tr[data-id="` + id + `"] button.danger`
+		b.do("revoke (two clicks)", chromedp.Click(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+		b.waitFor("revoked", `document.querySelector('#key-table tr[data-id="`+id+`"][data-revoked=true]')`)
+		if r := srv.do("GET", "/v1/me", nil, key); r.Status != http.StatusUnauthorized {
+			t.Errorf("the revoked key answers %d, want 401", r.Status)
+		}
+		b.shot("admin-keys")
 	})
 
 	t.Run("phone width", func(t *testing.T) {

@@ -30,7 +30,7 @@ export async function api(path, { method = 'GET', body, key = session.key, blob 
     try { parsed = await resp.json(); } catch { /* not JSON: keep the status */ }
     throw new ApiError(resp.status, parsed);
   }
-  const data = blob ? await resp.blob() : await resp.json();
+  const data = resp.status === 204 ? null : blob ? await resp.blob() : await resp.json();
   return { data, headers: resp.headers };
 }
 

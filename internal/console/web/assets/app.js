@@ -7,6 +7,7 @@ import * as tuning from './tuning.js';
 import * as agents from './agents.js';
 import * as dashboard from './dashboard.js';
 import * as audit from './audit.js';
+import * as admin from './admin.js';
 
 // PAGES says who may open each page; a page a role may not use is not offered in the menu.
 const PAGES = {
@@ -16,6 +17,7 @@ const PAGES = {
   tuning: { module: tuning, title: '权重调优', roles: ['admin'] },
   agents: { module: agents, title: '经纪人工作台', roles: ['agent', 'admin'] },
   dashboard: { module: dashboard, title: '数据看板', roles: ['admin'] },
+  admin: { module: admin, title: '平台管理', roles: ['admin'] },
   audit: { module: audit, title: '审计日志', roles: ['admin'] },
 };
 
