@@ -246,7 +246,7 @@ function editAgent(box, a, done) {
     regions: h('input', { name: 'regions', value: a ? (a.regions || []).join('、') : '', placeholder: '如 江苏、南京市、320500；留空为全部' }),
     fields: h('input', { name: 'fields', value: a ? (a.fields || []).join('、') : '', placeholder: '如 新材料/电池材料；留空为全部' }),
     capacity: h('input', { name: 'capacity', type: 'number', min: 0, value: a ? a.capacity || 0 : 0 }),
-    webhook_url: h('input', { name: 'webhook_url', value: a ? a.webhook_url || '' : '', placeholder: 'https://…（可选）' }),
+    webhook_url: h('input', { name: 'webhook_url', value: a ? a.webhook_url || '' : '', placeholder: '接收推送的地址（可选，http 或 https）' }),
   };
   const form = h('form', { class: 'card editor', id: 'agent-form' }, h('h2', null, a ? `编辑经纪人 ${a.name}` : '新增经纪人'),
     [['id', '编号'], ['name', '姓名'], ['regions', '负责地区'], ['fields', '负责领域'], ['capacity', '同时处理的需求数（0 为不限）'], ['webhook_url', 'Webhook 地址']]
