@@ -114,8 +114,8 @@ func TestConsole(t *testing.T) {
 		b.do("admin key", chromedp.SetValue(chromedp.ID("signin-key"), adminKey), chromedp.Click(chromedp.ID("signin-submit")))
 		b.waitFor("signed in", `document.querySelector('#role').dataset.role === 'admin'`)
 		pages := eval[[]string](b, `[...document.querySelectorAll('#nav a:not([hidden])')].map(a => a.dataset.page)`)
-		if len(pages) != 7 {
-			t.Errorf("menu for admin = %v, want all seven pages", pages)
+		if len(pages) != 8 {
+			t.Errorf("menu for admin = %v, want all eight pages", pages)
 		}
 	})
 
@@ -329,6 +329,76 @@ func TestConsole(t *testing.T) {
 			t.Errorf("the revoked key answers %d, want 401", r.Status)
 		}
 		b.shot("admin-keys")
+	})
+
+	t.Run("an enterprise publishes and manages its demands", func(t *testing.T) {
+		b.t = t
+		ent := keyFor(t, srv, "enterprise", "浏览器测试企业")
+		signIn := func(key, role string) {
+			t.Helper()
+			b.do("sign out", chromedp.Click(chromedp.ID("signout")))
+			b.waitFor("signed out", `document.querySelector('#role').dataset.role === 'anonymous'`)
+			b.do("sign in", chromedp.Click(chromedp.ID("signin")), chromedp.SetValue(chromedp.ID("signin-key"), key), chromedp.Click(chromedp.ID("signin-submit")))
+			b.waitFor("signed in as "+role, `document.querySelector('#role').dataset.role === '`+role+`'`)
+		}
+		signIn(ent, "enterprise")
+		defer signIn(adminKey, "admin")
+		b.open("#/demands")
+		b.waitFor("empty list", `document.querySelector('#demand-table .notice')`)
+		b.do("new demand", chromedp.Click(chromedp.ID("demand-new")))
+		b.waitFor("form", `document.querySelector('#demand-form input[name=title]')`)
+		b.do("fill the form",
+			chromedp.SetValue(chromedp.CSS(`#demand-form input[name=title]`), "储能电池热失控早期预警"),
+			chromedp.SetValue(chromedp.CSS(`#demand-form textarea[name=description]`), "需要一种低成本的电池热失控早期预警方案，可在产线上批量部署。"),
+			chromedp.SetValue(chromedp.CSS(`#demand-form input[name=region]`), "苏州"),
+			chromedp.SetValue(chromedp.CSS(`#demand-form input[name=budget_max]`), "300"),
+			chromedp.SetValue(chromedp.CSS(`#demand-form select[name=min_trl]`), "5"),
+			chromedp.Click(chromedp.CSS(`#demand-form input[name=accept_modes][value=license]`)),
+			chromedp.SetValue(chromedp.CSS(`#demand-form input[name=deadline]`), "2099-12-31"),
+			chromedp.Click(chromedp.CSS(`#demand-form input[name=challenge]`)),
+			chromedp.SetValue(chromedp.CSS(`#demand-form input[name=bounty]`), "500"),
+			chromedp.SetValue(chromedp.CSS(`#demand-form input[name=challenge_deadline]`), "2099-06-30"))
+		b.shot("demand-form")
+		b.do("publish", chromedp.Click(chromedp.CSS(`#demand-form button[type=submit]`)))
+		b.waitFor("listed", `document.querySelectorAll('#demand-table tbody tr').length === 1`)
+		var page struct {
+			Total int
+			Items []struct {
+				ID, Title, Region, Status, Enterprise string
+				AcceptModes                           []string `json:"accept_modes"`
+				MinTRL                                int      `json:"min_trl"`
+				Budget                                struct{ Max float64 }
+				Challenge                             struct {
+					Bounty   float64
+					Deadline string
+				}
+			}
+		}
+		srv.do("GET", "/v1/demands", nil, ent).decode(t, &page)
+		if page.Total != 1 {
+			t.Fatalf("the enterprise has %d demands, want the one published", page.Total)
+		}
+		d := page.Items[0]
+		if d.Region != "320500" || d.Enterprise != "浏览器测试企业" || d.MinTRL != 5 || d.Budget.Max != 300 ||
+			fmt.Sprint(d.AcceptModes) != "[license]" || d.Challenge.Bounty != 500 || d.Challenge.Deadline != "2099-06-30" {
+			t.Errorf("published demand = %+v", d)
+		}
+		if text := eval[string](b, `document.querySelector('#demand-table tbody tr').textContent`); !strings.Contains(text, "榜额 500 万元") || !strings.Contains(text, "截止 2099-06-30") {
+			t.Errorf("the row reads %q, want the bounty and the deadline", text)
+		}
+		row := `#demand-table tr[data-id="` + d.ID + `"]`
+		b.do("edit", chromedp.Click(chromedp.CSS(row+` button.edit`)))
+		b.waitFor("form again", `document.querySelector('#demand-form input[name=title]')`)
+		b.do("retitle", chromedp.SetValue(chromedp.CSS(`#demand-form input[name=title]`), "储能电池热失控早期预警（修订）"),
+			chromedp.Click(chromedp.CSS(`#demand-form button[type=submit]`)))
+		b.waitFor("retitled", `document.querySelector('`+row+`').textContent.includes('（修订）')`)
+		b.do("close", chromedp.Click(chromedp.CSS(row+` button.toggle`)))
+		b.waitFor("closed", `document.querySelector('`+row+`[data-status=closed]')`)
+		srv.do("GET", "/v1/demands", nil, ent).decode(t, &page)
+		if page.Items[0].Status != "closed" || page.Items[0].Title != "储能电池热失控早期预警（修订）" || page.Items[0].Challenge.Bounty != 500 {
+			t.Errorf("after edit and close: %+v", page.Items[0])
+		}
+		b.shot("demands")
 	})
 
 	t.Run("phone width", func(t *testing.T) {

@@ -8,11 +8,13 @@ import * as agents from './agents.js';
 import * as dashboard from './dashboard.js';
 import * as audit from './audit.js';
 import * as admin from './admin.js';
+import * as demands from './demands.js';
 
 // PAGES says who may open each page; a page a role may not use is not offered in the menu.
 const PAGES = {
   search: { module: search, title: '搜索', roles: ['anonymous', 'enterprise', 'agent', 'admin'] },
   record: { module: search, title: '记录详情', roles: ['anonymous', 'enterprise', 'agent', 'admin'], render: 'renderRecord' },
+  demands: { module: demands, title: '我的需求', roles: ['enterprise', 'admin'] },
   match: { module: match, title: '需求与匹配', roles: ['enterprise', 'admin'] },
   tuning: { module: tuning, title: '权重调优', roles: ['admin'] },
   agents: { module: agents, title: '经纪人工作台', roles: ['agent', 'admin'] },
