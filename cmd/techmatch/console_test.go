@@ -310,6 +310,14 @@ func TestConsole(t *testing.T) {
 		if text := eval[string](b, `document.querySelector('#agent-table tr[data-id="agt-staff"]').textContent`); !strings.Contains(text, "江苏省、福建省") {
 			t.Errorf("agent row reads %q, want its regions by name", text)
 		}
+		b.waitFor("assign form", `document.querySelector('#assign-form input[name=demand_ids][value="dem-002"]')`)
+		b.do("assign dem-002 to agt-staff", chromedp.Click(chromedp.CSS(`#assign-form input[name=demand_ids][value="dem-002"]`)),
+			chromedp.SetValue(chromedp.CSS(`#assign-form select[name=agent_id]`), "agt-staff"),
+			chromedp.Click(chromedp.CSS(`#assign-form button[type=submit]`)))
+		b.waitFor("assigned", `document.querySelector('#assign-result .summary')`)
+		if body := string(srv.do("GET", "/v1/matches?demand_id=dem-002&status=new", nil, adminKey).Body); strings.Contains(body, `"status":"new"`) && !strings.Contains(body, `"agent_id":"agt-staff"`) {
+			t.Errorf("dem-002's new entries after the assignment: %s", body)
+		}
 		b.shot("admin-agents")
 
 		b.open("#/admin/keys")

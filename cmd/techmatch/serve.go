@@ -206,6 +206,7 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, 
 		Secret: secret, Timeout: cfg.Webhook.Timeout, Backoff: cfg.Webhook.Backoff, MaxAttempts: cfg.Webhook.MaxAttempts,
 		AllowPrivate: cfg.Webhook.AllowPrivate, Log: log,
 	})
+	wl.WithAlerts(hooks)
 	lists := worklist.NewWorker(b.store, b.index, matcher, hooks, cfg.Index.FlushInterval, log).
 		WithOutboxRetention(cfg.Index.OutboxRetention)
 	var backendCache cache.Cache

@@ -158,7 +158,7 @@ func TestAssignmentByRegionAndCapacityWithSignedWebhooks(t *testing.T) {
 	}{
 		{map[string]any{"id": "x", "name": "", "capacity": 1}, "name"},
 		{map[string]any{"id": "x", "name": "n", "capacity": -1}, "capacity"},
-		{map[string]any{"id": "x", "name": "n", "regions": []string{"南京"}}, "regions"},
+		{map[string]any{"id": "x", "name": "n", "regions": []string{"火星"}}, "regions"},
 		{map[string]any{"id": "x", "name": "n", "webhook_url": "ftp://x"}, "webhook_url"},
 		{map[string]any{"id": "x y", "name": "n"}, "id"},
 	} {

@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -40,7 +39,7 @@ func (a *Agent) Validate() error {
 	for i, r := range a.Regions {
 		r = strings.TrimSpace(r)
 		if r != "" && strings.Trim(r, "0123456789") != "" { // a name: 江苏, 南京市
-			code, err := ResolveRegion(fmt.Sprintf("regions[%d]", i), r)
+			code, err := ResolveRegion("regions", r)
 			if err != nil {
 				return err
 			}

@@ -89,6 +89,8 @@ var agentRules = map[string][]Role{
 	"PATCH /v1/matches/:id":       staffOrAgent,
 	"GET /v1/webhooks/deliveries": staffOnly,
 	"GET /v1/stats":               staffOnly,
+	"POST /v1/assignments":        staffOnly,
+	"POST /v1/demands/:id/assign": staffOnly,
 }
 
 // authorize enforces AccessRules: 401 when a key is needed and none was given, 403 when the

@@ -26,6 +26,8 @@ type Worklist interface {
 	Update(ctx context.Context, id string, u domain.EntryUpdate, who string) (*domain.MatchEntry, error)
 	Deliveries(ctx context.Context, agentID string, offset, limit int) ([]domain.Delivery, int, error)
 	Stats(ctx context.Context, from, to time.Time) (*worklist.Stats, error)
+	Assign(ctx context.Context, demandIDs []string, agentID string) ([]worklist.Assigned, error)
+	Adopt(ctx context.Context, a *domain.Agent) (int, error)
 }
 
 var _ Worklist = (*worklist.Service)(nil)
@@ -76,6 +78,12 @@ func (s *Server) putAgent(c *gin.Context) {
 	if err != nil {
 		s.fail(c, err)
 		return
+	}
+	// Open demands it covers that no agent holds reach it now, not at their next write.
+	if n, err := s.Worklist.Adopt(c, &a); err != nil {
+		s.log.WarnContext(c, "agent saved, unassigned demands not handed over", "agent", a.ID, "err", err, "request_id", requestID(c))
+	} else if n > 0 {
+		s.log.InfoContext(c, "agent took unassigned demands", "agent", a.ID, "demands", n)
 	}
 	status := http.StatusOK
 	if created {

@@ -56,6 +56,8 @@ func apiRoutes() []route {
 		{method: "GET", path: "/v1/matches", summary: "All match-list entries, by demand, agent, status or unassigned=true", params: []string{"demand_id", "agent_id", "status", "unassigned", "page", "size"}, resp: pageOf{domain.MatchEntry{}}, admin: true},
 		{method: "GET", path: "/v1/matches/{id}", summary: "One match-list entry with its history", resp: domain.MatchEntry{}},
 		{method: "PATCH", path: "/v1/matches/{id}", summary: "Move an entry along new → contacted → negotiating → signed, or reject it; 409 when illegal or the entry is withdrawn (its demand deleted or closed)", body: "json", req: domain.EntryUpdate{}, resp: domain.MatchEntry{}},
+		{method: "POST", path: "/v1/assignments", summary: "Hand the open entries of many demands (demand_ids, at most 500) to an agent, or to nobody with agent_id \"\"; each demand in its own transaction, a webhook per demand the agent takes", body: "json", req: AssignRequest{}, resp: AssignAnswer{}, admin: true},
+		{method: "POST", path: "/v1/demands/{id}/assign", summary: "Hand one demand's open entries to an agent (agent_id), or to nobody", body: "json", req: AssignRequest{}, resp: AssignAnswer{}, admin: true},
 		{method: "GET", path: "/v1/webhooks/deliveries", summary: "Webhook delivery log", params: []string{"agent_id", "page", "size"}, resp: pageOf{domain.Delivery{}}, admin: true},
 		{method: "GET", path: "/v1/stats", summary: "Funnel, breakdowns by field, region and agent, signed amount, matches per demand and per day", params: []string{"from", "to"}, resp: worklist.Stats{}, admin: true},
 	}

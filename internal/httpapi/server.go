@@ -185,6 +185,8 @@ func (s *Server) routes() *gin.Engine {
 	w.GET("/matches", s.listEntries)
 	w.GET("/matches/:id", s.getEntry)
 	w.PATCH("/matches/:id", s.patchEntry)
+	w.POST("/assignments", s.assignMany)
+	w.POST("/demands/:id/assign", s.assignDemand)
 	w.GET("/webhooks/deliveries", s.listDeliveries)
 	w.GET("/stats", s.stats)
 

@@ -21,6 +21,8 @@ type Store interface {
 	DeleteAgent(ctx context.Context, id string) error
 	AgentLoads(ctx context.Context) (map[string]int, error)
 	DemandAgent(ctx context.Context, demandID string) (string, error)
+	AssignDemand(ctx context.Context, demandID, agentID string, announce func([]*domain.MatchEntry) (*domain.Delivery, error)) ([]*domain.MatchEntry, error)
+	UnassignedDemands(ctx context.Context) ([]string, error)
 
 	ConsumerPosition(ctx context.Context, name string) (uint64, error)
 	SetConsumerPosition(ctx context.Context, name string, pos uint64) error
@@ -45,7 +47,14 @@ type Notifier interface{ Notify() }
 type Service struct {
 	Store
 	reindex Notifier
+	alerts  Notifier // told when an assignment queued a webhook; nil: none
 	now     func() time.Time
+}
+
+// WithAlerts tells alerts (the webhook sender) when staff's assignments queue a webhook.
+func (s *Service) WithAlerts(alerts Notifier) *Service {
+	s.alerts = alerts
+	return s
 }
 
 // NewService builds the service; reindex is told when a signed deal updates a supply record.
