@@ -52,7 +52,9 @@ func (s *Service) assignOne(ctx context.Context, demandID string, agent *domain.
 	if agent != nil {
 		agentID = agent.ID
 		if agent.WebhookURL != "" {
-			announce = func(assigned []*domain.MatchEntry) (*domain.Delivery, error) { return assignmentAlert(agent, d, assigned) }
+			announce = func(assigned []*domain.MatchEntry) (*domain.Delivery, error) {
+				return assignmentAlert(agent, d, assigned)
+			}
 		}
 	}
 	moved, err := s.AssignDemand(ctx, demandID, agentID, announce)
