@@ -458,6 +458,10 @@ func workbench(t *testing.T, srv *server, b *browser) {
 	b.open("#/agents/agt-console?status=new")
 	b.waitFor("entries", `document.querySelector('#agent-matches .entry[data-status=new]')`)
 	id := eval[string](b, `document.querySelector('#agent-matches .entry[data-status=new]').dataset.id`)
+	b.waitFor("both sides named", `document.querySelector('#agent-matches .entry[data-status=new] .party[data-side=supply]')`)
+	if text := eval[string](b, `document.querySelector('#agent-matches .entry[data-status=new] .party[data-side=demand]').textContent`); !strings.Contains(text, "需求方：") || strings.Contains(text, "—") && !strings.Contains(text, "联系人") {
+		t.Errorf("the card's demand side reads %q, want the enterprise and its contact", text)
+	}
 	b.shot("workbench")
 	card := `#agent-matches .entry[data-id="` + id + `"]`
 	b.do("mark contacted",

@@ -22,6 +22,7 @@ export function actionText(action) {
 
 // actorText names "role" or "role:subject" as its role's name and the subject.
 export function actorText(actor) {
+  if (actor === 'system') return '系统';
   const i = actor.indexOf(':');
   const role = i < 0 ? actor : actor.slice(0, i);
   return ROLES[role] ? ROLES[role] + (i < 0 ? '' : ' ' + actor.slice(i + 1)) : actor;
