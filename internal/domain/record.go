@@ -27,7 +27,7 @@ func ParseKind(s string) (Kind, error) {
 			return k, nil
 		}
 	}
-	return "", Invalid("kind", "unknown kind %q: want achievements, patents, experts or demands", s)
+	return "", Invalid("kind", "未知类型 %q：应为 achievements、patents、experts 或 demands", s)
 }
 
 // IsSupply reports whether k is a supply kind.
@@ -170,7 +170,7 @@ func NewRecord(k Kind) (Record, error) {
 	case Demands:
 		return &Demand{}, nil
 	}
-	return nil, Invalid("kind", "unknown kind %q", k)
+	return nil, Invalid("kind", "未知类型 %q", k)
 }
 
 // Transfer modes (DESIGN.md): how supply can be taken up.

@@ -111,9 +111,9 @@ func (s *Server) authorize(rules map[string][]Role) gin.HandlerFunc {
 		case slices.Contains(roles, p.Role):
 			c.Next()
 		case p.Role == RoleAnonymous:
-			s.fail(c, domain.Errorf(domain.CodeUnauthenticated, "this route needs an API key (Authorization: Bearer <key>) of role %s", roleList(roles)))
+			s.fail(c, domain.Errorf(domain.CodeUnauthenticated, "这个接口需要 API 密钥（Authorization: Bearer <密钥>），角色为 %s", roleList(roles)))
 		default:
-			s.fail(c, domain.Errorf(domain.CodePermissionDenied, "a key of role %s may not call %s %s; it is for %s", p.Role, c.Request.Method, route, roleList(roles)))
+			s.fail(c, domain.Errorf(domain.CodePermissionDenied, "角色为 %s 的密钥不能调用 %s %s；它只对 %s 开放", p.Role, c.Request.Method, route, roleList(roles)))
 		}
 	}
 }

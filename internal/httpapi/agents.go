@@ -39,9 +39,9 @@ func (s *Server) requireAgentOrAdmin(c *gin.Context, agentID string) bool {
 	case p.Role == RoleAdmin || p.Role == RoleAgent && p.Subject == agentID:
 		return true
 	case p.Role == RoleAnonymous:
-		s.fail(c, domain.Errorf(domain.CodeUnauthenticated, "this route needs an API key: Authorization: Bearer <key>"))
+		s.fail(c, domain.Errorf(domain.CodeUnauthenticated, "这个接口需要 API 密钥：Authorization: Bearer <密钥>"))
 	default:
-		s.fail(c, domain.Errorf(domain.CodePermissionDenied, "only staff and agent %s may see this", agentID))
+		s.fail(c, domain.Errorf(domain.CodePermissionDenied, "只有平台管理员和经纪人 %s 能查看", agentID))
 	}
 	return false
 }
@@ -61,7 +61,7 @@ func (s *Server) putAgent(c *gin.Context) {
 	case id != "" && a.ID == "":
 		a.ID = id
 	case id != "" && a.ID != id:
-		s.fail(c, domain.Invalid("id", "body id %q differs from the path id %q", a.ID, id))
+		s.fail(c, domain.Invalid("id", "请求体中的编号 %q 与路径中的编号 %q 不一致", a.ID, id))
 		return
 	}
 	if err := a.Validate(); err != nil {
@@ -131,7 +131,7 @@ func (s *Server) deleteAgent(c *gin.Context) {
 // notFoundAs gives a store's not-found error a message that names what is missing.
 func notFoundAs(err error, what, id string) error {
 	if domain.ErrorCode(err) == domain.CodeNotFound {
-		return domain.Errorf(domain.CodeNotFound, "%s %q not found", what, id)
+		return domain.Errorf(domain.CodeNotFound, "%s %q 不存在", thing(what), id)
 	}
 	return err
 }
@@ -151,7 +151,7 @@ func (s *Server) agentMatches(c *gin.Context) {
 	}
 	f := domain.EntryFilter{AgentID: id, Status: c.Query("status")}
 	if f.Status != "" && !slices.Contains(domain.EntryStatuses, f.Status) {
-		s.fail(c, domain.Invalid("status", "status must be one of %v", domain.EntryStatuses))
+		s.fail(c, domain.Invalid("status", "status 应为 %v 之一", domain.EntryStatuses))
 		return
 	}
 	switch format := sheet.Format(c.Query("format")); format {
@@ -172,7 +172,7 @@ func (s *Server) agentMatches(c *gin.Context) {
 		c.Data(http.StatusOK, sheet.ContentTypes[format], buf.Bytes())
 		return
 	default:
-		s.fail(c, domain.Invalid("format", "format must be json, csv or xlsx, got %q", format))
+		s.fail(c, domain.Invalid("format", "format 应为 json、csv 或 xlsx，收到 %q", format))
 		return
 	}
 	s.writeEntries(c, f)
@@ -181,7 +181,7 @@ func (s *Server) agentMatches(c *gin.Context) {
 // needWorklist answers 503 on the worklist routes of a server built without one.
 func (s *Server) needWorklist(c *gin.Context) {
 	if s.Worklist == nil {
-		s.fail(c, domain.Errorf(domain.CodeUnavailable, "agents' match lists are not enabled on this server"))
+		s.fail(c, domain.Errorf(domain.CodeUnavailable, "本服务器未开启经纪人匹配单"))
 		return
 	}
 	c.Next()

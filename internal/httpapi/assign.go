@@ -50,15 +50,15 @@ func (s *Server) assign(c *gin.Context, pathID string) {
 	ids := req.DemandIDs
 	switch {
 	case pathID != "" && len(ids) > 0:
-		s.fail(c, domain.Invalid("demand_ids", "give demand_ids on POST /v1/assignments; this route assigns the path's demand"))
+		s.fail(c, domain.Invalid("demand_ids", "批量分配请用 POST /v1/assignments 并给出 demand_ids；这个接口只分配路径中的需求"))
 		return
 	case pathID != "":
 		ids = []string{pathID}
 	case len(ids) == 0:
-		s.fail(c, domain.Invalid("demand_ids", "demand_ids is required"))
+		s.fail(c, domain.Invalid("demand_ids", "demand_ids 为必填项"))
 		return
 	case len(ids) > maxAssignDemands:
-		s.fail(c, domain.Invalid("demand_ids", "at most %d demands at once, got %d", maxAssignDemands, len(ids)))
+		s.fail(c, domain.Invalid("demand_ids", "一次最多 %d 个需求，收到 %d 个", maxAssignDemands, len(ids)))
 		return
 	}
 	for i, id := range ids {
@@ -73,7 +73,7 @@ func (s *Server) assign(c *gin.Context, pathID string) {
 		return
 	}
 	if pathID != "" && res[0].Error != "" {
-		s.fail(c, domain.Errorf(domain.CodeNotFound, "demands %q not found", pathID))
+		s.fail(c, domain.Errorf(domain.CodeNotFound, "企业需求 %q 不存在", pathID))
 		return
 	}
 	writeJSON(c, http.StatusOK, AssignAnswer{AgentID: req.AgentID, Results: res})

@@ -30,7 +30,7 @@ func (s *Server) matchParams(c *gin.Context) (kinds []domain.Kind, limit int, p 
 func (s *Server) profileParam(c *gin.Context) (*domain.Profile, error) {
 	p, err := s.resolveProfile(c, c.Query("profile"))
 	if errors.Is(err, domain.ErrNotFound) {
-		err = domain.Invalid("profile", "profile %q does not exist", c.Query("profile"))
+		err = domain.Invalid("profile", "权重方案 %q 不存在", c.Query("profile"))
 	}
 	return p, err
 }

@@ -97,7 +97,7 @@ func (s *Server) rateLimit(l *limiter) gin.HandlerFunc {
 		ok, wait := l.take(caller)
 		if !ok {
 			c.Header("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
-			s.fail(c, domain.Errorf(domain.CodeRateLimited, "too many requests: at most %g per second (burst %g) per key", l.rate, l.burst))
+			s.fail(c, domain.Errorf(domain.CodeRateLimited, "请求过多：每个密钥每秒最多 %g 次（突发 %g 次）", l.rate, l.burst))
 			return
 		}
 		c.Next()

@@ -102,8 +102,22 @@ func demandVisible(p Principal, r domain.Record) bool {
 	return p.owns(d)
 }
 
+// things names what ids name, in the words of the errors users read.
+var things = map[string]string{
+	"achievements": "科技成果", "patents": "专利", "experts": "专家", "demands": "企业需求",
+	"agent": "经纪人", "match": "匹配条目", "key": "密钥", "profile": "权重方案",
+}
+
+// thing is what's Chinese name, or what itself.
+func thing(what string) string {
+	if t, ok := things[what]; ok {
+		return t
+	}
+	return what
+}
+
 // hidden is the answer for a record the caller may not see: the same 404 as for a missing one,
 // so an enterprise cannot probe which demand ids other enterprises use.
 func hidden(k domain.Kind, id string) error {
-	return domain.Errorf(domain.CodeNotFound, "%s %q not found", k, id)
+	return domain.Errorf(domain.CodeNotFound, "%s %q 不存在", thing(string(k)), id)
 }

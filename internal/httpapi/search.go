@@ -43,10 +43,10 @@ func (s *Server) searchRequest(c *gin.Context) (index.SearchRequest, int, error)
 	var r index.SearchRequest
 	q := strings.TrimSpace(c.Query("q"))
 	if !utf8.ValidString(q) {
-		return r, 0, domain.Invalid("q", "q is not valid UTF-8")
+		return r, 0, domain.Invalid("q", "q 不是有效的 UTF-8")
 	}
 	if n := utf8.RuneCountInString(q); n > s.cfg.MaxQueryLen {
-		return r, 0, domain.Invalid("q", "q is %d characters, at most %d", n, s.cfg.MaxQueryLen)
+		return r, 0, domain.Invalid("q", "q 有 %d 个字符，最多 %d 个", n, s.cfg.MaxQueryLen)
 	}
 	r.Query = q
 	kinds, err := supplyKinds(c)
@@ -56,7 +56,7 @@ func (s *Server) searchRequest(c *gin.Context) (index.SearchRequest, int, error)
 	r.Kinds = kinds
 	r.Field = strings.TrimSpace(c.Query("field"))
 	if utf8.RuneCountInString(r.Field) > domain.MaxItemLen {
-		return r, 0, domain.Invalid("field", "field is longer than %d characters", domain.MaxItemLen)
+		return r, 0, domain.Invalid("field", "field 超过 %d 个字符", domain.MaxItemLen)
 	}
 	if reg := strings.TrimSpace(c.Query("region")); reg != "" {
 		if strings.Trim(reg, "0123456789") != "" { // a name: 南京, 江苏省
@@ -67,7 +67,7 @@ func (s *Server) searchRequest(c *gin.Context) (index.SearchRequest, int, error)
 			reg = code
 		}
 		if !regionPrefixPattern.MatchString(reg) {
-			return r, 0, domain.Invalid("region", "region must be a division code or its prefix (2–6 digits), got %q", reg)
+			return r, 0, domain.Invalid("region", "region 应为行政区划代码或其前缀（2–6 位数字）或地名，收到 %q", reg)
 		}
 		r.RegionPrefix = strings.TrimRight(reg, "0")
 		if len(r.RegionPrefix) < 2 {
@@ -86,7 +86,7 @@ func (s *Server) searchRequest(c *gin.Context) (index.SearchRequest, int, error)
 				continue
 			}
 			if !slices.Contains(domain.TransferModes, m) {
-				return r, 0, domain.Invalid("mode", "unknown transfer mode %q: want one of %s", m, strings.Join(domain.TransferModes, ", "))
+				return r, 0, domain.Invalid("mode", "未知转化方式 %q：应为 %s 之一", m, strings.Join(domain.TransferModes, ", "))
 			}
 			r.Modes = append(r.Modes, m)
 		}
@@ -96,7 +96,7 @@ func (s *Server) searchRequest(c *gin.Context) (index.SearchRequest, int, error)
 	case "true":
 		r.IncludeInactive = true
 	default:
-		return r, 0, domain.Invalid("include_inactive", "include_inactive must be true or false, got %q", v)
+		return r, 0, domain.Invalid("include_inactive", "include_inactive 应为 true 或 false，收到 %q", v)
 	}
 	page, size, err := s.page(c)
 	if err != nil {

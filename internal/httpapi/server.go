@@ -134,10 +134,10 @@ func (s *Server) routes() *gin.Engine {
 	r.ContextWithFallback = true
 	r.Use(s.requestID, s.recover, s.observe, s.authenticate, s.rateLimit(newLimiter(s.Config.Limits)), s.authorize(AccessRules()))
 	r.NoRoute(func(c *gin.Context) {
-		s.fail(c, domain.Errorf(domain.CodeNotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
+		s.fail(c, domain.Errorf(domain.CodeNotFound, "没有这个接口：%s %s", c.Request.Method, c.Request.URL.Path))
 	})
 	r.NoMethod(func(c *gin.Context) {
-		s.fail(c, &domain.Error{Code: domain.CodeInvalid, Message: "method " + c.Request.Method + " is not allowed here"})
+		s.fail(c, &domain.Error{Code: domain.CodeInvalid, Message: "这个路径不支持 " + c.Request.Method + " 方法"})
 	})
 
 	r.GET("/healthz", s.healthz)
@@ -227,7 +227,7 @@ func (s *Server) recover(c *gin.Context) {
 			s.log.ErrorContext(c.Request.Context(), "panic", "panic", v, "request_id", requestID(c), "path", c.Request.URL.Path)
 			if !c.Writer.Written() {
 				c.Abort()
-				writeJSON(c, http.StatusInternalServerError, errorBody{errorDetail{Code: domain.CodeInternal, Message: "internal error; request id " + requestID(c)}})
+				writeJSON(c, http.StatusInternalServerError, errorBody{errorDetail{Code: domain.CodeInternal, Message: "服务器内部错误；请求编号 " + requestID(c)}})
 			}
 		}
 	}()
@@ -268,7 +268,7 @@ func writeJSON(c *gin.Context, status int, v any) {
 		// Logged by recover with the request id; the caller gets the error body every 500 has.
 		_ = c.Error(fmt.Errorf("encoding the answer: %w", err))
 		buf.Reset()
-		_ = enc.Encode(errorBody{errorDetail{Code: domain.CodeInternal, Message: "internal error; request id " + requestID(c)}})
+		_ = enc.Encode(errorBody{errorDetail{Code: domain.CodeInternal, Message: "服务器内部错误；请求编号 " + requestID(c)}})
 		status = http.StatusInternalServerError
 	}
 	c.Data(status, "application/json; charset=utf-8", buf.Bytes())

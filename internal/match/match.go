@@ -133,7 +133,7 @@ func (s *Service) recallSupply(ctx context.Context, pd *preparedDemand, kinds []
 	}
 	for _, k := range kinds {
 		if !k.IsSupply() {
-			return nil, domain.Invalid("kind", "kind %q is not a supply kind", k)
+			return nil, domain.Invalid("kind", "类型 %q 不是供给类型", k)
 		}
 	}
 	return s.recall(ctx, pd.recallRequest(kinds, size), "demand "+pd.given.ID)
