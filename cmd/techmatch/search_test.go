@@ -31,6 +31,7 @@ type searchHit struct {
 	Title      string
 	Score      float64
 	Highlights map[string][]string
+	Inactive   string
 	Item       map[string]any
 }
 
