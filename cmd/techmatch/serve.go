@@ -210,12 +210,13 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, 
 	lists := worklist.NewWorker(b.store, b.index, matcher, hooks, cfg.Index.FlushInterval, log).
 		WithOutboxRetention(cfg.Index.OutboxRetention)
 	var backendCache cache.Cache
+	var buckets httpapi.SharedBuckets
 	if cfg.Redis.URL != "" {
 		r, err := cache.NewRedis(cfg.Redis.URL, cfg.Redis.Timeout, log)
 		if err != nil {
 			return err
 		}
-		backendCache = r
+		backendCache, buckets = r, r
 	} else {
 		backendCache = cache.NewMemory(cfg.Cache.MaxSize)
 	}
@@ -246,7 +247,7 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, 
 
 	srv := httpapi.New(httpapi.Deps{
 		Store: b.store, Index: b.index, Matcher: matcher, Indexer: b.indexer, Cache: loader,
-		Config: cfg, Log: log, Registry: reg, Keys: b.store, Worklist: wl,
+		Config: cfg, Log: log, Registry: reg, Keys: b.store, Worklist: wl, Buckets: buckets,
 		Ready: func(context.Context) error {
 			if err := ready.get(); err != nil {
 				return err

@@ -95,6 +95,8 @@ type Deps struct {
 	Keys KeyStore
 	// Worklist serves agents' match lists; without it those routes answer 503.
 	Worklist Worklist
+	// Buckets, when set, hold the per-caller rate limits for every replica (Redis).
+	Buckets SharedBuckets
 }
 
 // Server holds the handlers' dependencies.
@@ -132,7 +134,11 @@ func (s *Server) routes() *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	r.Use(s.requestID, s.recover, s.observe, s.authenticate, s.rateLimit(newLimiter(s.Config.Limits)), s.authorize(AccessRules()))
+	limit := newLimiter(s.Config.Limits)
+	if limit != nil {
+		limit.shared = s.Buckets
+	}
+	r.Use(s.requestID, s.recover, s.observe, s.authenticate, s.rateLimit(limit), s.authorize(AccessRules()))
 	r.NoRoute(func(c *gin.Context) {
 		s.fail(c, domain.Errorf(domain.CodeNotFound, "没有这个接口：%s %s", c.Request.Method, c.Request.URL.Path))
 	})
