@@ -17,38 +17,23 @@ const (
 	fragmentRunes = 30 // context kept on each side of a match
 )
 
-// Records reads records by id; the store implements it.
-type Records interface {
-	GetMany(ctx context.Context, k domain.Kind, ids []string) (map[string]domain.Record, error)
-}
-
 // WithRecords gives the index the records to highlight hits in: Search, and Recall asked to
 // Highlight, mark the matched terms in the title and summary rs holds. The index stores no text
 // of its own (see newMapping); without rs, hits carry no highlights.
 func WithRecords(rs Records) Option { return func(ix *Index) { ix.records = rs } }
 
-// highlight sets each hit's highlights from its record, read with one GetMany a kind: the
-// terms it holds whole, and the words of the query's terms (partWords), so that a hit found
-// for a part of a term (电池 of 锂离子电池 in a 钠离子电池 record), or holding a term's bigrams
-// only apart, shows what it was found for. A hit whose record is gone (deleted since the index
+// highlight sets each hit's highlights from its record (LoadHits): the terms it holds whole,
+// and the words of the query's terms (partWords), so that a hit found for a part of a term
+// (电池 of 锂离子电池 in a 钠离子电池 record), or holding a term's bigrams only apart, shows
+// what it was found for. A hit whose record is gone (deleted since the index
 // saw it) has nothing to mark.
 func (ix *Index) highlight(ctx context.Context, hits []Hit, terms []queryTerm) error {
 	if ix.records == nil {
 		return nil
 	}
-	ids := map[domain.Kind][]string{}
-	for _, h := range hits {
-		ids[h.Kind] = append(ids[h.Kind], h.ID)
-	}
-	recs := make(map[DocKey]domain.Record, len(hits))
-	for k, list := range ids {
-		m, err := ix.records.GetMany(ctx, k, list)
-		if err != nil {
-			return fmt.Errorf("index: highlight %d %s: %w", len(list), k, err)
-		}
-		for id, r := range m {
-			recs[DocKey{Kind: k, ID: id}] = r
-		}
+	recs, err := LoadHits(ctx, ix.records, hits)
+	if err != nil {
+		return fmt.Errorf("index: highlight: %w", err)
 	}
 	// Every word, held or not: one is marked only where it stands verbatim in the title or
 	// summary, which the text field holds, so a marked word is always held.
