@@ -139,17 +139,14 @@ func (s *Server) runSearch(ctx context.Context, req index.SearchRequest, page in
 	if err != nil {
 		return nil, err
 	}
+	res.Highlight(items)
 	ans := &SearchAnswer{Total: res.Total, Page: page, Size: req.Size, Hits: []SearchHit{}, Facets: res.Facets}
 	for _, h := range res.Hits {
 		rec, ok := items[index.DocKey{Kind: h.Kind, ID: h.ID}]
 		if !ok {
 			continue // deleted since it was indexed; the next drain removes it
 		}
-		hl := h.Highlights
-		if hl == nil {
-			hl = map[string][]string{}
-		}
-		ans.Hits = append(ans.Hits, SearchHit{Kind: h.Kind, ID: h.ID, Title: titleOf(rec), Score: round(h.Score), Highlights: hl, Inactive: domain.InactiveReason(rec), Item: present(p, rec)})
+		ans.Hits = append(ans.Hits, SearchHit{Kind: h.Kind, ID: h.ID, Title: titleOf(rec), Score: round(h.Score), Highlights: h.Highlights, Inactive: domain.InactiveReason(rec), Item: present(p, rec)})
 	}
 	return ans, nil
 }
