@@ -12,7 +12,7 @@ import (
 // TestWordLists checks every word list of dict/: it opens with # lines saying what it is for,
 // and holds words, each once, none with a space inside (a line is one word).
 func TestWordLists(t *testing.T) {
-	for _, name := range []string{"stop_words.txt", "demand_noise.txt"} {
+	for _, name := range []string{"stop_words.txt", "demand_noise.txt", "demand_noise_core.txt", "intent_words.txt", "not_budget.txt", "generic_terms.txt", "units.txt"} {
 		t.Run(name, func(t *testing.T) {
 			data, err := fs.ReadFile(configs.FS, "dict/"+name)
 			if err != nil {

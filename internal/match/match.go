@@ -42,7 +42,7 @@ type Service struct {
 }
 
 // New builds the service. noise are demand-talk words (configs/dict/demand_noise.txt) cut from
-// a demand's recall text.
+// a demand's recall text, beside those it always cuts (coreNoise).
 func New(s Searcher, r Records, tax *taxonomy.Taxonomy, noise []string) *Service {
 	return &Service{search: s, records: r, tax: tax, noise: slices.Clone(noise), now: time.Now}
 }
