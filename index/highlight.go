@@ -1,8 +1,6 @@
 package index
 
 import (
-	"context"
-	"fmt"
 	"html"
 	"sort"
 	"strings"
@@ -17,48 +15,19 @@ const (
 	fragmentRunes = 30 // context kept on each side of a match
 )
 
-// Records reads records by id; the store implements it.
-type Records interface {
-	GetMany(ctx context.Context, k domain.Kind, ids []string) (map[string]domain.Record, error)
-}
-
-// WithRecords gives the index the records to highlight hits in: Search, and Recall asked to
-// Highlight, mark the matched terms in the title and summary rs holds. The index stores no text
-// of its own (see newMapping); without rs, hits carry no highlights.
-func WithRecords(rs Records) Option { return func(ix *Index) { ix.records = rs } }
-
-// highlight sets each hit's highlights from its record, read with one GetMany a kind: the
-// terms it holds whole, and the words of the query's terms (partWords), so that a hit found
-// for a part of a term (电池 of 锂离子电池 in a 钠离子电池 record), or holding a term's bigrams
-// only apart, shows what it was found for. A hit whose record is gone (deleted since the index
-// saw it) has nothing to mark.
-func (ix *Index) highlight(ctx context.Context, hits []Hit, terms []queryTerm) error {
-	if ix.records == nil {
-		return nil
+// Highlight sets the highlights of the page's hits from their records, which the caller loads
+// to show them anyway (LoadHits); the index stores no text of its own (see newMapping). Each
+// hit marks the terms it holds whole (Matched) and the words of the query's terms (partWords),
+// so that a hit found for a part of a term (电池 of 锂离子电池 in a 钠离子电池 record), or
+// holding a term's bigrams only apart, shows what it was found for. A hit without a record in
+// recs (deleted since the index saw it) has nothing to mark.
+func (r *SearchResult) Highlight(recs map[DocKey]domain.Record) {
+	for i := range r.Hits {
+		h := &r.Hits[i]
+		title, summary := recordText(recs[DocKey{Kind: h.Kind, ID: h.ID}])
+		marks := append(append(make([]string, 0, len(h.Matched)+len(r.words)), h.Matched...), r.words...)
+		h.Highlights = Highlights(title, summary, marks)
 	}
-	ids := map[domain.Kind][]string{}
-	for _, h := range hits {
-		ids[h.Kind] = append(ids[h.Kind], h.ID)
-	}
-	recs := make(map[DocKey]domain.Record, len(hits))
-	for k, list := range ids {
-		m, err := ix.records.GetMany(ctx, k, list)
-		if err != nil {
-			return fmt.Errorf("index: highlight %d %s: %w", len(list), k, err)
-		}
-		for id, r := range m {
-			recs[DocKey{Kind: k, ID: id}] = r
-		}
-	}
-	// Every word, held or not: one is marked only where it stands verbatim in the title or
-	// summary, which the text field holds, so a marked word is always held.
-	words := partWords(terms, nil)
-	for i := range hits {
-		title, summary := recordText(recs[DocKey{Kind: hits[i].Kind, ID: hits[i].ID}])
-		marks := append(append(make([]string, 0, len(hits[i].Matched)+len(words)), hits[i].Matched...), words...)
-		hits[i].Highlights = Highlights(title, summary, marks)
-	}
-	return nil
 }
 
 // recordText is the text a record is highlighted in: a supply item's title and summary, a

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -96,7 +95,7 @@ func loadTaxonomy() (*taxonomy.Taxonomy, error) {
 }
 
 // demandNoise is the list of demand-talk words that carry no technical meaning.
-func demandNoise() []string { return wordList("dict/demand_noise.txt") }
+func demandNoise() []string { return configs.MustWordList("demand_noise.txt") }
 
 // bodyStopWords are words of prose a description is not searched for (index.WithBodyStopWords),
 // less the demand-talk words: those are cut from a demand's text before recall already, except
@@ -105,7 +104,7 @@ func demandNoise() []string { return wordList("dict/demand_noise.txt") }
 func bodyStopWords() []string {
 	noise := demandNoise()
 	var words []string
-	for _, w := range wordList("dict/stop_words.txt") {
+	for _, w := range configs.MustWordList("stop_words.txt") {
 		if !slices.Contains(noise, w) {
 			words = append(words, w)
 		}
@@ -174,23 +173,6 @@ func parseVariants(name string, data []byte) ([][]string, error) {
 		groups = append(groups, g)
 	}
 	return groups, nil
-}
-
-// wordList reads an embedded list of words, one a line; # starts a comment line. The lists are
-// built into the binary: one that is missing is a build mistake, not a condition to run with.
-func wordList(name string) []string {
-	data, err := fs.ReadFile(configs.FS, name)
-	if err != nil {
-		panic(fmt.Sprintf("techmatch: embedded word list: %v", err))
-	}
-	var words []string
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		if w := strings.TrimSpace(sc.Text()); w != "" && !strings.HasPrefix(w, "#") {
-			words = append(words, w)
-		}
-	}
-	return words
 }
 
 // newMatcher builds the matching service over an index and a record source.

@@ -77,7 +77,7 @@ func openLocked(ctx context.Context, cfg config.Config, log *slog.Logger, lock *
 	if err != nil {
 		return nil, err
 	}
-	ix, rebuilt, err := index.Open(filepath.Join(cfg.DataDir, "index"), seg, index.WithRecords(st),
+	ix, rebuilt, err := index.Open(filepath.Join(cfg.DataDir, "index"), seg,
 		index.WithBodyStopWords(bodyStopWords()), index.WithVariants(variants), index.WithTextModel(model))
 	if err != nil {
 		st.Close()

@@ -135,42 +135,20 @@ func (s *Server) runSearch(ctx context.Context, req index.SearchRequest, page in
 	if err != nil {
 		return nil, err
 	}
-	items, err := s.load(ctx, res.Hits)
+	items, err := index.LoadHits(ctx, s.Store, res.Hits)
 	if err != nil {
 		return nil, err
 	}
+	res.Highlight(items)
 	ans := &SearchAnswer{Total: res.Total, Page: page, Size: req.Size, Hits: []SearchHit{}, Facets: res.Facets}
 	for _, h := range res.Hits {
 		rec, ok := items[index.DocKey{Kind: h.Kind, ID: h.ID}]
 		if !ok {
 			continue // deleted since it was indexed; the next drain removes it
 		}
-		hl := h.Highlights
-		if hl == nil {
-			hl = map[string][]string{}
-		}
-		ans.Hits = append(ans.Hits, SearchHit{Kind: h.Kind, ID: h.ID, Title: titleOf(rec), Score: round(h.Score), Highlights: hl, Inactive: domain.InactiveReason(rec), Item: present(p, rec)})
+		ans.Hits = append(ans.Hits, SearchHit{Kind: h.Kind, ID: h.ID, Title: titleOf(rec), Score: round(h.Score), Highlights: h.Highlights, Inactive: domain.InactiveReason(rec), Item: present(p, rec)})
 	}
 	return ans, nil
-}
-
-// load fetches the records behind index hits, one query per kind.
-func (s *Server) load(ctx context.Context, hits []index.Hit) (map[index.DocKey]domain.Record, error) {
-	byKind := map[domain.Kind][]string{}
-	for _, h := range hits {
-		byKind[h.Kind] = append(byKind[h.Kind], h.ID)
-	}
-	out := make(map[index.DocKey]domain.Record, len(hits))
-	for k, ids := range byKind {
-		recs, err := s.Store.GetMany(ctx, k, ids)
-		if err != nil {
-			return nil, err
-		}
-		for id, r := range recs {
-			out[index.DocKey{Kind: k, ID: id}] = r
-		}
-	}
-	return out, nil
 }
 
 func titleOf(r domain.Record) string {
