@@ -24,10 +24,76 @@ const (
 func (r *SearchResult) Highlight(recs map[DocKey]domain.Record) {
 	for i := range r.Hits {
 		h := &r.Hits[i]
-		title, summary := recordText(recs[DocKey{Kind: h.Kind, ID: h.ID}])
 		marks := append(append(make([]string, 0, len(h.Matched)+len(r.words)), h.Matched...), r.words...)
-		h.Highlights = Highlights(title, summary, marks)
+		h.Highlights = HighlightsOf(recs[DocKey{Kind: h.Kind, ID: h.ID}], marks)
 	}
+}
+
+// HighlightsOf marks the matched terms in everything a record is found by, so that a hit shows
+// why it was found even when neither its title nor its summary holds a term: the title and
+// summary as Highlights does, and each keyword, field label, organisation, and a patent's
+// applicants, inventors and IPC or an expert's titles and research areas that holds one, whole,
+// under its JSON name. A missing record has nothing to mark.
+func HighlightsOf(r domain.Record, matched []string) map[string][]string {
+	title, summary := recordText(r)
+	out := Highlights(title, summary, matched)
+	if len(matched) == 0 {
+		return out
+	}
+	terms := make([]string, 0, len(matched))
+	for _, t := range matched {
+		if f := fold(t); f != "" {
+			terms = append(terms, f)
+		}
+	}
+	for _, part := range listText(r) {
+		var marked []string
+		for _, v := range part.values {
+			if spans := findSpans(v, terms); len(spans) > 0 {
+				marked = append(marked, mark(v, spans, 0, len(v)))
+			}
+		}
+		if len(marked) > 0 {
+			out[part.name] = marked
+		}
+	}
+	return out
+}
+
+type namedText struct {
+	name   string
+	values []string
+}
+
+// listText is the rest of what a record is found by (SearchText), field by field.
+func listText(r domain.Record) []namedText {
+	var out []namedText
+	add := func(name string, vs ...string) {
+		if len(vs) > 0 && (len(vs) > 1 || vs[0] != "") {
+			out = append(out, namedText{name, vs})
+		}
+	}
+	switch v := r.(type) {
+	case domain.SupplyRecord:
+		c := v.Common()
+		add("keywords", c.Keywords...)
+		add("fields", c.Fields...)
+		add("org", c.Org)
+		switch x := r.(type) {
+		case *domain.Patent:
+			add("applicants", x.Applicants...)
+			add("inventors", x.Inventors...)
+			add("ipc", x.IPC...)
+		case *domain.Expert:
+			add("titles", x.Titles...)
+			add("research_areas", x.ResearchAreas...)
+		}
+	case *domain.Demand:
+		add("keywords", v.Keywords...)
+		add("fields", v.Fields...)
+		add("enterprise", v.Enterprise)
+	}
+	return out
 }
 
 // recordText is the text a record is highlighted in: a supply item's title and summary, a

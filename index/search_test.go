@@ -315,3 +315,25 @@ func TestFieldLabelsInText(t *testing.T) {
 		}
 	}
 }
+
+// TestHighlightsOfEveryPart: a hit found by a keyword, a field, its organisation or a
+// patent's applicants shows it there, marked and escaped, when neither title nor summary
+// holds the term; parts without the term are left out.
+func TestHighlightsOfEveryPart(t *testing.T) {
+	p := &domain.Patent{Supply: domain.Supply{Title: "一种负极材料", Summary: "提高循环寿命",
+		Keywords: []string{"锂离子电池", "<b>硅碳</b>", "循环"}, Fields: []string{"新材料/锂离子电池材料"}, Org: "某锂离子电池研究院"},
+		Applicants: []string{"甲锂离子电池公司", "乙大学"}}
+	got := index.HighlightsOf(p, []string{"锂离子电池", "硅碳"})
+	want := map[string][]string{
+		"keywords":   {"<mark>锂离子电池</mark>", "&lt;b&gt;<mark>硅碳</mark>&lt;/b&gt;"},
+		"fields":     {"新材料/<mark>锂离子电池</mark>材料"},
+		"org":        {"某<mark>锂离子电池</mark>研究院"},
+		"applicants": {"甲<mark>锂离子电池</mark>公司"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("HighlightsOf = %q\nwant %q", got, want)
+	}
+	if got := index.HighlightsOf(nil, []string{"锂离子电池"}); len(got) != 0 {
+		t.Errorf("a missing record has highlights %q", got)
+	}
+}

@@ -73,9 +73,23 @@ function metaLine(item) {
   return h('p', { class: 'meta' }, bits.join(' · '));
 }
 
+// HIT_PARTS name the parts of a record a hit's highlights come from, besides title and summary.
+const HIT_PARTS = {
+  keywords: '关键词', fields: '领域', org: '单位', applicants: '申请人', inventors: '发明人', ipc: 'IPC',
+  titles: '职称', research_areas: '研究方向', enterprise: '企业',
+};
+
+// partLines show why a hit was found where its title and summary do not say it.
+function partLines(hl) {
+  const lines = Object.entries(HIT_PARTS).filter(([k]) => hl[k] && hl[k].length)
+    .map(([k, t]) => h('span', { class: 'frag part', dataset: { part: k } }, `${t}：`, hl[k].map((f, i) => [i ? '、' : '', highlight(f)])));
+  return lines.length ? h('p', { class: 'fragments parts' }, lines) : null;
+}
+
 export function hitCard(hit) {
   const item = hit.item || {};
-  const frags = Object.values(hit.highlights || {}).flat();
+  const hl = hit.highlights || {};
+  const frags = [...(hl.title || []), ...(hl.summary || [])];
   return h('article', { class: 'hit card', dataset: { kind: hit.kind, id: hit.id } },
     h('h3', null, h('span', { class: 'badge ' + hit.kind }, label(KINDS, hit.kind)), ' ',
       h('a', { href: `#/record/${hit.kind}/${encodeURIComponent(hit.id)}`, class: 'hit-title' }, hit.title || hit.id),
@@ -83,6 +97,7 @@ export function hitCard(hit) {
     metaLine(item),
     frags.length ? h('p', { class: 'fragments' }, frags.slice(0, 3).map((f) => h('span', { class: 'frag' }, highlight(f)))) :
       item.summary ? h('p', { class: 'fragments' }, item.summary.slice(0, 120) + (item.summary.length > 120 ? '…' : '')) : null,
+    partLines(hl),
     h('p', { class: 'score muted' }, `相关度 ${fmtNum(hit.score, 3)}`));
 }
 
