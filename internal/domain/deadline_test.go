@@ -67,7 +67,7 @@ func TestOpenDemandsNeedADateToCome(t *testing.T) {
 func TestClosedReasonIsAClosedDemandsOnly(t *testing.T) {
 	for _, c := range []struct {
 		status, given, want string
-		field              string
+		field               string
 	}{
 		{"closed", "", domain.ClosedManually, ""},
 		{"closed", "deadline", domain.ClosedAtDeadline, ""},
