@@ -20,6 +20,10 @@ const (
 	ClosedManually = "manual"
 )
 
+// ClosedByDeletion is not a record's ClosedReason: it is the reason a closing announcement
+// gives for a demand that was deleted.
+const ClosedByDeletion = "deleted"
+
 // ClosedReasons are the values of Demand.ClosedReason.
 var ClosedReasons = []string{ClosedAtDeadline, ClosedManually}
 

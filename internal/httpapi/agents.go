@@ -24,7 +24,7 @@ type Worklist interface {
 	Entry(ctx context.Context, id string) (*domain.MatchEntry, error)
 	Entries(ctx context.Context, f domain.EntryFilter, offset, limit int) ([]*domain.MatchEntry, int, error)
 	Update(ctx context.Context, id string, u domain.EntryUpdate, who string) (*domain.MatchEntry, error)
-	Deliveries(ctx context.Context, agentID string, offset, limit int) ([]domain.Delivery, int, error)
+	Deliveries(ctx context.Context, f domain.DeliveryFilter, offset, limit int) ([]domain.Delivery, int, error)
 	Stats(ctx context.Context, from, to time.Time) (*worklist.Stats, error)
 }
 

@@ -35,7 +35,7 @@ type Store interface {
 	DueDeliveries(ctx context.Context, t time.Time, limit int) ([]domain.Delivery, error)
 	NextDelivery(ctx context.Context) (time.Time, bool, error)
 	RecordAttempt(ctx context.Context, id int64, status string, code int, errText string, next time.Time) error
-	Deliveries(ctx context.Context, agentID string, offset, limit int) ([]domain.Delivery, int, error)
+	Deliveries(ctx context.Context, f domain.DeliveryFilter, offset, limit int) ([]domain.Delivery, int, error)
 }
 
 // Notifier is told about writes so they reach the index quickly.
