@@ -25,7 +25,10 @@ type Worklist interface {
 	Entries(ctx context.Context, f domain.EntryFilter, offset, limit int) ([]*domain.MatchEntry, int, error)
 	Update(ctx context.Context, id string, u domain.EntryUpdate, who string) (*domain.MatchEntry, error)
 	Deliveries(ctx context.Context, f domain.DeliveryFilter, offset, limit int) ([]domain.Delivery, int, error)
+	Redeliver(ctx context.Context, id int64) (*domain.Delivery, error)
 	Stats(ctx context.Context, from, to time.Time) (*worklist.Stats, error)
+	TakeUp(ctx context.Context, demandID string, r domain.TakeupRequest, who, agentID string) (*domain.Takeup, error)
+	Takeups(ctx context.Context, demandID string) ([]*domain.Takeup, error)
 }
 
 var _ Worklist = (*worklist.Service)(nil)
