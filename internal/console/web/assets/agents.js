@@ -2,6 +2,7 @@
 // It is built on the agents API of issue 5; where this server lacks it, the page says so.
 import { api, h, errorBox, loading, fmtNum, fmtDate, toast, session, saveBlob, unavailable, ApiError } from './api.js';
 import { KINDS, STATUSES, STATUS_ORDER, NEXT, REJECT_REASONS, label } from './labels.js';
+import { failedDeliveries } from './deliveries.js';
 
 const PAGE_SIZE = 20;
 
@@ -13,6 +14,7 @@ export async function render(root, route) {
   root.append(h('h1', null, '经纪人工作台'));
   const body = h('div', null, loading());
   root.append(body);
+  if (session.role === 'admin') root.append(failedDeliveries());
   let agent = route.parts[0] || (session.role === 'agent' ? session.subject : '');
   let agents = [];
   if (session.role === 'admin') {
