@@ -29,7 +29,7 @@ func TestCRUDEveryKind(t *testing.T) {
 			"research_areas": []string{"固态电池"}, "available_for": []string{"consulting", "secondment"}, "achievement_ids": []string{"a-1"}},
 		"demands": {"id": "d-1", "title": "动力电池固态电解质", "description": "寻求高安全固态电解质技术", "region": "320100",
 			"enterprise": "某某新能源", "budget": map[string]any{"min": 100, "max": 200}, "min_trl": 5, "accept_modes": []string{"license"},
-			"deadline": "2027-06-30", "challenge": map[string]any{"bounty": 500, "deadline": "2027-03-01"}},
+			"deadline": "2099-06-30", "challenge": map[string]any{"bounty": 500, "deadline": "2099-03-01"}},
 	}
 	for kind, rec := range records {
 		t.Run(kind, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -252,6 +253,48 @@ func setIf[T any](dst *T, v *T) {
 }
 
 // loadDemo stores the built-in demo data when the store holds no records at all.
+// keepDemoOpen moves the demo demands' deadlines on by whole years until the earliest is a
+// month or more away, so that the demo's demands and challenges are open whenever it is loaded
+// (the file's dates would otherwise lapse, and the demo close itself, as time goes by).
+func keepDemoOpen(recs []domain.Record, now time.Time) {
+	var dates []*string
+	earliest := ""
+	for _, r := range recs {
+		d := r.(*domain.Demand)
+		for _, p := range []*string{&d.Deadline, challengeDeadline(d)} {
+			if p != nil && *p != "" {
+				dates = append(dates, p)
+				if earliest == "" || *p < earliest {
+					earliest = *p
+				}
+			}
+		}
+	}
+	first, err := time.Parse(time.DateOnly, earliest)
+	if err != nil {
+		return
+	}
+	years := 0
+	for first.AddDate(years, 0, 0).Before(now.AddDate(0, 1, 0)) {
+		years++
+	}
+	if years == 0 {
+		return
+	}
+	for _, p := range dates {
+		if t, err := time.Parse(time.DateOnly, *p); err == nil {
+			*p = t.AddDate(years, 0, 0).Format(time.DateOnly)
+		}
+	}
+}
+
+func challengeDeadline(d *domain.Demand) *string {
+	if d.Challenge == nil {
+		return nil
+	}
+	return &d.Challenge.Deadline
+}
+
 func loadDemo(ctx context.Context, st *store.Store, log *slog.Logger) error {
 	for _, k := range domain.AllKinds {
 		n, err := st.Count(ctx, k)
@@ -278,6 +321,9 @@ func loadDemo(ctx context.Context, st *store.Store, log *slog.Logger) error {
 				return fmt.Errorf("demo %s line %d: %w", k, i+1, err)
 			}
 			recs = append(recs, r)
+		}
+		if k == domain.Demands {
+			keepDemoOpen(recs, time.Now())
 		}
 		if err := st.PutMany(ctx, recs); err != nil {
 			return fmt.Errorf("demo %s: %w", k, err)

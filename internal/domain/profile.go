@@ -178,6 +178,10 @@ type Match struct {
 	Components map[string]float64  `json:"components"`
 	Reasons    []string            `json:"reasons"`
 	Highlights map[string][]string `json:"highlights,omitempty"`
+	// Deadline and Challenge are a listed demand's (reverse matching), for an agent to see
+	// the bounty and the dates without reading each demand.
+	Deadline  string     `json:"deadline,omitempty"`
+	Challenge *Challenge `json:"challenge,omitempty"`
 }
 
 // Excluded counts the candidates dropped by hard filters.

@@ -136,7 +136,9 @@ type Demand struct {
 	Deadline    string     `json:"deadline,omitempty"`
 	Challenge   *Challenge `json:"challenge,omitempty"`
 	Status      string     `json:"status,omitempty"`
-	Contact     *Contact   `json:"contact,omitempty"`
+	// ClosedReason says why a closed demand is closed: ClosedAtDeadline or ClosedManually.
+	ClosedReason string   `json:"closed_reason,omitempty"`
+	Contact      *Contact `json:"contact,omitempty"`
 }
 
 // Record is any stored record.

@@ -365,6 +365,13 @@ func (d *Demand) Validate() error {
 		v.date("challenge.deadline", &d.Challenge.Deadline)
 	}
 	v.enum("status", &d.Status, DemandStatuses, defaultDemandState)
+	// Only a closed demand has a reason; one stored closed without saying why was closed by
+	// whoever stored it.
+	if d.Status != DemandClosed {
+		d.ClosedReason = ""
+	} else {
+		v.enum("closed_reason", &d.ClosedReason, ClosedReasons, ClosedManually)
+	}
 	v.contact(d.Contact)
 	return v.result()
 }

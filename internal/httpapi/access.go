@@ -78,19 +78,24 @@ func AccessRules() map[string][]Role {
 
 // agentRules are the routes of agents' match lists. Handlers narrow an agent to its own list.
 var agentRules = map[string][]Role{
-	"POST /v1/agents":             staffOnly,
-	"GET /v1/agents":              staffOnly,
-	"GET /v1/agents/:id":          staffOrAgent,
-	"PUT /v1/agents/:id":          staffOnly,
-	"DELETE /v1/agents/:id":       staffOnly,
-	"GET /v1/agents/:id/matches":  staffOrAgent,
-	"GET /v1/matches":             staffOnly,
-	"GET /v1/matches/:id":         staffOrAgent,
-	"PATCH /v1/matches/:id":       staffOrAgent,
-	"GET /v1/webhooks/deliveries": staffOnly,
-	"GET /v1/stats":               staffOnly,
-	"POST /v1/assignments":        staffOnly,
-	"POST /v1/demands/:id/assign": staffOnly,
+	"POST /v1/agents":                            staffOnly,
+	"GET /v1/agents":                             staffOnly,
+	"GET /v1/agents/:id":                         staffOrAgent,
+	"PUT /v1/agents/:id":                         staffOnly,
+	"DELETE /v1/agents/:id":                      staffOnly,
+	"GET /v1/agents/:id/matches":                 staffOrAgent,
+	"GET /v1/matches":                            staffOnly,
+	"GET /v1/matches/:id":                        staffOrAgent,
+	"PATCH /v1/matches/:id":                      staffOrAgent,
+	"GET /v1/webhooks/deliveries":                staffOnly,
+	"POST /v1/webhooks/deliveries/:id/redeliver": staffOnly,
+	"GET /v1/stats":                              staffOnly,
+	// 揭榜: agents (for a supplier) and staff take challenges up; the enterprise reads its own
+	// demands' takeups (the handler hides other enterprises' demands).
+	"POST /v1/demands/:id/takeups": staffOrAgent,
+	"GET /v1/demands/:id/takeups":  withKey,
+	"POST /v1/assignments":         staffOnly,
+	"POST /v1/demands/:id/assign":  staffOnly,
 }
 
 // authorize enforces AccessRules: 401 when a key is needed and none was given, 403 when the

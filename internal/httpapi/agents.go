@@ -24,10 +24,13 @@ type Worklist interface {
 	Entry(ctx context.Context, id string) (*domain.MatchEntry, error)
 	Entries(ctx context.Context, f domain.EntryFilter, offset, limit int) ([]*domain.MatchEntry, int, error)
 	Update(ctx context.Context, id string, u domain.EntryUpdate, who string) (*domain.MatchEntry, error)
-	Deliveries(ctx context.Context, agentID string, offset, limit int) ([]domain.Delivery, int, error)
+	Deliveries(ctx context.Context, f domain.DeliveryFilter, offset, limit int) ([]domain.Delivery, int, error)
+	Redeliver(ctx context.Context, id int64) (*domain.Delivery, error)
 	Stats(ctx context.Context, from, to time.Time) (*worklist.Stats, error)
 	Assign(ctx context.Context, demandIDs []string, agentID string) ([]worklist.Assigned, error)
 	Adopt(ctx context.Context, a *domain.Agent) (int, error)
+	TakeUp(ctx context.Context, demandID string, r domain.TakeupRequest, who, agentID string) (*domain.Takeup, error)
+	Takeups(ctx context.Context, demandID string) ([]*domain.Takeup, error)
 }
 
 var _ Worklist = (*worklist.Service)(nil)

@@ -11,7 +11,7 @@ import (
 )
 
 // auditKinds are the kinds the audit log holds: the record kinds and the other objects.
-var auditKinds = append(slices.Clone(domain.AllKinds), domain.AuditAgents, domain.AuditMatches, domain.AuditKeys, domain.AuditProfiles)
+var auditKinds = append(slices.Clone(domain.AllKinds), domain.AuditAgents, domain.AuditMatches, domain.AuditKeys, domain.AuditProfiles, domain.AuditWebhooks)
 
 // auditLog answers a page of the audit log for staff, newest first, selected by subject (who
 // did it: a whole actor name or its subject), kind and id (what it was done to) and from/to

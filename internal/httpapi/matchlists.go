@@ -58,14 +58,19 @@ func (s *Server) patchEntry(c *gin.Context) {
 	writeJSON(c, http.StatusOK, e)
 }
 
-// listDeliveries is the webhook delivery log, for staff.
+// listDeliveries is the webhook delivery log, for staff: by agent and status.
 func (s *Server) listDeliveries(c *gin.Context) {
 	page, size, err := s.page(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	items, total, err := s.Worklist.Deliveries(c, c.Query("agent_id"), (page-1)*size, size)
+	f := domain.DeliveryFilter{AgentID: c.Query("agent_id"), Status: c.Query("status")}
+	if f.Status != "" && !slices.Contains(domain.DeliveryStatuses, f.Status) {
+		s.fail(c, domain.Invalid("status", "status 应为 %v 之一", domain.DeliveryStatuses))
+		return
+	}
+	items, total, err := s.Worklist.Deliveries(c, f, (page-1)*size, size)
 	if err != nil {
 		s.fail(c, err)
 		return

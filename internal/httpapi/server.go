@@ -97,6 +97,9 @@ type Deps struct {
 	Worklist Worklist
 	// Buckets, when set, hold the per-caller rate limits for every replica (Redis).
 	Buckets SharedBuckets
+	// Alerts (the webhook deliverer) is told of writes that may have queued a webhook, such as
+	// a demand closed or deleted; nil leaves the deliverer to its own polling.
+	Alerts Indexer
 }
 
 // Server holds the handlers' dependencies.
@@ -121,7 +124,7 @@ func New(d Deps) *Server {
 		d.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{Deps: d, log: d.Log, cfg: d.Config.HTTP, metrics: newMetrics(d.Registry), records: recordService{store: d.Store, indexer: d.Indexer}}
+	s := &Server{Deps: d, log: d.Log, cfg: d.Config.HTTP, metrics: newMetrics(d.Registry), records: recordService{store: d.Store, indexer: d.Indexer, alerts: d.Alerts, now: time.Now}}
 	s.auth = newAuthGuard(d.Config.Limits, d.Log, d.Registry)
 	s.engine = s.routes()
 	return s
@@ -194,6 +197,9 @@ func (s *Server) routes() *gin.Engine {
 	w.POST("/assignments", s.assignMany)
 	w.POST("/demands/:id/assign", s.assignDemand)
 	w.GET("/webhooks/deliveries", s.listDeliveries)
+	w.POST("/webhooks/deliveries/:id/redeliver", s.redeliver)
+	w.POST("/demands/:id/takeups", s.takeUp)
+	w.GET("/demands/:id/takeups", s.listTakeups)
 	w.GET("/stats", s.stats)
 
 	console.Mount(r)

@@ -58,8 +58,8 @@ func (s *Service) assignOne(ctx context.Context, demandID string, agent *domain.
 		}
 	}
 	moved, err := s.AssignDemand(ctx, demandID, agentID, announce)
-	if len(moved) > 0 && announce != nil && s.alerts != nil {
-		s.alerts.Notify()
+	if len(moved) > 0 && announce != nil {
+		s.alerted()
 	}
 	return len(moved), err
 }

@@ -3,6 +3,7 @@
 import { api, h, errorBox, loading, fmtNum, fmtDate, toast, session, saveBlob, unavailable, ApiError } from './api.js';
 import { KINDS, STATUSES, STATUS_ORDER, NEXT, REJECT_REASONS, label, regionName } from './labels.js';
 import { actorText } from './audit.js';
+import { failedDeliveries } from './deliveries.js';
 
 const PAGE_SIZE = 20;
 
@@ -14,6 +15,7 @@ export async function render(root, route) {
   root.append(h('h1', null, '经纪人工作台'));
   const body = h('div', null, loading());
   root.append(body);
+  if (session.role === 'admin') root.append(failedDeliveries());
   let agent = route.parts[0] || (session.role === 'agent' ? session.subject : '');
   let agents = [];
   if (session.role === 'admin') {
