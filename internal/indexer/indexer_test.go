@@ -300,8 +300,8 @@ func TestDrainStopsBehindPrunedRows(t *testing.T) {
 }
 
 // TestDrainStopsBehindAnEmptiedOutbox: when pruning took every row the index has not applied
-// and nothing was written since, no row is left to show the gap; the outbox head still does.
-// Before, such an index (a restored older copy) drained nothing and reported ready.
+// and nothing was written since, no row is left to show the gap; the outbox head still does,
+// so such an index (a restored older copy) is not reported ready.
 func TestDrainStopsBehindAnEmptiedOutbox(t *testing.T) {
 	ctx := context.Background()
 	st, ix, _ := setup(t)

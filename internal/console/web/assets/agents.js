@@ -1,5 +1,5 @@
 // 经纪人工作台: an agent's match list with status actions, rejection reasons, notes and export.
-// It is built on the agents API of issue 5; where this server lacks it, the page says so.
+// Where a server runs without the worklist (its routes answer 404), the page says so.
 import { api, h, errorBox, loading, fmtNum, fmtDate, toast, session, saveBlob, unavailable, ApiError } from './api.js';
 import { KINDS, STATUSES, STATUS_ORDER, NEXT, REJECT_REASONS, label, regionName } from './labels.js';
 import { actorText } from './audit.js';

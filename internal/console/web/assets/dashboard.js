@@ -1,5 +1,5 @@
 // 数据看板: the match funnel and breakdowns by field, region and agent, drawn from GET /v1/stats
-// (issue 5): {total, funnel: {counts, reached, conversion}, by_field|by_region|by_agent: {key:
+// {total, funnel: {counts, reached, conversion}, by_field|by_region|by_agent: {key:
 // {entries, signed, rejected, signed_amount}}, signed_amount, matches_per_demand: {demands, mean,
 // distribution}, per_day: [{date, matches}]}. The readers also take plain counts.
 import { api, h, errorBox, loading, fmtNum, unavailable, ApiError } from './api.js';

@@ -158,7 +158,7 @@ class Tuner {
   }
 
   async loadLabelled() {
-    // Labelled pairs come from agents' match lists (issue 5); without that API the section says so.
+    // Labelled pairs come from agents' match lists; without that API the section says so.
     try {
       const { data } = await api('/v1/agents?page=1&size=50');
       const agents = data.items || data.agents || data || [];
