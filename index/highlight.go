@@ -40,12 +40,7 @@ func HighlightsOf(r domain.Record, matched []string) map[string][]string {
 	if len(matched) == 0 {
 		return out
 	}
-	terms := make([]string, 0, len(matched))
-	for _, t := range matched {
-		if f := fold(t); f != "" {
-			terms = append(terms, f)
-		}
-	}
+	terms := foldTerms(matched)
 	for _, part := range listText(r) {
 		var marked []string
 		for _, v := range part.values {
@@ -119,12 +114,7 @@ func Highlights(title, summary string, matched []string) map[string][]string {
 	if len(matched) == 0 {
 		return out
 	}
-	terms := make([]string, 0, len(matched))
-	for _, t := range matched {
-		if f := fold(t); f != "" {
-			terms = append(terms, f)
-		}
-	}
+	terms := foldTerms(matched)
 	if spans := findSpans(title, terms); len(spans) > 0 {
 		out["title"] = []string{mark(title, spans, 0, len(title))}
 	}
@@ -132,6 +122,17 @@ func Highlights(title, summary string, matched []string) map[string][]string {
 		out["summary"] = fragments(summary, spans)
 	}
 	return out
+}
+
+// foldTerms are the terms to mark, folded as the analyzer folds text; empty ones are left out.
+func foldTerms(matched []string) []string {
+	terms := make([]string, 0, len(matched))
+	for _, t := range matched {
+		if f := fold(t); f != "" {
+			terms = append(terms, f)
+		}
+	}
+	return terms
 }
 
 type span struct{ start, end int }

@@ -44,7 +44,8 @@ attacks='
 ./cmd/techmatch|TestEveryStoredWriteHasItsAuditEntry|connections reset right after sending: no record without its audit entry
 ./internal/store|TestAuditAndWriteCommitTogether|an audit insert that fails takes its write with it
 ./internal/store|TestEveryWriteWithAnActorIsAudited|every kind of write audited in its own transaction
-./cmd/techmatch|TestAuditLogAPI|the audit log for staff: a record's history, filters, bad filters named
+./cmd/techmatch|TestAuditLogAPI|the audit log for staff: the history of a record, filters, bad filters named
+./cmd/techmatch|TestRateLimitSharedAcrossReplicas|two replicas on one Redis: one bucket per key, not two
 ./cmd/techmatch|TestKill9DuringImport|kill -9 during a bulk import
 ./cmd/techmatch|TestKill9DuringProfilePublish|kill -9 during profile publishing
 ./cmd/techmatch|TestRedisRestartUnderLoad|Redis killed and restarted under load

@@ -74,13 +74,7 @@ func TestUnaddressableIDsRefused(t *testing.T) {
 			}
 			line, _ := json.Marshal(body)
 			r := s.do("POST", "/v1/achievements/import", string(line)+"\n"+`{"id":"ok-`+fmt.Sprint(i)+`","title":"y"}`+"\n", adminKey)
-			var rep struct {
-				Accepted int
-				Rejected []struct {
-					Line  int
-					Error string
-				}
-			}
+			var rep importReport
 			r.decode(t, &rep)
 			if r.Status != 200 || rep.Accepted != 1 || len(rep.Rejected) != 1 || rep.Rejected[0].Line != 1 || !strings.Contains(rep.Rejected[0].Error, "id") {
 				t.Errorf("import: %d %s; want line 1 rejected naming the id, line 2 accepted", r.Status, r.Body)

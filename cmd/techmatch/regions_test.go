@@ -29,13 +29,7 @@ func TestRegionsByName(t *testing.T) {
 		t.Errorf("region 江苏省 stored as %q, want 320000", rec.Region)
 	}
 	r = s.do("POST", "/v1/patents/import", `{"id":"p-sz","title":"苏州的专利","region":"苏州市"}`+"\n"+`{"id":"p-jl","title":"吉林的专利","region":"吉林"}`+"\n", adminKey)
-	var rep struct {
-		Accepted int
-		Rejected []struct {
-			Line  int
-			Error string
-		}
-	}
+	var rep importReport
 	r.decode(t, &rep)
 	if rep.Accepted != 1 || len(rep.Rejected) != 1 || rep.Rejected[0].Line != 2 ||
 		!strings.Contains(rep.Rejected[0].Error, "吉林省（220000）") || !strings.Contains(rep.Rejected[0].Error, "吉林市（220200）") {
