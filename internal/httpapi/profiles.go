@@ -166,7 +166,7 @@ func (s *Server) rollbackProfile(c *gin.Context) {
 		s.fail(c, profileNotFound(err, fmt.Sprintf("%s version %d", name, v)))
 		return
 	}
-	p := &domain.Profile{Name: name, Weights: old.Weights, Params: old.Params, Note: fmt.Sprintf("rollback to version %d", v)}
+	p := &domain.Profile{Name: name, Weights: old.Weights, Params: old.Params, Note: fmt.Sprintf("回滚到第 %d 版", v)}
 	if err := p.Validate(); err != nil {
 		s.fail(c, err)
 		return
