@@ -77,9 +77,14 @@ func New(t testing.TB) string {
 		t.Fatalf("testpg: %v", startErr)
 	}
 	name := fmt.Sprintf("t%d", databases.Add(1))
-	// The name is ours and made of [a-z0-9]: there is nothing to quote.
-	if err := shared.admin("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("testpg: %v", err)
+	// The name is ours and made of [a-z0-9]: there is nothing to quote. The database sorts text
+	// by a language's rules (ICU's en-US), as production databases made in a UTF-8 locale do,
+	// not bytewise as the cluster's C locale would: a store that needs bytewise order must ask
+	// for it. Without ICU support it gets the cluster's default.
+	if err := shared.admin("CREATE DATABASE " + name + " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"); err != nil {
+		if err := shared.admin("CREATE DATABASE " + name); err != nil {
+			t.Fatalf("testpg: %v", err)
+		}
 	}
 	t.Cleanup(func() {
 		if err := shared.admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {

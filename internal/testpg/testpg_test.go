@@ -41,6 +41,11 @@ func TestDatabasesAreSeparate(t *testing.T) {
 	if _, err := count(t, b, "things"); err == nil {
 		t.Fatal("b has a's table")
 	}
+	// Text sorts by a language's rules, not bytewise: "a" before "B".
+	testpg.Exec(t, b, "CREATE TABLE words AS SELECT 'B' AS w UNION SELECT 'a'")
+	if n, err := count(t, b, "words WHERE w = (SELECT min(w) FROM words) AND w = 'a'"); err != nil || n != 1 {
+		t.Errorf("the least of B and a is not a (%d, %v): the database sorts bytewise", n, err)
+	}
 }
 
 func TestRefuseEndsConnectionsUntilRestored(t *testing.T) {
