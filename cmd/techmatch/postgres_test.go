@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"context"
 	"errors"
 	"net/url"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/pgstore"
 	"github.com/techmatch/techmatch/internal/testpg"
 )
 
@@ -69,5 +72,28 @@ func TestServeOnPostgreSQL(t *testing.T) {
 	check.Env = append(os.Environ(), "TECHMATCH_DATA_DIR="+s2.DataDir, storeEnv)
 	if out, err := check.CombinedOutput(); err != nil || !strings.Contains(string(out), "ok: store and index agree") {
 		t.Fatalf("check: %v\n%s", err, out)
+	}
+}
+
+// eval loads its corpus into a throw-away store of its own: never into the database
+// TECHMATCH_STORE_URL names, which may be production's. (bench and fit do as eval does.)
+func TestEvalLeavesTheConfiguredDatabaseAlone(t *testing.T) {
+	db := testpg.New(t)
+	dir := t.TempDir()
+	corpus, queries := filepath.Join(dir, "corpus.jsonl"), filepath.Join(dir, "queries.jsonl")
+	writeLines(t, corpus, evalCorpus)
+	writeLines(t, queries, evalQueries)
+	eval := exec.Command(binPath, "eval", "--corpus", corpus, "--queries", queries)
+	eval.Env = append(os.Environ(), "TECHMATCH_DATA_DIR="+t.TempDir(), "TECHMATCH_STORE_URL="+db)
+	if out, err := eval.CombinedOutput(); err != nil {
+		t.Fatalf("eval: %v\n%s", err, out)
+	}
+	st, err := pgstore.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if n, err := st.Count(context.Background(), domain.Achievements); err != nil || n != 0 {
+		t.Fatalf("achievements in the configured database after eval = %d, %v; want none", n, err)
 	}
 }
