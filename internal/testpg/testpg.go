@@ -127,8 +127,12 @@ func Exec(t testing.TB, dbURL, query string) {
 func databaseOf(t testing.TB, dbURL string) string {
 	t.Helper()
 	u, err := url.Parse(dbURL)
+	if err != nil || shared == nil {
+		t.Fatalf("testpg: %q is not a database New made", dbURL)
+	}
+	// Only names New made, t and digits, go into the statements unquoted.
 	name := strings.TrimPrefix(u.Path, "/")
-	if err != nil || shared == nil || !strings.HasPrefix(name, "t") {
+	if _, err := strconv.ParseUint(strings.TrimPrefix(name, "t"), 10, 64); err != nil || !strings.HasPrefix(name, "t") {
 		t.Fatalf("testpg: %q is not a database New made", dbURL)
 	}
 	return name
