@@ -1,5 +1,6 @@
 // Package configs embeds the default configuration, weight profile, taxonomy, regions,
-// dictionaries and demo data, so that one binary runs anywhere without the source tree.
+// dictionaries, the word lists that steer query analysis (WordList) and demo data, so that
+// one binary runs anywhere without the source tree.
 package configs
 
 import "embed"

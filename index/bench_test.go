@@ -108,7 +108,7 @@ func BenchmarkRecall(b *testing.B) {
 	dir := cslDir(b)
 	docs := readJSONL[corpusDoc](b, filepath.Join(dir, "eval", "corpus.jsonl"))
 	queries := readJSONL[evalQuery](b, filepath.Join(dir, "eval", "queries_dev_kw2.jsonl"))
-	ix := memIndex(b, index.WithRecords(recordsOf(corpusRecords(docs))))
+	ix := memIndex(b)
 	loadCorpus(b, ix, docs)
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -120,7 +120,7 @@ func BenchmarkRecall(b *testing.B) {
 		}},
 		{"demand", func(i int) index.RecallRequest {
 			d := docs[i%len(docs)]
-			return index.RecallRequest{Title: d.Title, Body: d.Summary, Kinds: []domain.Kind{domain.Achievements}, Highlight: true}
+			return index.RecallRequest{Title: d.Title, Body: d.Summary, Kinds: []domain.Kind{domain.Achievements}}
 		}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {

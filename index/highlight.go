@@ -1,8 +1,6 @@
 package index
 
 import (
-	"context"
-	"fmt"
 	"html"
 	"sort"
 	"strings"
@@ -17,48 +15,85 @@ const (
 	fragmentRunes = 30 // context kept on each side of a match
 )
 
-// Records reads records by id; the store implements it.
-type Records interface {
-	GetMany(ctx context.Context, k domain.Kind, ids []string) (map[string]domain.Record, error)
+// Highlight sets the highlights of the page's hits from their records, which the caller loads
+// to show them anyway (LoadHits); the index stores no text of its own (see newMapping). Each
+// hit marks the terms it holds whole (Matched) and the words of the query's terms (partWords),
+// so that a hit found for a part of a term (电池 of 锂离子电池 in a 钠离子电池 record), or
+// holding a term's bigrams only apart, shows what it was found for. A hit without a record in
+// recs (deleted since the index saw it) has nothing to mark.
+func (r *SearchResult) Highlight(recs map[DocKey]domain.Record) {
+	for i := range r.Hits {
+		h := &r.Hits[i]
+		marks := append(append(make([]string, 0, len(h.Matched)+len(r.words)), h.Matched...), r.words...)
+		h.Highlights = HighlightsOf(recs[DocKey{Kind: h.Kind, ID: h.ID}], marks)
+	}
 }
 
-// WithRecords gives the index the records to highlight hits in: Search, and Recall asked to
-// Highlight, mark the matched terms in the title and summary rs holds. The index stores no text
-// of its own (see newMapping); without rs, hits carry no highlights.
-func WithRecords(rs Records) Option { return func(ix *Index) { ix.records = rs } }
+// HighlightsOf marks the matched terms in everything a record is found by, so that a hit shows
+// why it was found even when neither its title nor its summary holds a term: the title and
+// summary as Highlights does, and each keyword, field label, organisation, and a patent's
+// applicants, inventors and IPC or an expert's titles and research areas that holds one, whole,
+// under its JSON name. A missing record has nothing to mark.
+func HighlightsOf(r domain.Record, matched []string) map[string][]string {
+	title, summary := recordText(r)
+	out := Highlights(title, summary, matched)
+	if len(matched) == 0 {
+		return out
+	}
+	terms := make([]string, 0, len(matched))
+	for _, t := range matched {
+		if f := fold(t); f != "" {
+			terms = append(terms, f)
+		}
+	}
+	for _, part := range listText(r) {
+		var marked []string
+		for _, v := range part.values {
+			if spans := findSpans(v, terms); len(spans) > 0 {
+				marked = append(marked, mark(v, spans, 0, len(v)))
+			}
+		}
+		if len(marked) > 0 {
+			out[part.name] = marked
+		}
+	}
+	return out
+}
 
-// highlight sets each hit's highlights from its record, read with one GetMany a kind: the
-// terms it holds whole, and the words of the query's terms (partWords), so that a hit found
-// for a part of a term (电池 of 锂离子电池 in a 钠离子电池 record), or holding a term's bigrams
-// only apart, shows what it was found for. A hit whose record is gone (deleted since the index
-// saw it) has nothing to mark.
-func (ix *Index) highlight(ctx context.Context, hits []Hit, terms []queryTerm) error {
-	if ix.records == nil {
-		return nil
-	}
-	ids := map[domain.Kind][]string{}
-	for _, h := range hits {
-		ids[h.Kind] = append(ids[h.Kind], h.ID)
-	}
-	recs := make(map[DocKey]domain.Record, len(hits))
-	for k, list := range ids {
-		m, err := ix.records.GetMany(ctx, k, list)
-		if err != nil {
-			return fmt.Errorf("index: highlight %d %s: %w", len(list), k, err)
-		}
-		for id, r := range m {
-			recs[DocKey{Kind: k, ID: id}] = r
+type namedText struct {
+	name   string
+	values []string
+}
+
+// listText is the rest of what a record is found by (SearchText), field by field.
+func listText(r domain.Record) []namedText {
+	var out []namedText
+	add := func(name string, vs ...string) {
+		if len(vs) > 0 && (len(vs) > 1 || vs[0] != "") {
+			out = append(out, namedText{name, vs})
 		}
 	}
-	// Every word, held or not: one is marked only where it stands verbatim in the title or
-	// summary, which the text field holds, so a marked word is always held.
-	words := partWords(terms, nil)
-	for i := range hits {
-		title, summary := recordText(recs[DocKey{Kind: hits[i].Kind, ID: hits[i].ID}])
-		marks := append(append(make([]string, 0, len(hits[i].Matched)+len(words)), hits[i].Matched...), words...)
-		hits[i].Highlights = Highlights(title, summary, marks)
+	switch v := r.(type) {
+	case domain.SupplyRecord:
+		c := v.Common()
+		add("keywords", c.Keywords...)
+		add("fields", c.Fields...)
+		add("org", c.Org)
+		switch x := r.(type) {
+		case *domain.Patent:
+			add("applicants", x.Applicants...)
+			add("inventors", x.Inventors...)
+			add("ipc", x.IPC...)
+		case *domain.Expert:
+			add("titles", x.Titles...)
+			add("research_areas", x.ResearchAreas...)
+		}
+	case *domain.Demand:
+		add("keywords", v.Keywords...)
+		add("fields", v.Fields...)
+		add("enterprise", v.Enterprise)
 	}
-	return nil
+	return out
 }
 
 // recordText is the text a record is highlighted in: a supply item's title and summary, a

@@ -44,7 +44,6 @@ type Index struct {
 	bleve   bleve.Index
 	mapping *mapping.IndexMappingImpl
 	seg     *Segmenter
-	records Records // the text hits are highlighted in; nil: no highlights
 	// bodyStop are words a recall's body is not searched for (WithBodyStopWords).
 	bodyStop map[string]bool
 	// variants maps a lower-cased term to the other terms of its group (WithVariants);

@@ -18,7 +18,7 @@ import (
 
 // SchemaVersion changes whenever the mapping or the analysis changes; an index built with
 // another version is dropped and rebuilt from the store. 2: nothing is stored in bleve any more
-// (title and summary are read from the store to highlight, see WithRecords). 3: no term
+// (title and summary are read from the store to highlight, see SearchResult.Highlight). 3: no term
 // positions (see heldSet.holds). 4: the abbreviations the records define (abbrev.go). 5: a
 // field's own label in the text, not its parents' (fieldLabels). 6: why a supply record is out
 // of service (fInactive), which search leaves out unless asked.
@@ -78,7 +78,7 @@ func newMapping(seg *Segmenter) (*mapping.IndexMappingImpl, error) {
 	}
 
 	// Nothing is stored: the store holds every record, and bleve's stored fields were read back
-	// only to highlight a few hits (now from the records, WithRecords), yet they were a sixth of
+	// only to highlight a few hits (now from the records the caller loads, SearchResult.Highlight), yet they were a sixth of
 	// the index's bytes (docs/benchmarks.md). Facets and the sort by date read doc values.
 	doc := bleve.NewDocumentStaticMapping()
 	add := func(name string, fm *mapping.FieldMapping) {

@@ -36,6 +36,7 @@ func FuzzQuery(f *testing.F) {
 	if err := ix.Apply(context.Background(), index.Docs(recs), nil, 1); err != nil {
 		f.Fatal(err)
 	}
+	byKey := recordsOf(recs)
 	f.Fuzz(func(t *testing.T, text, keyword string, pick uint8) {
 		ctx := context.Background()
 		kinds := [][]domain.Kind{nil, {domain.Achievements}, {domain.Patents, domain.Experts}, {domain.Demands}}[int(pick)%4]
@@ -43,8 +44,9 @@ func FuzzQuery(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Search(%q): %v", text, err)
 		}
+		res.Highlight(byKey)
 		checkHits(t, "Search", res.Hits, kinds, false)
-		hits, err := ix.Recall(ctx, index.RecallRequest{Title: text, Keywords: []string{keyword, text}, Body: keyword + text, Kinds: kinds, Size: 10, Highlight: pick&4 != 0})
+		hits, err := ix.Recall(ctx, index.RecallRequest{Title: text, Keywords: []string{keyword, text}, Body: keyword + text, Kinds: kinds, Size: 10})
 		if err != nil {
 			t.Fatalf("Recall(%q, %q): %v", text, keyword, err)
 		}

@@ -24,7 +24,7 @@ type Hit struct {
 	Signals    Signals             // what Text is made of
 	Matched    []string            // the query terms the hit holds whole (heldSet.holds), e.g. 锂离子电池
 	Parts      []string            // the words of the query's terms it holds, e.g. 电池 of 锂离子电池 in a 钠离子电池 record
-	Highlights map[string][]string // e.g. {"summary": ["…<mark>锂电池</mark>…"]}; HTML-escaped except <mark>
+	Highlights map[string][]string // e.g. {"summary": ["…<mark>锂电池</mark>…"]}; HTML-escaped except <mark>; set by SearchResult.Highlight
 }
 
 // RecallRequest asks for the candidates of one demand (or of one supply item, for reverse matching).
@@ -37,9 +37,8 @@ type RecallRequest struct {
 	Exclude  []DocKey
 	// Only, when set, restricts the hits to these records: how a pair is scored from the
 	// demand's side when the supply item is what is being matched (reverse matching).
-	Only      []DocKey
-	OnlyOpen  bool // only records whose status is open (demands)
-	Highlight bool
+	Only     []DocKey
+	OnlyOpen bool // only records whose status is open (demands)
 }
 
 // DefaultRecallSize is the number of candidates Recall returns when Size is 0.
@@ -68,14 +67,7 @@ func (ix *Index) Recall(ctx context.Context, r RecallRequest) ([]Hit, error) {
 	if err != nil || rq.terms == nil {
 		return []Hit{}, err
 	}
-	hits, err := ix.recallHits(ctx, rq)
-	if err != nil || !r.Highlight {
-		return hits, err
-	}
-	if err := ix.highlight(ctx, hits, rq.terms); err != nil {
-		return nil, err
-	}
-	return hits, nil
+	return ix.recallHits(ctx, rq)
 }
 
 // recallHits runs rq's pruned query, and its full query when there is no pruned one or the

@@ -52,15 +52,15 @@ func TestRecall(t *testing.T) {
 // hit sharing only part of the query; Text in [0, Coverage], and hits ordered by it.
 func TestRecallText(t *testing.T) {
 	ix := fixture(t)
-	hits, err := ix.Recall(context.Background(), index.RecallRequest{Title: "锂离子电池 负极材料", Kinds: []domain.Kind{domain.Achievements}, Highlight: true})
+	hits, err := ix.Recall(context.Background(), index.RecallRequest{Title: "锂离子电池 负极材料", Kinds: []domain.Kind{domain.Achievements}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(hits) == 0 || hits[0].ID != "a1" || hits[0].Coverage != 1 {
 		t.Fatalf("first hit %+v, want a1 with Coverage 1", hits)
 	}
-	if len(hits[0].Matched) != 2 || hits[0].Highlights["title"] == nil {
-		t.Errorf("a1: Matched %q, highlights %v", hits[0].Matched, hits[0].Highlights)
+	if len(hits[0].Matched) != 2 {
+		t.Errorf("a1: Matched %q, want both terms", hits[0].Matched)
 	}
 	for i, h := range hits {
 		if h.Text < 0 || h.Text > 1 || h.Coverage < 0 || h.Coverage > 1 {
@@ -205,7 +205,7 @@ func TestRecallVariants(t *testing.T) {
 	add("a3", "钠离子电池正极材料", "层状氧化物正极，适用于储能电池。")
 	add("a4", "退役锂离子电池的湿法回收利用", "回收镍钴锰。")
 	open := func(opts ...index.Option) *index.Index {
-		ix := memIndex(t, append(opts, index.WithRecords(recordsOf(all)))...)
+		ix := memIndex(t, opts...)
 		if err := ix.Apply(context.Background(), index.Docs(all), nil, 1); err != nil {
 			t.Fatal(err)
 		}
@@ -245,10 +245,7 @@ func TestRecallVariants(t *testing.T) {
 	if h := hit(with, "锂电池", "a3"); h.Coverage >= 0.5 {
 		t.Errorf("锂电池 → a3 (钠离子电池): Coverage %v, want a part only", h.Coverage)
 	}
-	res, err := with.Search(ctx, index.SearchRequest{Query: "锂电池", Kinds: []domain.Kind{domain.Achievements}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := highlighted(t, with, recordsOf(all), index.SearchRequest{Query: "锂电池", Kinds: []domain.Kind{domain.Achievements}})
 	i := slices.IndexFunc(res.Hits, func(h index.Hit) bool { return h.ID == "a1" })
 	if i < 0 {
 		t.Fatalf("search 锂电池 misses a1: %v", ids(res.Hits))

@@ -29,11 +29,14 @@ type SearchRequest struct {
 	From, Size      int
 }
 
-// SearchResult is one page of hits with facet counts over all matches.
+// SearchResult is one page of hits with facet counts over all matches. Its hits have no
+// highlights until Highlight is given their records.
 type SearchResult struct {
 	Total  uint64
 	Hits   []Hit
 	Facets map[string][]FacetCount // keys "kind", "field", "region", "trl"
+	// words are the words of the query's terms, which Highlight marks beside a hit's Matched.
+	words []string
 }
 
 // FacetCount is how many matches have one value.
@@ -54,7 +57,7 @@ const searchBlock = DefaultRecallSize
 
 // Search finds supply matching the text and filters. With text, hits are ranked like Recall
 // (Text, then BM25) within fixed blocks of BM25 ranks (see searchBlock); without, newest first.
-// Each carries Text, Matched and, with WithRecords, highlights.
+// Each carries Text and Matched; Highlight marks them in the page's records.
 func (ix *Index) Search(ctx context.Context, r SearchRequest) (*SearchResult, error) {
 	size := r.Size
 	if size <= 0 {
@@ -111,7 +114,7 @@ func (ix *Index) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 		rankByText(hits[b:min(b+searchBlock, len(hits))])
 	}
 	hits = hits[min(from-start, len(hits)):min(from-start+size, len(hits))]
-	return ix.page(ctx, hits, terms, top.total, top.facets)
+	return page(hits, terms, top.total, top.facets), nil
 }
 
 // newest is Search without text: every record the filters keep, newest first.
@@ -131,16 +134,15 @@ func (ix *Index) newest(ctx context.Context, filters []query.Query, from, size i
 			hits = append(hits, Hit{Kind: dk.Kind, ID: dk.ID, Score: dm.Score})
 		}
 	}
-	return ix.page(ctx, hits, nil, res.Total, res.Facets)
+	return page(hits, nil, res.Total, res.Facets), nil
 }
 
-// page highlights a page of hits and puts it with the total and facet counts of the search.
-func (ix *Index) page(ctx context.Context, hits []Hit, terms []queryTerm, total uint64, facets search.FacetResults) (*SearchResult, error) {
-	// Only the page is shown, so only its records are read.
-	if err := ix.highlight(ctx, hits, terms); err != nil {
-		return nil, err
-	}
-	out := &SearchResult{Total: total, Hits: hits, Facets: map[string][]FacetCount{}}
+// page puts a page of hits with the total and facet counts of the search, and the words of
+// its terms to highlight.
+func page(hits []Hit, terms []queryTerm, total uint64, facets search.FacetResults) *SearchResult {
+	// Every word, held or not: one is marked only where it stands verbatim in the title or
+	// summary, which the text field holds, so a marked word is always held.
+	out := &SearchResult{Total: total, Hits: hits, Facets: map[string][]FacetCount{}, words: partWords(terms, nil)}
 	for name := range facetFields {
 		counts := []FacetCount{}
 		if f := facets[name]; f != nil && f.Terms != nil {
@@ -150,7 +152,7 @@ func (ix *Index) page(ctx context.Context, hits []Hit, terms []queryTerm, total 
 		}
 		out.Facets[name] = counts
 	}
-	return out, nil
+	return out
 }
 
 // maxSearchTitle is the longest search query read as a title alone, in runes.

@@ -12,14 +12,14 @@ import (
 	"github.com/techmatch/techmatch/internal/domain"
 )
 
-// fixture indexes a small mixed set of supply and demands, highlighted from the same records.
+// fixture indexes a small mixed set of supply and demands.
 func fixture(t *testing.T) *index.Index {
 	t.Helper()
 	ix, _ := fixtureRecords(t)
 	return ix
 }
 
-// fixtureRecords is fixture, with the records the index reads its highlights from.
+// fixtureRecords is fixture, with the records it indexed, which its hits are highlighted in.
 func fixtureRecords(t *testing.T) (*index.Index, records) {
 	t.Helper()
 	mk := func(id, title, summary, field, region string, trl int, modes []string, status string, day int) *domain.Supply {
@@ -42,11 +42,26 @@ func fixtureRecords(t *testing.T) (*index.Index, records) {
 	d2.ID = "d2"
 	recs := []domain.Record{a1, a2, a3, p1, e1, d1, d2}
 	rs := recordsOf(recs)
-	ix := memIndex(t, index.WithRecords(rs))
+	ix := memIndex(t)
 	if err := ix.Apply(context.Background(), index.Docs(recs), nil, 1); err != nil {
 		t.Fatal(err)
 	}
 	return ix, rs
+}
+
+// highlighted searches and highlights the page from rs, as the API does from the store.
+func highlighted(t *testing.T, ix *index.Index, rs records, r index.SearchRequest) *index.SearchResult {
+	t.Helper()
+	res, err := ix.Search(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := index.LoadHits(context.Background(), rs, res.Hits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Highlight(recs)
+	return res
 }
 
 func ids(hits []index.Hit) []string {
@@ -144,11 +159,8 @@ func TestSearchFacets(t *testing.T) {
 }
 
 func TestSearchHighlights(t *testing.T) {
-	ix := fixture(t)
-	res, err := ix.Search(context.Background(), index.SearchRequest{Query: "锂离子电池", Kinds: []domain.Kind{domain.Achievements}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ix, rs := fixtureRecords(t)
+	res := highlighted(t, ix, rs, index.SearchRequest{Query: "锂离子电池", Kinds: []domain.Kind{domain.Achievements}})
 	if len(res.Hits) != 2 || res.Hits[0].ID != "a1" {
 		t.Fatalf("hits = %v, want a1 first", ids(res.Hits))
 	}
@@ -173,46 +185,43 @@ func TestSearchHighlights(t *testing.T) {
 	}
 }
 
-// TestHighlightsReadRecords checks that highlights are made from the records as the store holds
-// them, not from text kept in the index: a changed title is marked as it now reads, a record
-// gone from the store has nothing to mark, and an index without records marks nothing.
+// TestHighlightsReadRecords checks that highlights are made from the records the caller loads,
+// not from text kept in the index: a changed title is marked as it now reads, a record gone
+// from the store has nothing to mark, and a page not given its records has no highlights.
 func TestHighlightsReadRecords(t *testing.T) {
 	ctx := context.Background()
 	ix, rs := fixtureRecords(t)
 	a1 := rs[index.DocKey{Kind: domain.Achievements, ID: "a1"}].(*domain.Achievement)
 	a1.Title = "锂离子电池负极材料（新版）"
-	req := index.SearchRequest{Query: "锂离子电池", Kinds: []domain.Kind{domain.Achievements}}
+	// a3 is closed: asked for, so that a hit beside a1 is highlighted.
+	req := index.SearchRequest{Query: "锂离子电池", Kinds: []domain.Kind{domain.Achievements}, IncludeInactive: true}
+	hit := func(res *index.SearchResult, id string) index.Hit {
+		t.Helper()
+		i := slices.IndexFunc(res.Hits, func(h index.Hit) bool { return h.ID == id })
+		if i < 0 {
+			t.Fatalf("%s not found: %v", id, ids(res.Hits))
+		}
+		return res.Hits[i]
+	}
+	res := highlighted(t, ix, rs, req)
+	if got, want := hit(res, "a1").Highlights["title"], []string{"<mark>锂离子电池</mark>负极材料（新版）"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("a1: title highlight %q, want %q", got, want)
+	}
+	delete(rs, index.DocKey{Kind: domain.Achievements, ID: "a1"})
+	res = highlighted(t, ix, rs, req)
+	if h := hit(res, "a1"); len(h.Highlights) != 0 {
+		t.Errorf("a1 is gone from the store but highlighted: %q", h.Highlights)
+	}
+	if h := hit(res, "a3"); len(h.Highlights["title"]) != 1 {
+		t.Errorf("a3: highlights %q, want its title marked", h.Highlights)
+	}
+
 	res, err := ix.Search(ctx, req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := res.Hits[0].Highlights["title"], []string{"<mark>锂离子电池</mark>负极材料（新版）"}; res.Hits[0].ID != "a1" || !reflect.DeepEqual(got, want) {
-		t.Errorf("%s: title highlight %q, want %q", res.Hits[0].ID, got, want)
-	}
-	delete(rs, index.DocKey{Kind: domain.Achievements, ID: "a1"})
-	hits, err := ix.Recall(ctx, index.RecallRequest{Title: "锂离子电池", Kinds: []domain.Kind{domain.Achievements}, Highlight: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, h := range hits {
-		if h.ID == "a1" && len(h.Highlights) != 0 {
-			t.Errorf("a1 is gone from the store but highlighted: %q", h.Highlights)
-		}
-		if h.ID == "a3" && len(h.Highlights["title"]) != 1 {
-			t.Errorf("a3: highlights %q, want its title marked", h.Highlights)
-		}
-	}
-
-	bare := memIndex(t)
-	if err := bare.Apply(ctx, index.Docs([]domain.Record{achievement("a1", "锂离子电池负极材料", "锂离子电池")}), nil, 1); err != nil {
-		t.Fatal(err)
-	}
-	res, err = bare.Search(ctx, index.SearchRequest{Query: "锂离子电池"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Hits) != 1 || res.Hits[0].Highlights != nil {
-		t.Errorf("index without records: hits %+v, want a1 without highlights", res.Hits)
+	if len(res.Hits) == 0 || res.Hits[0].Highlights != nil {
+		t.Errorf("a page not highlighted: hits %+v, want them without highlights", res.Hits)
 	}
 }
 
@@ -304,5 +313,27 @@ func TestFieldLabelsInText(t *testing.T) {
 		if got := ids(res.Hits); !slices.Equal(got, want) {
 			t.Errorf("Search(%q) = %v, want %v", q, got, want)
 		}
+	}
+}
+
+// TestHighlightsOfEveryPart: a hit found by a keyword, a field, its organisation or a
+// patent's applicants shows it there, marked and escaped, when neither title nor summary
+// holds the term; parts without the term are left out.
+func TestHighlightsOfEveryPart(t *testing.T) {
+	p := &domain.Patent{Supply: domain.Supply{Title: "一种负极材料", Summary: "提高循环寿命",
+		Keywords: []string{"锂离子电池", "<b>硅碳</b>", "循环"}, Fields: []string{"新材料/锂离子电池材料"}, Org: "某锂离子电池研究院"},
+		Applicants: []string{"甲锂离子电池公司", "乙大学"}}
+	got := index.HighlightsOf(p, []string{"锂离子电池", "硅碳"})
+	want := map[string][]string{
+		"keywords":   {"<mark>锂离子电池</mark>", "&lt;b&gt;<mark>硅碳</mark>&lt;/b&gt;"},
+		"fields":     {"新材料/<mark>锂离子电池</mark>材料"},
+		"org":        {"某<mark>锂离子电池</mark>研究院"},
+		"applicants": {"甲<mark>锂离子电池</mark>公司"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("HighlightsOf = %q\nwant %q", got, want)
+	}
+	if got := index.HighlightsOf(nil, []string{"锂离子电池"}); len(got) != 0 {
+		t.Errorf("a missing record has highlights %q", got)
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/blevesearch/bleve/v2/search/collector"
 	"github.com/blevesearch/bleve/v2/search/query"
 	bindex "github.com/blevesearch/bleve_index_api"
+
+	"github.com/techmatch/techmatch/configs"
 )
 
 // Limits of query analysis.
@@ -583,14 +585,14 @@ func (ix *Index) telling(w string) bool {
 	return !ix.bodyStop[w] && utf8.RuneCountInString(w) > 1 && strings.Trim(w, "0123456789.%") != "" && !units[w]
 }
 
-// units are units of measure, lower-cased. Not Pa alone, which is also polyamide (PA).
-var units = map[string]bool{}
-
-func init() {
-	for _, u := range strings.Fields("nm μm um mm cm km mg kg ml kpa mpa gpa kw mw gw kwh wh mah kv mv ma hz khz mhz ghz db ppm ppb rpm") {
-		units[u] = true
+// units are units of measure, lower-cased (configs/dict/units.txt).
+var units = func() map[string]bool {
+	set := map[string]bool{}
+	for _, u := range configs.MustWordList("units.txt") {
+		set[strings.ToLower(u)] = true
 	}
-}
+	return set
+}()
 
 // IsUnit reports whether w is a unit of measure (μm, MPa, kWh, …), in any case.
 func IsUnit(w string) bool { return units[strings.ToLower(w)] }

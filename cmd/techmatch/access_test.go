@@ -56,6 +56,9 @@ func TestRouteRoleTable(t *testing.T) {
 		"GET /v1/agents/{id}": "13AA", "GET /v1/agents/{id}/matches": "13AA",
 		"GET /v1/matches": "133A", "GET /v1/matches/{id}": "13AA", "PATCH /v1/matches/{id}": "13AA",
 		"GET /v1/webhooks/deliveries": "133A", "GET /v1/stats": "133A", "GET /v1/audit": "133A",
+		"POST /v1/assignments": "133A", "POST /v1/demands/{id}/assign": "133A",
+		"POST /v1/webhooks/deliveries/{id}/redeliver": "133A",
+		"POST /v1/demands/{id}/takeups":               "13AA", "GET /v1/demands/{id}/takeups": "1AAA",
 	}
 	for _, k := range []string{"achievements", "patents", "experts"} {
 		p := "/v1/" + k

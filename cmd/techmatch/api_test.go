@@ -29,7 +29,7 @@ func TestCRUDEveryKind(t *testing.T) {
 			"research_areas": []string{"固态电池"}, "available_for": []string{"consulting", "secondment"}, "achievement_ids": []string{"a-1"}},
 		"demands": {"id": "d-1", "title": "动力电池固态电解质", "description": "寻求高安全固态电解质技术", "region": "320100",
 			"enterprise": "某某新能源", "budget": map[string]any{"min": 100, "max": 200}, "min_trl": 5, "accept_modes": []string{"license"},
-			"deadline": "2027-06-30", "challenge": map[string]any{"bounty": 500, "deadline": "2027-03-01"}},
+			"deadline": "2099-06-30", "challenge": map[string]any{"bounty": 500, "deadline": "2099-03-01"}},
 	}
 	for kind, rec := range records {
 		t.Run(kind, func(t *testing.T) {
@@ -119,7 +119,7 @@ func TestBadInput(t *testing.T) {
 		{"missing title", "/v1/achievements", `{"summary":"x"}`, 400, "title"},
 		{"trl out of range", "/v1/achievements", `{"title":"x","trl":12}`, 400, "trl"},
 		{"unknown stage", "/v1/achievements", `{"title":"x","stage":"量产"}`, 400, "stage"},
-		{"bad region", "/v1/achievements", `{"title":"x","region":"南京"}`, 400, "region"},
+		{"bad region", "/v1/achievements", `{"title":"x","region":"火星"}`, 400, "region"},
 		{"price min > max", "/v1/achievements", `{"title":"x","price":{"min":90,"max":10}}`, 400, "price"},
 		{"unknown mode", "/v1/achievements", `{"title":"x","transfer_modes":["gift"]}`, 400, "transfer_modes[0]"},
 		{"bad id", "/v1/achievements", `{"id":"a b/c","title":"x"}`, 400, "id"},
@@ -175,7 +175,7 @@ func TestBadInput(t *testing.T) {
 		}
 	})
 	t.Run("query params", func(t *testing.T) {
-		for _, q := range []string{"size=0", "size=1000", "page=abc", "trl_min=10", "mode=gift", "kind=demands", "region=南京", "q=" + strings.Repeat("长", 600)} {
+		for _, q := range []string{"size=0", "size=1000", "page=abc", "trl_min=10", "mode=gift", "kind=demands", "region=火星", "q=" + strings.Repeat("长", 600)} {
 			if r := s.do("GET", "/v1/search?"+q, nil, ""); r.Status != 400 {
 				t.Errorf("%s: %d %s", q, r.Status, r.Body)
 			}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -95,7 +95,7 @@ func loadTaxonomy() (*taxonomy.Taxonomy, error) {
 }
 
 // demandNoise is the list of demand-talk words that carry no technical meaning.
-func demandNoise() []string { return wordList("dict/demand_noise.txt") }
+func demandNoise() []string { return configs.MustWordList("demand_noise.txt") }
 
 // bodyStopWords are words of prose a description is not searched for (index.WithBodyStopWords),
 // less the demand-talk words: those are cut from a demand's text before recall already, except
@@ -104,7 +104,7 @@ func demandNoise() []string { return wordList("dict/demand_noise.txt") }
 func bodyStopWords() []string {
 	noise := demandNoise()
 	var words []string
-	for _, w := range wordList("dict/stop_words.txt") {
+	for _, w := range configs.MustWordList("stop_words.txt") {
 		if !slices.Contains(noise, w) {
 			words = append(words, w)
 		}
@@ -173,23 +173,6 @@ func parseVariants(name string, data []byte) ([][]string, error) {
 		groups = append(groups, g)
 	}
 	return groups, nil
-}
-
-// wordList reads an embedded list of words, one a line; # starts a comment line. The lists are
-// built into the binary: one that is missing is a build mistake, not a condition to run with.
-func wordList(name string) []string {
-	data, err := fs.ReadFile(configs.FS, name)
-	if err != nil {
-		panic(fmt.Sprintf("techmatch: embedded word list: %v", err))
-	}
-	var words []string
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		if w := strings.TrimSpace(sc.Text()); w != "" && !strings.HasPrefix(w, "#") {
-			words = append(words, w)
-		}
-	}
-	return words
 }
 
 // newMatcher builds the matching service over an index and a record source.
@@ -269,6 +252,48 @@ func setIf[T any](dst *T, v *T) {
 }
 
 // loadDemo stores the built-in demo data when the store holds no records at all.
+// keepDemoOpen moves the demo demands' deadlines on by whole years until the earliest is a
+// month or more away, so that the demo's demands and challenges are open whenever it is loaded
+// (the file's dates would otherwise lapse, and the demo close itself, as time goes by).
+func keepDemoOpen(recs []domain.Record, now time.Time) {
+	var dates []*string
+	earliest := ""
+	for _, r := range recs {
+		d := r.(*domain.Demand)
+		for _, p := range []*string{&d.Deadline, challengeDeadline(d)} {
+			if p != nil && *p != "" {
+				dates = append(dates, p)
+				if earliest == "" || *p < earliest {
+					earliest = *p
+				}
+			}
+		}
+	}
+	first, err := time.Parse(time.DateOnly, earliest)
+	if err != nil {
+		return
+	}
+	years := 0
+	for first.AddDate(years, 0, 0).Before(now.AddDate(0, 1, 0)) {
+		years++
+	}
+	if years == 0 {
+		return
+	}
+	for _, p := range dates {
+		if t, err := time.Parse(time.DateOnly, *p); err == nil {
+			*p = t.AddDate(years, 0, 0).Format(time.DateOnly)
+		}
+	}
+}
+
+func challengeDeadline(d *domain.Demand) *string {
+	if d.Challenge == nil {
+		return nil
+	}
+	return &d.Challenge.Deadline
+}
+
 func loadDemo(ctx context.Context, st recordStore, log *slog.Logger) error {
 	for _, k := range domain.AllKinds {
 		n, err := st.Count(ctx, k)
@@ -295,6 +320,9 @@ func loadDemo(ctx context.Context, st recordStore, log *slog.Logger) error {
 				return fmt.Errorf("demo %s line %d: %w", k, i+1, err)
 			}
 			recs = append(recs, r)
+		}
+		if k == domain.Demands {
+			keepDemoOpen(recs, time.Now())
 		}
 		if err := st.PutMany(ctx, recs); err != nil {
 			return fmt.Errorf("demo %s: %w", k, err)

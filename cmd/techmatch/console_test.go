@@ -1,8 +1,10 @@
 package main_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,7 +19,10 @@ import (
 // data: each page is used the way a person would, and what it shows is checked.
 func TestConsole(t *testing.T) {
 	findChromium(t)
-	srv := startServer(t, "", []string{"--demo"})
+	// Webhooks to a receiver on loopback, given up after one attempt: the challenges subtest
+	// redelivers a failed one.
+	srv := startServer(t, "", []string{"--demo"}, "TECHMATCH_WEBHOOK_ALLOW_PRIVATE=true", "TECHMATCH_WEBHOOK_MAX_ATTEMPTS=1",
+		"TECHMATCH_WEBHOOK_SECRET="+webhookSecret)
 	b := newBrowser(t, srv.URL)
 
 	t.Run("anonymous sees search only", func(t *testing.T) {
@@ -118,6 +123,9 @@ func TestConsole(t *testing.T) {
 			t.Errorf("menu for admin = %v, want all eight pages", pages)
 		}
 	})
+
+	// Before the workbench subtest: no agent holds the new challenge's list yet.
+	t.Run("揭榜挂帅 and redelivering a failed webhook", func(t *testing.T) { b.t = t; challenges(t, srv, b) })
 
 	t.Run("match list of a stored demand", func(t *testing.T) {
 		b.t = t
@@ -310,6 +318,14 @@ func TestConsole(t *testing.T) {
 		if text := eval[string](b, `document.querySelector('#agent-table tr[data-id="agt-staff"]').textContent`); !strings.Contains(text, "江苏省、福建省") {
 			t.Errorf("agent row reads %q, want its regions by name", text)
 		}
+		b.waitFor("assign form", `document.querySelector('#assign-form input[name=demand_ids][value="dem-002"]')`)
+		b.do("assign dem-002 to agt-staff", chromedp.Click(chromedp.CSS(`#assign-form input[name=demand_ids][value="dem-002"]`)),
+			chromedp.SetValue(chromedp.CSS(`#assign-form select[name=agent_id]`), "agt-staff"),
+			chromedp.Click(chromedp.CSS(`#assign-form button[type=submit]`)))
+		b.waitFor("assigned", `document.querySelector('#assign-result .summary')`)
+		if body := string(srv.do("GET", "/v1/matches?demand_id=dem-002&status=new", nil, adminKey).Body); strings.Contains(body, `"status":"new"`) && !strings.Contains(body, `"agent_id":"agt-staff"`) {
+			t.Errorf("dem-002's new entries after the assignment: %s", body)
+		}
 		b.shot("admin-agents")
 
 		b.open("#/admin/keys")
@@ -450,6 +466,10 @@ func workbench(t *testing.T, srv *server, b *browser) {
 	b.open("#/agents/agt-console?status=new")
 	b.waitFor("entries", `document.querySelector('#agent-matches .entry[data-status=new]')`)
 	id := eval[string](b, `document.querySelector('#agent-matches .entry[data-status=new]').dataset.id`)
+	b.waitFor("both sides named", `document.querySelector('#agent-matches .entry[data-status=new] .party[data-side=supply]')`)
+	if text := eval[string](b, `document.querySelector('#agent-matches .entry[data-status=new] .party[data-side=demand]').textContent`); !strings.Contains(text, "需求方：") || strings.Contains(text, "—") && !strings.Contains(text, "联系人") {
+		t.Errorf("the card's demand side reads %q, want the enterprise and its contact", text)
+	}
 	b.shot("workbench")
 	card := `#agent-matches .entry[data-id="` + id + `"]`
 	b.do("mark contacted",
@@ -460,4 +480,107 @@ func workbench(t *testing.T, srv *server, b *browser) {
 	if body := string(srv.do("GET", "/v1/agents/agt-console/matches?status=contacted", nil, adminKey).Body); !strings.Contains(body, id) {
 		t.Errorf("the API does not list %s as contacted: %s", id, body)
 	}
+}
+
+// challenges shows a challenge's bounty and deadline where a demand appears, takes it up from
+// a supply record's reverse matches, reads the takeup on the demand's page, shows a demand
+// past its deadline as 已截止, and redelivers, as staff, the webhook that failed.
+func challenges(t *testing.T, srv *server, b *browser) {
+	hook := &hookSink{failing: true}
+	hs := httptest.NewServer(hook)
+	defer hs.Close()
+	for _, w := range []struct {
+		path string
+		body any
+	}{
+		{"/v1/agents", map[string]any{"id": "agt-hook", "name": "回调测试经纪人", "capacity": 0, "webhook_url": hs.URL + "/hook"}},
+		{"/v1/achievements", map[string]any{"id": "ach-takeup", "title": "钠离子电池层状氧化物正极材料", "summary": "钠离子电池层状氧化物正极材料及其制备工艺",
+			"keywords": []string{"钠离子电池", "正极材料"}, "region": "320100", "trl": 6}},
+		{"/v1/demands", map[string]any{"id": "dem-challenge", "title": "钠离子电池正极材料揭榜攻关", "description": "征集钠离子电池层状氧化物正极材料技术",
+			"keywords": []string{"钠离子电池", "正极材料"}, "region": "320100", "enterprise": "揭榜测试企业",
+			"challenge": map[string]any{"bounty": 500, "deadline": "2099-12-31"}}},
+	} {
+		if r := srv.do("POST", w.path, w.body, adminKey); r.Status != http.StatusCreated {
+			t.Fatalf("POST %s: %d %s", w.path, r.Status, r.Body)
+		}
+	}
+	lapsed, _ := json.Marshal(map[string]any{"id": "dem-lapsed", "title": "钠离子电池负极材料揭榜", "region": "320100",
+		"challenge": map[string]any{"bounty": 300, "deadline": "2000-01-01"}})
+	if r := srv.do("POST", "/v1/demands/import", string(lapsed)+"\n", adminKey); r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"accepted":1`) {
+		t.Fatalf("import: %d %s", r.Status, r.Body)
+	}
+	eventually(t, "reverse match", func() bool {
+		return strings.Contains(string(srv.do("GET", "/v1/achievements/ach-takeup/demands?limit=10", nil, adminKey).Body), "dem-challenge")
+	})
+
+	b.open("#/record/achievements/ach-takeup")
+	b.do("find demands", chromedp.Click(chromedp.ID("find-demands")))
+	item := `li.reverse-match[data-id="dem-challenge"]`
+	b.waitFor("the challenge in the reverse list", `document.querySelector('`+item+` .challenge-line')`)
+	if text := eval[string](b, `document.querySelector('`+item+` .challenge-line').textContent`); !strings.Contains(text, "榜额 500 万元") || !strings.Contains(text, "截止 2099-12-31") {
+		t.Errorf("the reverse match reads %q, want its bounty and deadline", text)
+	}
+	b.do("揭榜 (two clicks: the note, then confirm)", chromedp.Click(chromedp.CSS(item+` button.takeup`)),
+		chromedp.SetValue(chromedp.CSS(item+` input[name=note]`), "可提供中试样品"), chromedp.Click(chromedp.CSS(item+` button.takeup`)))
+	b.waitFor("taken", `document.querySelector('.badge.taken[data-demand="dem-challenge"]')`)
+	b.shot("takeup")
+	var l struct {
+		Items []struct {
+			SupplyID string `json:"supply_id"`
+			Note, By string
+		}
+	}
+	srv.do("GET", "/v1/demands/dem-challenge/takeups", nil, adminKey).decode(t, &l)
+	if len(l.Items) != 1 || l.Items[0].SupplyID != "ach-takeup" || l.Items[0].Note != "可提供中试样品" || l.Items[0].By != "admin" {
+		t.Errorf("takeups after the click: %+v", l.Items)
+	}
+
+	b.open("#/record/demands/dem-challenge")
+	b.waitFor("takeup record", `document.querySelector('#takeup-list .takeup[data-supply="achievements/ach-takeup"]')`)
+	if text := eval[string](b, `document.querySelector('.record .challenge-line').textContent`); !strings.Contains(text, "榜额 500 万元") || !strings.Contains(text, "截止 2099-12-31") || strings.Contains(text, "已截止") {
+		t.Errorf("the demand's page reads %q", text)
+	}
+	if text := eval[string](b, `document.querySelector('#takeups').textContent`); !strings.Contains(text, "揭榜记录（1）") || !strings.Contains(text, "可提供中试样品") {
+		t.Errorf("the takeups card reads %q", text)
+	}
+	b.shot("takeups")
+	b.open("#/match/dem-challenge")
+	b.waitFor("match list head", `document.querySelector('.match-list[data-source="dem-challenge"] .head .challenge-line')`)
+
+	b.open("#/record/demands/dem-lapsed")
+	b.waitFor("lapsed", `document.querySelector('.record .challenge-line .badge.lapsed') && document.querySelector('#takeups h2')`)
+	type view struct{ Line, Fields, Takeups string }
+	v := eval[view](b, `({Line: document.querySelector('.record .challenge-line').textContent, Fields: document.querySelector('.record .fields').textContent,
+		Takeups: document.querySelector('#takeups').textContent + (document.querySelector('#takeup-form') ? 'FORM' : '')})`)
+	if !strings.Contains(v.Line, "已截止") || !strings.Contains(v.Line, "截止 2000-01-01") || !strings.Contains(v.Fields, "已截止") ||
+		!strings.Contains(v.Takeups, "已截止，不能再揭榜") || strings.Contains(v.Takeups, "FORM") {
+		t.Errorf("the lapsed demand's page: %+v", v)
+	}
+
+	// The takeup's challenge.taken went to agt-hook (it covers everything, and no agent holds
+	// the list) and failed: the receiver was down, and one attempt is all there is.
+	var failed struct {
+		Items []struct {
+			ID    int64
+			Event string
+		}
+	}
+	eventually(t, "failed delivery", func() bool {
+		srv.do("GET", "/v1/webhooks/deliveries?status=failed&agent_id=agt-hook", nil, adminKey).decode(t, &failed)
+		return len(failed.Items) == 1 && failed.Items[0].Event == "challenge.taken"
+	})
+	hook.mu.Lock()
+	hook.failing = false
+	hook.mu.Unlock()
+	b.open("#/agents")
+	row := fmt.Sprintf(`#failed-deliveries tr[data-id="%d"]`, failed.Items[0].ID)
+	b.waitFor("failed delivery listed", `document.querySelector('`+row+` button.redeliver')`)
+	if text := eval[string](b, `document.querySelector('`+row+`').textContent`); !strings.Contains(text, "有人揭榜") || !strings.Contains(text, "agt-hook") {
+		t.Errorf("the failed delivery reads %q", text)
+	}
+	b.shot("failed-deliveries")
+	b.do("重新投递", chromedp.Click(chromedp.CSS(row+` button.redeliver`)))
+	b.waitFor("no longer failed", `document.querySelector('#failed-deliveries h2') && !document.querySelector('`+row+`')`)
+	eventually(t, "redelivered", func() bool { return len(hook.of("/hook", "challenge.taken")) == 2 })
+	hook.of("/hook", "challenge.taken")[1].verified(t)
 }

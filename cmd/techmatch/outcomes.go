@@ -62,7 +62,7 @@ func cmdOutcomes(ctx context.Context, args []string, stdout, stderr io.Writer, g
 			return fmt.Errorf("outcomes: no store at %s (data_dir %q): %w", sqlitePath(cfg), cfg.DataDir, err)
 		}
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := openStore(ctx, cfg, nil)
 	if err != nil {
 		return err
 	}

@@ -93,29 +93,16 @@ func TestSearchLeavesOutInactiveUnlessAsked(t *testing.T) {
 			t.Fatalf("create %v: %d %s", w.body["id"], r.Status, r.Body)
 		}
 	}
-	type answer struct {
-		Total int
-		Hits  []struct{ ID, Inactive string }
-	}
-	search := func(q string) answer {
-		t.Helper()
-		r := s.do("GET", "/v1/search?q=钙钛矿"+q, nil, "")
-		if r.Status != 200 {
-			t.Fatalf("search%s: %d %s", q, r.Status, r.Body)
-		}
-		var a answer
-		r.decode(t, &a)
-		return a
-	}
-	eventually(t, "all four indexed", func() bool { return search("&include_inactive=true").Total == 4 })
+	find := func(q string) searchAnswer { return search(t, s, "q=钙钛矿"+q) }
+	eventually(t, "all four indexed", func() bool { return find("&include_inactive=true").Total == 4 })
 	got := map[string]string{}
-	for _, h := range search("&include_inactive=true").Hits {
+	for _, h := range find("&include_inactive=true").Hits {
 		got[h.ID] = h.Inactive
 	}
 	if want := map[string]string{"on": "", "granted": "", "shut": "closed", "lapsed": "patent_invalid"}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("hits with include_inactive = %v, want %v", got, want)
 	}
-	def := search("")
+	def := find("")
 	if def.Total != 2 || len(def.Hits) != 2 {
 		t.Errorf("default search = %+v, want on and granted only", def)
 	}

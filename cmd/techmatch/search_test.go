@@ -31,6 +31,7 @@ type searchHit struct {
 	Title      string
 	Score      float64
 	Highlights map[string][]string
+	Inactive   string
 	Item       map[string]any
 }
 
@@ -50,6 +51,17 @@ func TestDemoSearch(t *testing.T) {
 	a := search(t, s, "q="+url.QueryEscape("锂电池"))
 	if a.Total == 0 || len(a.Hits) == 0 {
 		t.Fatalf("no hits for 锂电池")
+	}
+	// A hit shows why it was found: filtered searches over achievements and patents, whose
+	// hits hold their terms in their own text, mark every hit somewhere (title, summary,
+	// keywords, fields, organisation, applicants…).
+	for _, q := range []string{"q=疫苗&kind=achievements", "q=储能&region=32&kind=achievements,patents", "q=传感器&trl_min=6&kind=achievements",
+		"q=" + url.QueryEscape("检测") + "&field=" + url.QueryEscape("新材料") + "&kind=achievements,patents", "q=催化剂&kind=patents"} {
+		for _, h := range search(t, s, q).Hits {
+			if len(h.Highlights) == 0 {
+				t.Errorf("search %s: hit %s %q carries no highlight", q, h.ID, h.Title)
+			}
+		}
 	}
 	marked := false
 	for _, h := range a.Hits {

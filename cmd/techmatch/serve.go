@@ -22,6 +22,7 @@ import (
 	"github.com/techmatch/techmatch/index"
 	"github.com/techmatch/techmatch/internal/cache"
 	"github.com/techmatch/techmatch/internal/config"
+	"github.com/techmatch/techmatch/internal/deadline"
 	"github.com/techmatch/techmatch/internal/httpapi"
 	"github.com/techmatch/techmatch/internal/indexer"
 	"github.com/techmatch/techmatch/internal/worklist"
@@ -64,11 +65,13 @@ func openLocked(ctx context.Context, cfg config.Config, log *slog.Logger, lock *
 	if err != nil {
 		return nil, err
 	}
-	st, err := openStore(ctx, cfg)
+	// Whatever command writes, the agents concerned are told: a closing by an import is
+	// announced as one by the API.
+	st, err := openStore(ctx, cfg, worklist.Announcements{})
 	if err != nil {
 		return nil, err
 	}
-	ix, rebuilt, err := index.Open(filepath.Join(cfg.DataDir, "index"), seg, index.WithRecords(st),
+	ix, rebuilt, err := index.Open(filepath.Join(cfg.DataDir, "index"), seg,
 		index.WithBodyStopWords(bodyStopWords()), index.WithVariants(variants), index.WithTextModel(model))
 	if err != nil {
 		st.Close()
@@ -184,8 +187,6 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, 
 	}
 	// Agents' match lists: their feedback adjusts ranking, a worker fed by the outbox keeps the
 	// lists, and alerts go out in the background.
-	wl := worklist.NewService(b.store, b.indexer)
-	matcher.WithFeedback(wl)
 	secret, secretFile, err := worklist.LoadSecret(cfg.Webhook.Secret, cfg.DataDir)
 	if err != nil {
 		return err
@@ -197,15 +198,20 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, 
 		Secret: secret, Timeout: cfg.Webhook.Timeout, Backoff: cfg.Webhook.Backoff, MaxAttempts: cfg.Webhook.MaxAttempts,
 		AllowPrivate: cfg.Webhook.AllowPrivate, Log: log,
 	})
+	wl := worklist.NewService(b.store, b.indexer).WithAlerts(hooks)
+	matcher.WithFeedback(wl)
+	// Demands past their deadline are closed at start and then every demands.deadline_sweep.
+	sweeper := deadline.New(b.store, cfg.Demands.DeadlineSweep, log, b.indexer, hooks)
 	lists := worklist.NewWorker(b.store, b.index, matcher, hooks, cfg.Index.FlushInterval, log).
 		WithOutboxRetention(cfg.Index.OutboxRetention)
 	var backendCache cache.Cache
+	var buckets httpapi.SharedBuckets
 	if cfg.Redis.URL != "" {
 		r, err := cache.NewRedis(cfg.Redis.URL, cfg.Redis.Timeout, log)
 		if err != nil {
 			return err
 		}
-		backendCache = r
+		backendCache, buckets = r, r
 	} else {
 		backendCache = cache.NewMemory(cfg.Cache.MaxSize)
 	}
@@ -233,10 +239,11 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, 
 		}
 	})
 	bg.Go(func() { hooks.Run(bgCtx) })
+	bg.Go(func() { sweeper.Run(bgCtx) })
 
 	srv := httpapi.New(httpapi.Deps{
 		Store: b.store, Index: b.index, Matcher: matcher, Indexer: b.indexer, Cache: loader,
-		Config: cfg, Log: log, Registry: reg, Keys: b.store, Worklist: wl,
+		Config: cfg, Log: log, Registry: reg, Keys: b.store, Worklist: wl, Buckets: buckets, Alerts: hooks,
 		Ready: func(context.Context) error {
 			if err := ready.get(); err != nil {
 				return err

@@ -69,7 +69,7 @@ func TestSlowImportIsNotCutByTheReadTimeout(t *testing.T) {
 	if rep.Cut.Line != 101 || rep.Accepted != 100 || !strings.Contains(rep.Cut.Reason, "http.import_idle_timeout") {
 		t.Errorf("stalled import: %s; want cut at line 101, 100 stored, naming http.import_idle_timeout", body)
 	}
-	if len(rep.Rejected) != 1 || !strings.Contains(rep.Rejected[0].Error, "import cut at this line") || !strings.Contains(rep.Rejected[0].Error, "100 stored") {
+	if len(rep.Rejected) != 1 || !strings.Contains(rep.Rejected[0].Error, "导入在这一行中断") || !strings.Contains(rep.Rejected[0].Error, "保存 100 条") {
 		t.Errorf("stalled import: rejected %+v; want one entry saying it was cut and what was stored", rep.Rejected)
 	}
 	for _, leak := range []string{"127.0.0.1", "tcp", "i/o timeout"} {

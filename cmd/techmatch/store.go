@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/techmatch/techmatch/internal/config"
+	"github.com/techmatch/techmatch/internal/deadline"
 	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/httpapi"
 	"github.com/techmatch/techmatch/internal/indexer"
@@ -21,29 +22,46 @@ type recordStore interface {
 	httpapi.KeyStore
 	worklist.Store
 	indexer.Source
+	deadline.Store
 	Count(ctx context.Context, k domain.Kind) (int, error)
 	Close() error
+}
+
+// announcer builds the webhook deliveries either store queues in a change's transaction.
+type announcer interface {
+	store.Announcer
+	pgstore.Announcer
 }
 
 var (
 	_ recordStore = (*store.Store)(nil)
 	_ recordStore = (*pgstore.Store)(nil)
+	_ announcer   = worklist.Announcements{}
 )
 
 // sqlitePath is where the SQLite store keeps its file: in the data dir.
 func sqlitePath(cfg config.Config) string { return filepath.Join(cfg.DataDir, "techmatch.db") }
 
 // openStore opens the store cfg names: the PostgreSQL database of store.url when it is set,
-// the SQLite file in the data dir otherwise.
-func openStore(ctx context.Context, cfg config.Config) (recordStore, error) {
+// the SQLite file in the data dir otherwise. The store queues ann's deliveries for the changes
+// it announces; a nil ann queues none.
+func openStore(ctx context.Context, cfg config.Config, ann announcer) (recordStore, error) {
 	if cfg.Store.URL == "" {
-		st, err := store.Open(ctx, sqlitePath(cfg))
+		var opts []store.Option
+		if ann != nil {
+			opts = append(opts, store.WithAnnouncer(ann))
+		}
+		st, err := store.Open(ctx, sqlitePath(cfg), opts...)
 		if err != nil {
 			return nil, err
 		}
 		return st, nil
 	}
-	st, err := pgstore.Open(ctx, cfg.Store.URL)
+	var opts []pgstore.Option
+	if ann != nil {
+		opts = append(opts, pgstore.WithAnnouncer(ann))
+	}
+	st, err := pgstore.Open(ctx, cfg.Store.URL, opts...)
 	if err != nil {
 		return nil, err
 	}

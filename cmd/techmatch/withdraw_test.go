@@ -79,7 +79,7 @@ func TestDeletedOrClosedDemandWithdrawsItsEntries(t *testing.T) {
 
 	for _, body := range []map[string]any{{"status": "negotiating"}, {"status": "rejected", "reason": "other"}, {"status": "contacted"}} {
 		r := s.do("PATCH", "/v1/matches/"+del[0].ID, body, agentKey)
-		if r.Status != 409 || !strings.Contains(string(r.Body), "withdrawn") {
+		if r.Status != 409 || !strings.Contains(string(r.Body), "已撤回") {
 			t.Errorf("PATCH %v on a withdrawn entry: %d %s, want 409 naming withdrawn", body, r.Status, r.Body)
 		}
 	}

@@ -11,9 +11,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/store"
@@ -101,6 +103,7 @@ type receiver struct {
 	calls     int
 	bodies    [][]byte
 	sigs      []string
+	stamps    []string
 }
 
 func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -114,6 +117,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rc.bodies = append(rc.bodies, body)
 	rc.sigs = append(rc.sigs, r.Header.Get("X-Techmatch-Signature"))
+	rc.stamps = append(rc.stamps, r.Header.Get("X-Techmatch-Timestamp"))
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -121,6 +125,25 @@ func (rc *receiver) received() ([][]byte, []string, int) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return append([][]byte(nil), rc.bodies...), append([]string(nil), rc.sigs...), rc.calls
+}
+
+// checkSignature checks call i as a receiver should (README, "Webhooks"): the HMAC-SHA256 of
+// timestamp "." body, and a timestamp within 5 minutes.
+func (rc *receiver) checkSignature(t *testing.T, i int) {
+	t.Helper()
+	rc.mu.Lock()
+	body, sig, ts := rc.bodies[i], rc.sigs[i], rc.stamps[i]
+	rc.mu.Unlock()
+	m := hmac.New(sha256.New, []byte(webhookSecret))
+	m.Write([]byte(ts + "."))
+	m.Write(body)
+	if want := "sha256=" + hex.EncodeToString(m.Sum(nil)); sig != want {
+		t.Errorf("webhook %d signature %q, want %q (timestamp %q)", i, sig, want, ts)
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if age := time.Since(time.Unix(sec, 0)); err != nil || age > 5*time.Minute || age < -5*time.Minute {
+		t.Errorf("webhook %d timestamp %q: %v, %s old", i, ts, err, age)
+	}
 }
 
 // TestWebhookURLsAtInternalAddressesAreRefused: without webhook.allow_private an agent's
@@ -158,7 +181,7 @@ func TestAssignmentByRegionAndCapacityWithSignedWebhooks(t *testing.T) {
 	}{
 		{map[string]any{"id": "x", "name": "", "capacity": 1}, "name"},
 		{map[string]any{"id": "x", "name": "n", "capacity": -1}, "capacity"},
-		{map[string]any{"id": "x", "name": "n", "regions": []string{"南京"}}, "regions"},
+		{map[string]any{"id": "x", "name": "n", "regions": []string{"火星"}}, "regions"},
 		{map[string]any{"id": "x", "name": "n", "webhook_url": "ftp://x"}, "webhook_url"},
 		{map[string]any{"id": "x y", "name": "n"}, "id"},
 	} {
@@ -207,13 +230,9 @@ func TestAssignmentByRegionAndCapacityWithSignedWebhooks(t *testing.T) {
 
 	// The webhook: signed, retried after the receiver's two failures, logged for staff.
 	eventually(t, "webhooks delivered", func() bool { b, _, _ := rc.received(); return len(b) >= 3 })
-	bodies, sigs, calls := rc.received()
+	bodies, _, calls := rc.received()
 	for i, b := range bodies {
-		m := hmac.New(sha256.New, []byte(webhookSecret))
-		m.Write(b)
-		if want := "sha256=" + hex.EncodeToString(m.Sum(nil)); sigs[i] != want {
-			t.Errorf("webhook %d signature %q, want %q", i, sigs[i], want)
-		}
+		rc.checkSignature(t, i)
 		var al struct {
 			Event, AgentID, DemandID string `json:",omitempty"`
 			Entries                  []struct{ ID string }

@@ -57,7 +57,7 @@ func TestXLSXBombIsRefused(t *testing.T) {
 		Error struct{ Code, Message, Field string }
 	}
 	_ = json.Unmarshal(body, &e)
-	if resp.StatusCode != 400 || e.Error.Field != "file" || !strings.Contains(e.Error.Message, "268435456 bytes") || !strings.Contains(e.Error.Message, "http.max_xlsx_unzipped_bytes") {
+	if resp.StatusCode != 400 || e.Error.Field != "file" || !strings.Contains(e.Error.Message, "268435456 字节") || !strings.Contains(e.Error.Message, "http.max_xlsx_unzipped_bytes") {
 		t.Fatalf("answer %d %s; want 400 on file naming the 268435456-byte limit and its setting", resp.StatusCode, body)
 	}
 	var list struct{ Total int }

@@ -29,6 +29,14 @@ type Config struct {
 	Log     Log     `yaml:"log"`
 	Limits  Limits  `yaml:"limits"`
 	Webhook Webhook `yaml:"webhook"`
+	Demands Demands `yaml:"demands"`
+}
+
+// Demands configures the demands' lifecycle.
+type Demands struct {
+	// DeadlineSweep is how often the server closes the open demands whose deadline has passed
+	// (at start, then at this interval). In between, such a demand is treated as closed.
+	DeadlineSweep time.Duration `yaml:"deadline_sweep"`
 }
 
 // HTTP configures the server and its limits.
@@ -199,6 +207,7 @@ func Default() Config {
 		Log:     Log{Level: "info", Format: "text"},
 		Limits:  Limits{RatePerSecond: 50, Burst: 100, AuthFailuresPerSecond: 2, AuthFailureBurst: 10},
 		Webhook: Webhook{Timeout: 5 * time.Second, Backoff: 2 * time.Second, MaxAttempts: 6},
+		Demands: Demands{DeadlineSweep: time.Minute},
 	}
 }
 
@@ -261,6 +270,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		num("TECHMATCH_LIMITS_AUTH_FAILURE_BURST", &c.Limits.AuthFailureBurst),
 		dur("TECHMATCH_WEBHOOK_TIMEOUT", &c.Webhook.Timeout),
 		dur("TECHMATCH_WEBHOOK_BACKOFF", &c.Webhook.Backoff),
+		dur("TECHMATCH_DEMANDS_DEADLINE_SWEEP", &c.Demands.DeadlineSweep),
 		num("TECHMATCH_WEBHOOK_MAX_ATTEMPTS", &c.Webhook.MaxAttempts),
 		boolean("TECHMATCH_WEBHOOK_ALLOW_PRIVATE", &c.Webhook.AllowPrivate),
 		float("TECHMATCH_LIMITS_RATE_PER_SECOND", &c.Limits.RatePerSecond),
@@ -294,6 +304,8 @@ func (c *Config) Validate() error {
 		return errors.New("config: index.outbox_retention must be ≥ 0 (0: keep the outbox for ever)")
 	case c.Webhook.Timeout <= 0 || c.Webhook.Backoff <= 0 || c.Webhook.MaxAttempts < 1:
 		return errors.New("config: webhook.timeout and webhook.backoff must be positive, webhook.max_attempts ≥ 1")
+	case c.Demands.DeadlineSweep <= 0:
+		return errors.New("config: demands.deadline_sweep must be positive, e.g. 1m")
 	case !finite(c.Limits.RatePerSecond) || !finite(c.Limits.AuthFailuresPerSecond):
 		return errors.New("config: limits.rate_per_second and limits.auth_failures_per_second must be finite numbers")
 	case c.Limits.RatePerSecond < 0 || (c.Limits.RatePerSecond > 0 && c.Limits.Burst < 1):

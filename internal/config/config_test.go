@@ -44,7 +44,7 @@ func TestShippedFileMatchesDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := config.Default()
-	if c.HTTP != d.HTTP || c.Cache != d.Cache || c.DataDir != d.DataDir || c.Index != d.Index || c.Webhook != d.Webhook || c.Store != d.Store {
+	if c.HTTP != d.HTTP || c.Cache != d.Cache || c.DataDir != d.DataDir || c.Index != d.Index || c.Webhook != d.Webhook || c.Demands != d.Demands || c.Store != d.Store {
 		t.Errorf("configs/techmatch.yaml differs from the defaults in code:\nfile %+v\ncode %+v", c, d)
 	}
 }
@@ -71,6 +71,7 @@ func TestRejects(t *testing.T) {
 		{"zero ttl", "cache:\n  ttl: 0s\n", nil, "cache.ttl"},
 		{"negative auth failure rate", "", map[string]string{"TECHMATCH_LIMITS_AUTH_FAILURES_PER_SECOND": "-1"}, "limits.auth_failures_per_second"},
 		{"auth failure burst 0", "limits:\n  auth_failure_burst: 0\n", nil, "limits.auth_failure_burst"},
+		{"zero deadline sweep", "", map[string]string{"TECHMATCH_DEMANDS_DEADLINE_SWEEP": "0s"}, "demands.deadline_sweep"},
 		{"NaN rate", "", map[string]string{"TECHMATCH_LIMITS_RATE_PER_SECOND": "NaN"}, "finite"},
 	}
 	for _, c := range cases {

@@ -150,7 +150,7 @@ func TestAssetsSelfContained(t *testing.T) {
 			t.Errorf("%s uses %s; text must go in as text nodes", name, m)
 		}
 	}
-	for _, want := range []string{"api.js", "labels.js", "search.js", "match.js", "tuning.js", "agents.js", "dashboard.js", "charts.js", "audit.js", "admin.js", "demands.js"} {
+	for _, want := range []string{"api.js", "labels.js", "search.js", "match.js", "tuning.js", "agents.js", "dashboard.js", "charts.js", "audit.js", "admin.js", "demands.js", "challenge.js", "deliveries.js"} {
 		if !seen[want] {
 			t.Errorf("module %s is not reached from app.js", want)
 		}

@@ -58,4 +58,5 @@ const (
 	AuditMatches  Kind = "matches"
 	AuditKeys     Kind = "keys"
 	AuditProfiles Kind = "profiles"
+	AuditWebhooks Kind = "webhooks" // a delivery's redelivery
 )

@@ -46,12 +46,12 @@ func Invalid(field, format string, args ...any) *Error {
 }
 
 // ErrNotFound is wrapped by stores when a record does not exist.
-var ErrNotFound = &Error{Code: CodeNotFound, Message: "not found"}
+var ErrNotFound = &Error{Code: CodeNotFound, Message: "不存在"}
 
 // ErrUnavailable is wrapped by stores when storage is out of service for now (disk full,
 // locked, an I/O error): nothing was written, and a retry may succeed. Each store decides
 // which of its engine's errors these are.
-var ErrUnavailable = &Error{Code: CodeUnavailable, Message: "storage is unavailable; nothing was written, try again later"}
+var ErrUnavailable = &Error{Code: CodeUnavailable, Message: "存储暂不可用，未写入任何内容，请稍后重试"}
 
 // ErrorCode returns the code of err, or CodeInternal for errors that are not *Error.
 func ErrorCode(err error) Code {

@@ -98,7 +98,7 @@ func (p *Profile) Validate() error {
 		return InvalidID("name", p.Name)
 	}
 	if len(p.Weights) == 0 {
-		return Invalid("weights", "weights are required")
+		return Invalid("weights", "weights 为必填项")
 	}
 	names := make([]string, 0, len(p.Weights))
 	for k := range p.Weights {
@@ -109,15 +109,15 @@ func (p *Profile) Validate() error {
 	for _, k := range names {
 		w := p.Weights[k]
 		if !slices.Contains(Features, k) {
-			return Invalid("weights."+k, "unknown weight %q: want one of %s", k, strings.Join(Features, ", "))
+			return Invalid("weights."+k, "未知权重 %q：应为 %s 之一", k, strings.Join(Features, ", "))
 		}
 		if !(w >= 0 && w <= MaxWeight) {
-			return Invalid("weights."+k, "weight %s must be a number between 0 and %d, got %g", k, MaxWeight, w)
+			return Invalid("weights."+k, "权重 %s 应为 0 到 %d 之间的数，收到 %g", k, MaxWeight, w)
 		}
 		sum += w
 	}
 	if sum == 0 {
-		return Invalid("weights", "at least one weight must be greater than 0")
+		return Invalid("weights", "至少要有一个权重大于 0")
 	}
 	for _, f := range Features {
 		if _, ok := p.Weights[f]; !ok {
@@ -131,18 +131,18 @@ func (p *Profile) Validate() error {
 func (q *ProfileParams) Validate() error {
 	in01 := func(name string, x float64) error {
 		if x < 0 || x > 1 || math.IsNaN(x) {
-			return Invalid("params."+name, "%s must be between 0 and 1, got %g", name, x)
+			return Invalid("params."+name, "%s 应在 0 到 1 之间，收到 %g", name, x)
 		}
 		return nil
 	}
 	if q.Recall < 1 || q.Recall > 2000 {
-		return Invalid("params.recall", "recall must be 1–2000, got %d", q.Recall)
+		return Invalid("params.recall", "recall 应为 1–2000，收到 %d", q.Recall)
 	}
 	if err := in01("list_threshold", q.ListThreshold); err != nil {
 		return err
 	}
 	if q.FreshnessHalfLifeDays <= 0 || q.FreshnessHalfLifeDays > 36500 {
-		return Invalid("params.freshness_half_life_days", "freshness_half_life_days must be in (0, 36500], got %g", q.FreshnessHalfLifeDays)
+		return Invalid("params.freshness_half_life_days", "freshness_half_life_days 应在 (0, 36500] 之间，收到 %g", q.FreshnessHalfLifeDays)
 	}
 	rs := q.RegionScores
 	for name, x := range map[string]float64{"city": rs.City, "province": rs.Province, "partner": rs.Partner, "other": rs.Other} {
@@ -152,16 +152,16 @@ func (q *ProfileParams) Validate() error {
 	}
 	for i, pair := range q.PartnerRegions {
 		if len(pair) != 2 || !regionPattern.MatchString(pair[0]) || !regionPattern.MatchString(pair[1]) {
-			return Invalid(fmt.Sprintf("params.partner_regions[%d]", i), "a partner pair is two 6-digit region codes")
+			return Invalid(fmt.Sprintf("params.partner_regions[%d]", i), "协作地区应为一对 6 位行政区划代码")
 		}
 	}
 	for i, f := range q.HardFilters {
 		if !slices.Contains(HardFilters, f) {
-			return Invalid(fmt.Sprintf("params.hard_filters[%d]", i), "unknown hard filter %q: want one of %s", f, strings.Join(HardFilters, ", "))
+			return Invalid(fmt.Sprintf("params.hard_filters[%d]", i), "未知硬过滤条件 %q：应为 %s 之一", f, strings.Join(HardFilters, ", "))
 		}
 	}
 	if q.TRLFloorGap < 0 || q.TRLFloorGap > 8 {
-		return Invalid("params.trl_floor_gap", "trl_floor_gap must be 0–8, got %d", q.TRLFloorGap)
+		return Invalid("params.trl_floor_gap", "trl_floor_gap 应为 0–8，收到 %d", q.TRLFloorGap)
 	}
 	if err := in01("maturity_step", q.MaturityStep); err != nil {
 		return err
@@ -178,6 +178,10 @@ type Match struct {
 	Components map[string]float64  `json:"components"`
 	Reasons    []string            `json:"reasons"`
 	Highlights map[string][]string `json:"highlights,omitempty"`
+	// Deadline and Challenge are a listed demand's (reverse matching), for an agent to see
+	// the bounty and the dates without reading each demand.
+	Deadline  string     `json:"deadline,omitempty"`
+	Challenge *Challenge `json:"challenge,omitempty"`
 }
 
 // Excluded counts the candidates dropped by hard filters.

@@ -27,7 +27,7 @@ func ParseKind(s string) (Kind, error) {
 			return k, nil
 		}
 	}
-	return "", Invalid("kind", "unknown kind %q: want achievements, patents, experts or demands", s)
+	return "", Invalid("kind", "未知类型 %q：应为 achievements、patents、experts 或 demands", s)
 }
 
 // IsSupply reports whether k is a supply kind.
@@ -136,7 +136,9 @@ type Demand struct {
 	Deadline    string     `json:"deadline,omitempty"`
 	Challenge   *Challenge `json:"challenge,omitempty"`
 	Status      string     `json:"status,omitempty"`
-	Contact     *Contact   `json:"contact,omitempty"`
+	// ClosedReason says why a closed demand is closed: ClosedAtDeadline or ClosedManually.
+	ClosedReason string   `json:"closed_reason,omitempty"`
+	Contact      *Contact `json:"contact,omitempty"`
 }
 
 // Record is any stored record.
@@ -170,7 +172,7 @@ func NewRecord(k Kind) (Record, error) {
 	case Demands:
 		return &Demand{}, nil
 	}
-	return nil, Invalid("kind", "unknown kind %q", k)
+	return nil, Invalid("kind", "未知类型 %q", k)
 }
 
 // Transfer modes (DESIGN.md): how supply can be taken up.

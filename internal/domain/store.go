@@ -96,3 +96,12 @@ type APIKey struct {
 // ErrNotOwner: PutAs was given a demand id that the enterprise has not filed, whether another
 // enterprise filed it or no demand has it.
 var ErrNotOwner = errors.New("the enterprise has no demand with this id")
+
+// DeliveryFilter selects deliveries: by agent and status; zero values match all.
+type DeliveryFilter struct {
+	AgentID string
+	Status  string
+}
+
+// DeliveryStatuses are the statuses of a delivery.
+var DeliveryStatuses = []string{DeliveryPending, DeliveryDelivered, DeliveryFailed}

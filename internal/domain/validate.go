@@ -35,9 +35,9 @@ func ValidID(id string) bool { return idPattern.MatchString(id) && id != "." && 
 // InvalidID is the error for an id that ValidID refuses, naming field.
 func InvalidID(field, id string) *Error {
 	if id == "." || id == ".." {
-		return Invalid(field, "%s %q cannot be used: a URL path resolves it away, so it could not be addressed", field, id)
+		return Invalid(field, "%s %q 不能用：URL 路径会把它解析掉，这个编号无法访问", field, id)
 	}
-	return Invalid(field, "%s must be 1–128 characters of A-Z a-z 0-9 . _ : -", field)
+	return Invalid(field, "%s 须为 1–128 个字符，只能用 A-Z a-z 0-9 . _ : -", field)
 }
 
 // DecodeRecord strictly decodes one JSON record of kind k and validates it:
@@ -60,10 +60,10 @@ func DecodeRecord(k Kind, data []byte) (Record, error) {
 // and turns decoder errors into invalid_argument errors that name the field.
 func DecodeJSON(data []byte, v any) error {
 	if len(data) > MaxRecordSize {
-		return &Error{Code: CodeTooLarge, Message: fmt.Sprintf("record is %d bytes, more than %d", len(data), MaxRecordSize)}
+		return &Error{Code: CodeTooLarge, Message: fmt.Sprintf("记录有 %d 字节，超过上限 %d", len(data), MaxRecordSize)}
 	}
 	if !utf8.Valid(data) {
-		return Invalid("", "body is not valid UTF-8")
+		return Invalid("", "请求体不是有效的 UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -71,7 +71,7 @@ func DecodeJSON(data []byte, v any) error {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return Invalid("", "unexpected data after the JSON value")
+		return Invalid("", "JSON 值之后还有多余的内容")
 	}
 	return nil
 }
@@ -82,30 +82,30 @@ func jsonError(err error) error {
 	switch {
 	case errors.As(err, &typeErr):
 		want := goTypeName(typeErr.Type.String())
-		if num, ok := strings.CutPrefix(typeErr.Value, "number "); ok && want == "a number" {
+		if num, ok := strings.CutPrefix(typeErr.Value, "number "); ok && want == "数字" {
 			if strings.HasPrefix(typeErr.Type.String(), "int") && strings.ContainsAny(num, ".eE") {
-				return Invalid(jsonPath(typeErr.Field), "want a whole number, got %s", num)
+				return Invalid(jsonPath(typeErr.Field), "应为整数，收到 %s", num)
 			}
-			return Invalid(jsonPath(typeErr.Field), "number %s is out of range", num)
+			return Invalid(jsonPath(typeErr.Field), "数字 %s 超出范围", num)
 		}
-		return Invalid(jsonPath(typeErr.Field), "wrong type: got JSON %s, want %s", typeErr.Value, want)
+		return Invalid(jsonPath(typeErr.Field), "类型不对：收到 JSON %s，应为 %s", typeErr.Value, want)
 	case errors.As(err, &syntaxErr):
-		return Invalid("", "malformed JSON at byte %d: %v", syntaxErr.Offset, syntaxErr)
+		return Invalid("", "JSON 格式错误（第 %d 字节）：%v", syntaxErr.Offset, syntaxErr)
 	case errors.Is(err, io.EOF):
-		return Invalid("", "empty body: want a JSON object")
+		return Invalid("", "请求体为空：应为一个 JSON 对象")
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return Invalid("", "truncated JSON")
+		return Invalid("", "JSON 不完整（被截断）")
 	}
 	msg := err.Error()
 	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
 		f = strings.Trim(f, `"`)
-		return Invalid(f, "unknown field %q", f)
+		return Invalid(f, "未知字段 %q", f)
 	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e
 	}
-	return Invalid("", "invalid JSON: %s", strings.TrimPrefix(msg, "json: "))
+	return Invalid("", "无效的 JSON：%s", strings.TrimPrefix(msg, "json: "))
 }
 
 // jsonPath drops the Go names of embedded structs (Supply.trl → trl) from a decoder's field path.
@@ -123,15 +123,15 @@ func jsonPath(field string) string {
 func goTypeName(t string) string {
 	switch {
 	case strings.HasPrefix(t, "[]"):
-		return "an array"
+		return "数组"
 	case t == "string":
-		return "a string"
+		return "字符串"
 	case strings.HasPrefix(t, "int") || strings.HasPrefix(t, "float") || strings.HasPrefix(t, "*float"):
-		return "a number"
+		return "数字"
 	case t == "bool":
-		return "a boolean"
+		return "布尔值"
 	}
-	return "an object"
+	return "对象"
 }
 
 // validator collects the first problem found; fields are checked in a fixed order.
@@ -155,17 +155,17 @@ func (v *validator) text(field string, s *string, max int, required bool) {
 	*s = strings.TrimSpace(*s)
 	if *s == "" {
 		if required {
-			v.fail(field, "%s is required", field)
+			v.fail(field, "%s 为必填项", field)
 		}
 		return
 	}
 	if n := utf8.RuneCountInString(*s); n > max {
-		v.fail(field, "%s is %d characters, at most %d", field, n, max)
+		v.fail(field, "%s 有 %d 个字符，最多 %d 个", field, n, max)
 		return
 	}
 	for _, r := range *s {
 		if unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' {
-			v.fail(field, "%s contains control character %U", field, r)
+			v.fail(field, "%s 含有控制字符 %U", field, r)
 			return
 		}
 	}
@@ -173,7 +173,7 @@ func (v *validator) text(field string, s *string, max int, required bool) {
 
 func (v *validator) list(field string, l *[]string, allowed []string) {
 	if len(*l) > MaxListItems {
-		v.fail(field, "%s has %d items, at most %d", field, len(*l), MaxListItems)
+		v.fail(field, "%s 有 %d 项，最多 %d 项", field, len(*l), MaxListItems)
 		return
 	}
 	out := (*l)[:0]
@@ -184,7 +184,7 @@ func (v *validator) list(field string, l *[]string, allowed []string) {
 			continue
 		}
 		if allowed != nil && !slices.Contains(allowed, s) {
-			v.fail(name, "unknown value %q: want one of %s", s, strings.Join(allowed, ", "))
+			v.fail(name, "未知取值 %q：应为 %s 之一", s, strings.Join(allowed, ", "))
 			return
 		}
 		if !slices.Contains(out, s) {
@@ -204,7 +204,7 @@ func (v *validator) enum(field string, s *string, allowed []string, def string) 
 		return
 	}
 	if !slices.Contains(allowed, *s) {
-		v.fail(field, "unknown value %q: want one of %s", *s, strings.Join(allowed, ", "))
+		v.fail(field, "未知取值 %q：应为 %s 之一", *s, strings.Join(allowed, ", "))
 	}
 }
 
@@ -240,7 +240,7 @@ func ValidAmount(x float64) bool { return x >= 0 && x <= MaxAmount }
 // amount checks an optional amount of money.
 func (v *validator) amount(field string, x *float64) {
 	if x != nil && !ValidAmount(*x) {
-		v.fail(field, "%s must be a number between 0 and %.0f 万元, got %g", field, float64(MaxAmount), *x)
+		v.fail(field, "%s 应为 0 到 %.0f 万元之间的数，收到 %g", field, float64(MaxAmount), *x)
 	}
 }
 
@@ -251,13 +251,13 @@ func (v *validator) rng(field string, r *Range) {
 	v.amount(field+".min", r.Min)
 	v.amount(field+".max", r.Max)
 	if r.Min != nil && r.Max != nil && *r.Min > *r.Max {
-		v.fail(field, "%s.min %.6g is greater than %s.max %.6g", field, *r.Min, field, *r.Max)
+		v.fail(field, "%s.min %.6g 大于 %s.max %.6g", field, *r.Min, field, *r.Max)
 	}
 }
 
 func (v *validator) trl(field string, t int) {
 	if t != 0 && (t < 1 || t > 9) {
-		v.fail(field, "%s must be 1–9, got %d", field, t)
+		v.fail(field, "%s 应为 1–9，收到 %d", field, t)
 	}
 }
 
@@ -267,7 +267,7 @@ func (v *validator) date(field string, s *string) {
 		return
 	}
 	if _, err := time.Parse(time.DateOnly, *s); err != nil {
-		v.fail(field, "%s must be a date YYYY-MM-DD, got %q", field, *s)
+		v.fail(field, "%s 应为日期 YYYY-MM-DD，收到 %q", field, *s)
 	}
 }
 
@@ -285,7 +285,7 @@ func (v *validator) supply(s *Supply) {
 		t, ok := Stages[s.Stage]
 		switch {
 		case !ok:
-			v.fail("stage", "unknown stage %q: want 实验室, 小试, 中试, 样机 or 产业化", s.Stage)
+			v.fail("stage", "未知阶段 %q：应为 实验室、小试、中试、样机 或 产业化", s.Stage)
 		case s.TRL == 0:
 			s.TRL = t
 		}
@@ -293,7 +293,7 @@ func (v *validator) supply(s *Supply) {
 	v.list("transfer_modes", &s.TransferModes, TransferModes)
 	v.rng("price", s.Price)
 	if s.Market != nil && (s.Market.InvestorInterest < 0 || s.Market.Deals < 0) {
-		v.fail("market", "market counts must be ≥ 0")
+		v.fail("market", "market 中的计数不能为负")
 	}
 	v.enum("status", &s.Status, SupplyStatuses, defaultSupplyState)
 	v.contact(s.Contact)
@@ -307,7 +307,7 @@ func (v *validator) contact(c *Contact) {
 	v.text("contact.phone", &c.Phone, 32, false)
 	v.text("contact.email", &c.Email, MaxItemLen, false)
 	if c.Email != "" && !strings.Contains(c.Email, "@") {
-		v.fail("contact.email", "contact.email %q is not an email address", c.Email)
+		v.fail("contact.email", "contact.email %q 不是有效的邮箱地址", c.Email)
 	}
 }
 
@@ -365,6 +365,13 @@ func (d *Demand) Validate() error {
 		v.date("challenge.deadline", &d.Challenge.Deadline)
 	}
 	v.enum("status", &d.Status, DemandStatuses, defaultDemandState)
+	// Only a closed demand has a reason; one stored closed without saying why was closed by
+	// whoever stored it.
+	if d.Status != DemandClosed {
+		d.ClosedReason = ""
+	} else {
+		v.enum("closed_reason", &d.ClosedReason, ClosedReasons, ClosedManually)
+	}
 	v.contact(d.Contact)
 	return v.result()
 }

@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -31,30 +30,30 @@ func (a *Agent) Validate() error {
 	case !ValidID(a.ID):
 		return InvalidID("id", a.ID)
 	case a.Name == "" || len([]rune(a.Name)) > MaxTitleLen:
-		return Invalid("name", "name is required, at most %d characters", MaxTitleLen)
+		return Invalid("name", "name 为必填项，最多 %d 个字符", MaxTitleLen)
 	case a.Capacity < 0 || a.Capacity > MaxAgentCapacity:
-		return Invalid("capacity", "capacity must be 0–%d open demands", MaxAgentCapacity)
+		return Invalid("capacity", "capacity 应为 0–%d（同时处理的开放需求数）", MaxAgentCapacity)
 	case len(a.Regions) > MaxListItems || len(a.Fields) > MaxListItems:
-		return Invalid("regions", "at most %d regions and %d fields", MaxListItems, MaxListItems)
+		return Invalid("regions", "regions 和 fields 各最多 %d、%d 项", MaxListItems, MaxListItems)
 	}
 	for i, r := range a.Regions {
 		r = strings.TrimSpace(r)
 		if r != "" && strings.Trim(r, "0123456789") != "" { // a name: 江苏, 南京市
-			code, err := ResolveRegion(fmt.Sprintf("regions[%d]", i), r)
+			code, err := ResolveRegion("regions", r)
 			if err != nil {
 				return err
 			}
 			r = code
 		}
 		if r == "" || len(r) > 6 || strings.Trim(r, "0123456789") != "" {
-			return Invalid("regions", "regions[%d] %q: want a region code or its prefix, e.g. 320000 or 32 (Jiangsu), 320100 or 3201 (Nanjing)", i, r)
+			return Invalid("regions", "regions[%d] %q：应为行政区划代码或其前缀，如 320000 或 32（江苏），320100 或 3201（南京），或地名", i, r)
 		}
 		a.Regions[i] = RegionPrefix(r)
 	}
 	for i, f := range a.Fields {
 		f = strings.Trim(strings.TrimSpace(f), "/")
 		if f == "" || len([]rune(f)) > MaxItemLen {
-			return Invalid("fields", "fields[%d]: want a taxonomy path such as 新材料/电池材料", i)
+			return Invalid("fields", "fields[%d]：应为领域分类路径，如 新材料/电池材料", i)
 		}
 		a.Fields[i] = f
 	}
@@ -67,7 +66,7 @@ func (a *Agent) Validate() error {
 	if a.WebhookURL != "" {
 		u, err := url.Parse(a.WebhookURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return Invalid("webhook_url", "webhook_url must be an http or https URL")
+			return Invalid("webhook_url", "webhook_url 应为 http 或 https 地址")
 		}
 	}
 	return nil
@@ -170,23 +169,23 @@ func (u *EntryUpdate) Validate() error {
 	u.Note = strings.TrimSpace(u.Note)
 	switch {
 	case u.Status == "" && u.Note == "":
-		return Invalid("status", "status or note is required")
+		return Invalid("status", "status 和 note 至少要给一个")
 	case u.Status != "" && !slices.Contains(EntryStatuses, u.Status):
-		return Invalid("status", "unknown status %q: want one of %s", u.Status, strings.Join(EntryStatuses, ", "))
+		return Invalid("status", "未知状态 %q：应为 %s 之一", u.Status, strings.Join(EntryStatuses, ", "))
 	case u.Status == StatusWithdrawn:
-		return Invalid("status", "status withdrawn is set by the system when the demand is deleted or closed; it cannot be requested")
+		return Invalid("status", "withdrawn（已撤回）由系统在需求删除或关闭时设置，不能手动设为此状态")
 	case len([]rune(u.Note)) > MaxTextLen:
-		return Invalid("note", "note is longer than %d characters", MaxTextLen)
+		return Invalid("note", "note 超过 %d 个字符", MaxTextLen)
 	case u.Status == StatusRejected && !slices.Contains(RejectReasons, u.Reason):
-		return Invalid("reason", "a rejection needs reason ∈ %s", strings.Join(RejectReasons, ", "))
+		return Invalid("reason", "拒绝时须给出 reason，取值为 %s 之一", strings.Join(RejectReasons, ", "))
 	case u.Status != StatusRejected && u.Reason != "":
-		return Invalid("reason", "reason is only given with status rejected")
+		return Invalid("reason", "只有 status 为 rejected（拒绝）时才给 reason")
 	case u.Status == StatusSigned && u.DealAmount == nil:
-		return Invalid("deal_amount", "a signed deal needs deal_amount (万元)")
+		return Invalid("deal_amount", "签约须给出 deal_amount（成交金额，万元）")
 	case u.DealAmount != nil && u.Status != StatusSigned:
-		return Invalid("deal_amount", "deal_amount is only given with status signed")
+		return Invalid("deal_amount", "只有 status 为 signed（签约）时才给 deal_amount")
 	case u.DealAmount != nil && !ValidAmount(*u.DealAmount):
-		return Invalid("deal_amount", "deal_amount must be a number between 0 and %.0f 万元, got %g", float64(MaxAmount), *u.DealAmount)
+		return Invalid("deal_amount", "deal_amount 应为 0 到 %.0f 万元之间的数，收到 %g", float64(MaxAmount), *u.DealAmount)
 	}
 	return nil
 }

@@ -78,17 +78,24 @@ func AccessRules() map[string][]Role {
 
 // agentRules are the routes of agents' match lists. Handlers narrow an agent to its own list.
 var agentRules = map[string][]Role{
-	"POST /v1/agents":             staffOnly,
-	"GET /v1/agents":              staffOnly,
-	"GET /v1/agents/:id":          staffOrAgent,
-	"PUT /v1/agents/:id":          staffOnly,
-	"DELETE /v1/agents/:id":       staffOnly,
-	"GET /v1/agents/:id/matches":  staffOrAgent,
-	"GET /v1/matches":             staffOnly,
-	"GET /v1/matches/:id":         staffOrAgent,
-	"PATCH /v1/matches/:id":       staffOrAgent,
-	"GET /v1/webhooks/deliveries": staffOnly,
-	"GET /v1/stats":               staffOnly,
+	"POST /v1/agents":                            staffOnly,
+	"GET /v1/agents":                             staffOnly,
+	"GET /v1/agents/:id":                         staffOrAgent,
+	"PUT /v1/agents/:id":                         staffOnly,
+	"DELETE /v1/agents/:id":                      staffOnly,
+	"GET /v1/agents/:id/matches":                 staffOrAgent,
+	"GET /v1/matches":                            staffOnly,
+	"GET /v1/matches/:id":                        staffOrAgent,
+	"PATCH /v1/matches/:id":                      staffOrAgent,
+	"GET /v1/webhooks/deliveries":                staffOnly,
+	"POST /v1/webhooks/deliveries/:id/redeliver": staffOnly,
+	"GET /v1/stats":                              staffOnly,
+	// 揭榜: agents (for a supplier) and staff take challenges up; the enterprise reads its own
+	// demands' takeups (the handler hides other enterprises' demands).
+	"POST /v1/demands/:id/takeups": staffOrAgent,
+	"GET /v1/demands/:id/takeups":  withKey,
+	"POST /v1/assignments":         staffOnly,
+	"POST /v1/demands/:id/assign":  staffOnly,
 }
 
 // authorize enforces AccessRules: 401 when a key is needed and none was given, 403 when the
@@ -109,9 +116,9 @@ func (s *Server) authorize(rules map[string][]Role) gin.HandlerFunc {
 		case slices.Contains(roles, p.Role):
 			c.Next()
 		case p.Role == RoleAnonymous:
-			s.fail(c, domain.Errorf(domain.CodeUnauthenticated, "this route needs an API key (Authorization: Bearer <key>) of role %s", roleList(roles)))
+			s.fail(c, domain.Errorf(domain.CodeUnauthenticated, "这个接口需要 API 密钥（Authorization: Bearer <密钥>），角色为 %s", roleList(roles)))
 		default:
-			s.fail(c, domain.Errorf(domain.CodePermissionDenied, "a key of role %s may not call %s %s; it is for %s", p.Role, c.Request.Method, route, roleList(roles)))
+			s.fail(c, domain.Errorf(domain.CodePermissionDenied, "角色为 %s 的密钥不能调用 %s %s；它只对 %s 开放", p.Role, c.Request.Method, route, roleList(roles)))
 		}
 	}
 }

@@ -24,8 +24,13 @@ type Worklist interface {
 	Entry(ctx context.Context, id string) (*domain.MatchEntry, error)
 	Entries(ctx context.Context, f domain.EntryFilter, offset, limit int) ([]*domain.MatchEntry, int, error)
 	Update(ctx context.Context, id string, u domain.EntryUpdate, who string) (*domain.MatchEntry, error)
-	Deliveries(ctx context.Context, agentID string, offset, limit int) ([]domain.Delivery, int, error)
+	Deliveries(ctx context.Context, f domain.DeliveryFilter, offset, limit int) ([]domain.Delivery, int, error)
+	Redeliver(ctx context.Context, id int64) (*domain.Delivery, error)
 	Stats(ctx context.Context, from, to time.Time) (*worklist.Stats, error)
+	Assign(ctx context.Context, demandIDs []string, agentID string) ([]worklist.Assigned, error)
+	Adopt(ctx context.Context, a *domain.Agent) (int, error)
+	TakeUp(ctx context.Context, demandID string, r domain.TakeupRequest, who, agentID string) (*domain.Takeup, error)
+	Takeups(ctx context.Context, demandID string) ([]*domain.Takeup, error)
 }
 
 var _ Worklist = (*worklist.Service)(nil)
@@ -37,9 +42,9 @@ func (s *Server) requireAgentOrAdmin(c *gin.Context, agentID string) bool {
 	case p.Role == RoleAdmin || p.Role == RoleAgent && p.Subject == agentID:
 		return true
 	case p.Role == RoleAnonymous:
-		s.fail(c, domain.Errorf(domain.CodeUnauthenticated, "this route needs an API key: Authorization: Bearer <key>"))
+		s.fail(c, domain.Errorf(domain.CodeUnauthenticated, "这个接口需要 API 密钥：Authorization: Bearer <密钥>"))
 	default:
-		s.fail(c, domain.Errorf(domain.CodePermissionDenied, "only staff and agent %s may see this", agentID))
+		s.fail(c, domain.Errorf(domain.CodePermissionDenied, "只有平台管理员和经纪人 %s 能查看", agentID))
 	}
 	return false
 }
@@ -59,7 +64,7 @@ func (s *Server) putAgent(c *gin.Context) {
 	case id != "" && a.ID == "":
 		a.ID = id
 	case id != "" && a.ID != id:
-		s.fail(c, domain.Invalid("id", "body id %q differs from the path id %q", a.ID, id))
+		s.fail(c, domain.Invalid("id", "请求体中的编号 %q 与路径中的编号 %q 不一致", a.ID, id))
 		return
 	}
 	if err := a.Validate(); err != nil {
@@ -76,6 +81,12 @@ func (s *Server) putAgent(c *gin.Context) {
 	if err != nil {
 		s.fail(c, err)
 		return
+	}
+	// Open demands it covers that no agent holds reach it now, not at their next write.
+	if n, err := s.Worklist.Adopt(c, &a); err != nil {
+		s.log.WarnContext(c, "agent saved, unassigned demands not handed over", "agent", a.ID, "err", err, "request_id", requestID(c))
+	} else if n > 0 {
+		s.log.InfoContext(c, "agent took unassigned demands", "agent", a.ID, "demands", n)
 	}
 	status := http.StatusOK
 	if created {
@@ -123,7 +134,7 @@ func (s *Server) deleteAgent(c *gin.Context) {
 // notFoundAs gives a store's not-found error a message that names what is missing.
 func notFoundAs(err error, what, id string) error {
 	if domain.ErrorCode(err) == domain.CodeNotFound {
-		return domain.Errorf(domain.CodeNotFound, "%s %q not found", what, id)
+		return domain.Errorf(domain.CodeNotFound, "%s %q 不存在", thing(what), id)
 	}
 	return err
 }
@@ -143,7 +154,7 @@ func (s *Server) agentMatches(c *gin.Context) {
 	}
 	f := domain.EntryFilter{AgentID: id, Status: c.Query("status")}
 	if f.Status != "" && !slices.Contains(domain.EntryStatuses, f.Status) {
-		s.fail(c, domain.Invalid("status", "status must be one of %v", domain.EntryStatuses))
+		s.fail(c, domain.Invalid("status", "status 应为 %v 之一", domain.EntryStatuses))
 		return
 	}
 	switch format := sheet.Format(c.Query("format")); format {
@@ -164,7 +175,7 @@ func (s *Server) agentMatches(c *gin.Context) {
 		c.Data(http.StatusOK, sheet.ContentTypes[format], buf.Bytes())
 		return
 	default:
-		s.fail(c, domain.Invalid("format", "format must be json, csv or xlsx, got %q", format))
+		s.fail(c, domain.Invalid("format", "format 应为 json、csv 或 xlsx，收到 %q", format))
 		return
 	}
 	s.writeEntries(c, f)
@@ -173,7 +184,7 @@ func (s *Server) agentMatches(c *gin.Context) {
 // needWorklist answers 503 on the worklist routes of a server built without one.
 func (s *Server) needWorklist(c *gin.Context) {
 	if s.Worklist == nil {
-		s.fail(c, domain.Errorf(domain.CodeUnavailable, "agents' match lists are not enabled on this server"))
+		s.fail(c, domain.Errorf(domain.CodeUnavailable, "本服务器未开启经纪人匹配单"))
 		return
 	}
 	c.Next()

@@ -11,7 +11,7 @@ import (
 )
 
 // auditKinds are the kinds the audit log holds: the record kinds and the other objects.
-var auditKinds = append(slices.Clone(domain.AllKinds), domain.AuditAgents, domain.AuditMatches, domain.AuditKeys, domain.AuditProfiles)
+var auditKinds = append(slices.Clone(domain.AllKinds), domain.AuditAgents, domain.AuditMatches, domain.AuditKeys, domain.AuditProfiles, domain.AuditWebhooks)
 
 // auditLog answers a page of the audit log for staff, newest first, selected by subject (who
 // did it: a whole actor name or its subject), kind and id (what it was done to) and from/to
@@ -19,11 +19,11 @@ var auditKinds = append(slices.Clone(domain.AllKinds), domain.AuditAgents, domai
 func (s *Server) auditLog(c *gin.Context) {
 	f := domain.AuditFilter{Subject: c.Query("subject"), Kind: domain.Kind(c.Query("kind")), ID: c.Query("id")}
 	if f.Kind != "" && !slices.Contains(auditKinds, f.Kind) {
-		s.fail(c, domain.Invalid("kind", "kind must be one of %v, got %q", auditKinds, f.Kind))
+		s.fail(c, domain.Invalid("kind", "kind 应为 %v 之一，收到 %q", auditKinds, f.Kind))
 		return
 	}
 	if f.ID != "" && f.Kind == "" {
-		s.fail(c, domain.Invalid("kind", "an id needs its kind: ids of different kinds may be equal"))
+		s.fail(c, domain.Invalid("kind", "给 id 时须同时给 kind：不同类型的编号可能相同"))
 		return
 	}
 	from, err := dayParam(c, "from", time.Time{})
@@ -37,7 +37,7 @@ func (s *Server) auditLog(c *gin.Context) {
 		return
 	}
 	if !from.IsZero() && !to.IsZero() && to.Before(from) {
-		s.fail(c, domain.Invalid("to", "to is before from"))
+		s.fail(c, domain.Invalid("to", "to 早于 from"))
 		return
 	}
 	f.From = from

@@ -79,7 +79,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		key = strings.TrimSpace(key)
 		if !ok || key == "" {
 			s.auth.note(c, addr, authMalformed)
-			s.fail(c, domain.Errorf(domain.CodeUnauthenticated, "Authorization must be \"Bearer <key>\""))
+			s.fail(c, domain.Errorf(domain.CodeUnauthenticated, "Authorization 应为 \"Bearer <密钥>\""))
 			return
 		}
 		var err error
@@ -104,7 +104,7 @@ func (s *Server) lookupKey(c *gin.Context, key string) (Principal, error) {
 	if admin := s.Config.Auth.AdminKey; admin != "" && subtle.ConstantTimeCompare([]byte(key), []byte(admin)) == 1 {
 		return Principal{Role: RoleAdmin, KeyID: "bootstrap"}, nil
 	}
-	unknown := domain.Errorf(domain.CodeUnauthenticated, "unknown or revoked API key")
+	unknown := domain.Errorf(domain.CodeUnauthenticated, "API 密钥不存在或已吊销")
 	if s.Keys == nil || len(key) > maxKeyLen {
 		return Principal{}, unknown
 	}

@@ -101,7 +101,7 @@ func (g *authGuard) refuse(s *Server, c *gin.Context, addr string, wait time.Dur
 	secs := max(1, int(math.Ceil(wait.Seconds())))
 	c.Header("Retry-After", strconv.Itoa(secs))
 	s.fail(c, domain.Errorf(domain.CodeRateLimited,
-		"too many failed authentications from this address (at most %g a second, burst %g); keys are not checked for %d s",
+		"来自该地址的认证失败过多（每秒最多 %g 次，突发 %g 次）；%d 秒内不再校验密钥",
 		g.limit.rate, g.limit.burst, secs))
 }
 

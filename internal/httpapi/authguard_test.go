@@ -109,7 +109,7 @@ func TestFailedAuthenticationIsLimitedPerAddress(t *testing.T) {
 			if ra := w.Header().Get("Retry-After"); ra == "" || ra == "0" {
 				t.Errorf("%s: Retry-After = %q, want whole seconds ≥ 1", tt.name, ra)
 			}
-			if body.Error.Code != "rate_limited" || !strings.Contains(body.Error.Message, "failed authentications") {
+			if body.Error.Code != "rate_limited" || !strings.Contains(body.Error.Message, "认证失败过多") {
 				t.Errorf("%s: body %s, want rate_limited naming failed authentications", tt.name, w.Body)
 			}
 		}

@@ -39,13 +39,13 @@ func (s *Server) fail(c *gin.Context, err error) {
 	var maxBytes *http.MaxBytesError
 	switch {
 	case errors.As(err, &maxBytes):
-		e = domain.Errorf(domain.CodeTooLarge, "request body is larger than %d bytes", maxBytes.Limit)
+		e = domain.Errorf(domain.CodeTooLarge, "请求体超过 %d 字节", maxBytes.Limit)
 	case ok && e.Code == domain.CodeUnavailable:
 		// The store's own words may name files; the caller gets the code's message.
 		s.log.ErrorContext(c.Request.Context(), "unavailable", "err", err, "request_id", requestID(c))
 	case !ok || e.Code == domain.CodeInternal:
 		s.log.ErrorContext(c.Request.Context(), "internal error", "err", err, "request_id", requestID(c), "path", c.FullPath())
-		e = domain.Errorf(domain.CodeInternal, "internal error; request id %s", requestID(c))
+		e = domain.Errorf(domain.CodeInternal, "服务器内部错误；请求编号 %s", requestID(c))
 	}
 	if e.Code == domain.CodeRateLimited && c.Writer.Header().Get("Retry-After") == "" {
 		c.Header("Retry-After", "1")

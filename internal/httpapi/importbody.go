@@ -62,13 +62,13 @@ func (b *importBody) cutReason(err error) (string, bool) {
 	var mb *http.MaxBytesError
 	switch {
 	case errors.As(err, &mb):
-		return fmt.Sprintf("the body is larger than %d bytes (http.max_import_bytes)", mb.Limit), true
+		return fmt.Sprintf("请求体超过 %d 字节（http.max_import_bytes）", mb.Limit), true
 	case errors.Is(err, os.ErrDeadlineExceeded) && !time.Now().Before(b.end):
-		return fmt.Sprintf("the body was not in within %s (http.import_timeout)", b.cap), true
+		return fmt.Sprintf("请求体未在 %s 内传完（http.import_timeout）", b.cap), true
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return fmt.Sprintf("no data arrived for %s (http.import_idle_timeout)", b.idle), true
+		return fmt.Sprintf("%s 内没有收到数据（http.import_idle_timeout）", b.idle), true
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, http.ErrBodyReadAfterClose), errors.As(err, new(*net.OpError)):
-		return "the connection closed before the body ended", true
+		return "请求体传完之前连接已断开", true
 	}
 	return "", false
 }

@@ -41,12 +41,12 @@ func (s *Server) importTable(c *gin.Context, k domain.Kind, body *importBody) bo
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
-			err = domain.Errorf(domain.CodeTooLarge, "upload is larger than %d bytes (http.max_import_bytes)", mb.Limit)
+			err = domain.Errorf(domain.CodeTooLarge, "上传文件超过 %d 字节（http.max_import_bytes）", mb.Limit)
 		} else if reason, cut := body.cutReason(err); cut {
 			s.log.WarnContext(c, "table import cut", "kind", k, "err", err, "request_id", requestID(c))
-			err = domain.Invalid("file", "upload cut: %s; nothing was stored", reason)
+			err = domain.Invalid("file", "上传中断：%s；未保存任何内容", reason)
 		} else if _, ok := domain.AsError(err); !ok {
-			err = domain.Invalid("file", "the upload could not be read: %v", err)
+			err = domain.Invalid("file", "无法读取上传内容：%v", err)
 		}
 		s.fail(c, err)
 		return true
@@ -77,13 +77,13 @@ func (s *Server) importTable(c *gin.Context, k domain.Kind, body *importBody) bo
 // formFile reads the multipart field `file`, whose name must end .csv or .xlsx.
 func formFile(body io.Reader, boundary string) (sheet.Format, []byte, error) {
 	if boundary == "" {
-		return "", nil, domain.Invalid("file", "multipart body without a boundary")
+		return "", nil, domain.Invalid("file", "multipart 请求体缺少 boundary")
 	}
 	mr := multipart.NewReader(body, boundary)
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
-			return "", nil, domain.Invalid("file", "the form has no `file` field with a .csv or .xlsx file")
+			return "", nil, domain.Invalid("file", "表单中没有装着 .csv 或 .xlsx 文件的 `file` 字段")
 		}
 		if err != nil {
 			return "", nil, err // the body's own error, or the form's, which names no address
@@ -98,7 +98,7 @@ func formFile(body io.Reader, boundary string) (sheet.Format, []byte, error) {
 		case ".xlsx":
 			f = sheet.XLSX
 		default:
-			return "", nil, domain.Invalid("file", "file %q: want a .csv or .xlsx file", part.FileName())
+			return "", nil, domain.Invalid("file", "文件 %q：应为 .csv 或 .xlsx 文件", part.FileName())
 		}
 		data, err := io.ReadAll(part)
 		if err != nil {

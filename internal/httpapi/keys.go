@@ -50,25 +50,25 @@ func (r *KeyRequest) validate() error {
 	switch r.Role {
 	case RoleAdmin, RoleAgent, RoleEnterprise:
 	case "":
-		return domain.Invalid("role", "role is required: admin, agent or enterprise")
+		return domain.Invalid("role", "role 为必填项：admin、agent 或 enterprise")
 	default:
-		return domain.Invalid("role", "role must be admin, agent or enterprise, got %q", r.Role)
+		return domain.Invalid("role", "role 应为 admin、agent 或 enterprise，收到 %q", r.Role)
 	}
 	r.Subject = strings.TrimSpace(r.Subject)
 	switch {
 	case r.Subject == "" && r.Role != RoleAdmin:
-		return domain.Invalid("subject", "subject is required for role %s: the %s", r.Role, map[Role]string{RoleAgent: "agent id", RoleEnterprise: "enterprise name"}[r.Role])
+		return domain.Invalid("subject", "角色 %s 须给出 subject：%s", r.Role, map[Role]string{RoleAgent: "经纪人编号", RoleEnterprise: "企业名称"}[r.Role])
 	case utf8.RuneCountInString(r.Subject) > maxSubjectLn:
-		return domain.Invalid("subject", "subject is longer than %d characters", maxSubjectLn)
+		return domain.Invalid("subject", "subject 超过 %d 个字符", maxSubjectLn)
 	case strings.IndexFunc(r.Subject, unicode.IsControl) >= 0:
-		return domain.Invalid("subject", "subject contains control characters")
+		return domain.Invalid("subject", "subject 含有控制字符")
 	}
 	return nil
 }
 
 func (s *Server) keysAvailable(c *gin.Context) bool {
 	if s.Keys == nil {
-		s.fail(c, domain.Errorf(domain.CodeUnavailable, "this server keeps no API keys; only the bootstrap admin key works"))
+		s.fail(c, domain.Errorf(domain.CodeUnavailable, "本服务器不保存 API 密钥，只能使用启动时配置的管理员密钥"))
 		return false
 	}
 	return true
@@ -128,7 +128,7 @@ func (s *Server) revokeKey(c *gin.Context) {
 	id := c.Param("id")
 	if err := s.Keys.RevokeKey(c, id); err != nil {
 		if isNotFound(err) {
-			err = domain.Errorf(domain.CodeNotFound, "key %q not found", id)
+			err = domain.Errorf(domain.CodeNotFound, "密钥 %q 不存在", id)
 		}
 		s.fail(c, err)
 		return

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -30,7 +31,7 @@ func (s *Server) matchParams(c *gin.Context) (kinds []domain.Kind, limit int, p 
 func (s *Server) profileParam(c *gin.Context) (*domain.Profile, error) {
 	p, err := s.resolveProfile(c, c.Query("profile"))
 	if errors.Is(err, domain.ErrNotFound) {
-		err = domain.Invalid("profile", "profile %q does not exist", c.Query("profile"))
+		err = domain.Invalid("profile", "权重方案 %q 不存在", c.Query("profile"))
 	}
 	return p, err
 }
@@ -129,7 +130,10 @@ func (s *Server) matchReverse(k domain.Kind) gin.HandlerFunc {
 			s.fail(c, err)
 			return
 		}
-		key := cache.Key("reverse", string(k), id, strconv.FormatInt(sup.GetMeta().Rev, 10), profileKey(p), s.generations([]domain.Kind{domain.Demands}), itoa(limit))
+		// The day is in the key: a demand whose deadline passes at midnight leaves the list
+		// then, before any write (the sweep's) changes the demands' generation.
+		key := cache.Key("reverse", string(k), id, strconv.FormatInt(sup.GetMeta().Rev, 10), profileKey(p),
+			s.generations([]domain.Kind{domain.Demands}), itoa(limit), domain.Today(time.Now()))
 		s.serveCached(c, key, func(ctx context.Context) (any, error) {
 			return s.Matcher.MatchSupply(ctx, sup, limit, p)
 		})

@@ -20,7 +20,7 @@ func (s *Server) entryFor(c *gin.Context) (*domain.MatchEntry, bool) {
 	}
 	if p := principal(c); p.Role == RoleAgent && p.Subject != e.AgentID {
 		// Not 403: whether another agent's entry exists is not this agent's business.
-		s.fail(c, domain.Errorf(domain.CodeNotFound, "match %q not found", id))
+		s.fail(c, domain.Errorf(domain.CodeNotFound, "匹配条目 %q 不存在", id))
 		return nil, false
 	}
 	if !s.requireAgentOrAdmin(c, e.AgentID) {
@@ -58,14 +58,19 @@ func (s *Server) patchEntry(c *gin.Context) {
 	writeJSON(c, http.StatusOK, e)
 }
 
-// listDeliveries is the webhook delivery log, for staff.
+// listDeliveries is the webhook delivery log, for staff: by agent and status.
 func (s *Server) listDeliveries(c *gin.Context) {
 	page, size, err := s.page(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	items, total, err := s.Worklist.Deliveries(c, c.Query("agent_id"), (page-1)*size, size)
+	f := domain.DeliveryFilter{AgentID: c.Query("agent_id"), Status: c.Query("status")}
+	if f.Status != "" && !slices.Contains(domain.DeliveryStatuses, f.Status) {
+		s.fail(c, domain.Invalid("status", "status 应为 %v 之一", domain.DeliveryStatuses))
+		return
+	}
+	items, total, err := s.Worklist.Deliveries(c, f, (page-1)*size, size)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -90,10 +95,10 @@ func dayParam(c *gin.Context, name string, def time.Time) (time.Time, error) {
 	}
 	t, err := time.Parse(time.DateOnly, v)
 	if err != nil {
-		return time.Time{}, domain.Invalid(name, "%s must be a date YYYY-MM-DD, got %q", name, v)
+		return time.Time{}, domain.Invalid(name, "%s 应为日期 YYYY-MM-DD，收到 %q", name, v)
 	}
 	if t.Before(firstStatsDay) || t.After(lastStatsDay) {
-		return time.Time{}, domain.Invalid(name, "%s must be between %s and %s, got %q", name, firstStatsDay.Format(time.DateOnly), lastStatsDay.Format(time.DateOnly), v)
+		return time.Time{}, domain.Invalid(name, "%s 应在 %s 到 %s 之间，收到 %q", name, firstStatsDay.Format(time.DateOnly), lastStatsDay.Format(time.DateOnly), v)
 	}
 	return t, nil
 }
@@ -111,7 +116,7 @@ func (s *Server) stats(c *gin.Context) {
 		return
 	}
 	if to.Before(from) {
-		s.fail(c, domain.Invalid("to", "to is before from"))
+		s.fail(c, domain.Invalid("to", "to 早于 from"))
 		return
 	}
 	st, err := s.Worklist.Stats(c, from, to.AddDate(0, 0, 1))
@@ -126,7 +131,7 @@ func (s *Server) stats(c *gin.Context) {
 func (s *Server) listEntries(c *gin.Context) {
 	f := domain.EntryFilter{DemandID: c.Query("demand_id"), AgentID: c.Query("agent_id"), Status: c.Query("status"), Unassigned: c.Query("unassigned") == "true"}
 	if f.Status != "" && !slices.Contains(domain.EntryStatuses, f.Status) {
-		s.fail(c, domain.Invalid("status", "status must be one of %v", domain.EntryStatuses))
+		s.fail(c, domain.Invalid("status", "status 应为 %v 之一", domain.EntryStatuses))
 		return
 	}
 	s.writeEntries(c, f)

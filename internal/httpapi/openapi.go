@@ -16,13 +16,14 @@ import (
 // route describes one operation for the OpenAPI document.
 type route struct {
 	method, path, summary string
-	params                []string // query parameters (their schemas: paramSchemas)
-	body                  string   // request body kind: "", "json", "ndjson"
-	req                   any      // the JSON body's type, as a zero value
-	resp                  any      // the answer's type (a zero value, pageOf or object); nil with no body
-	created               bool     // answers 201 when it makes the object, 200 when it replaces one
-	empty                 bool     // answers 204 without a body
-	text                  bool     // answers text/plain (metrics)
+	params                []string                  // query parameters (their schemas: paramSchemas)
+	paramTypes            map[string]map[string]any // this route's own schemas of parameters, over paramSchemas
+	body                  string                    // request body kind: "", "json", "ndjson"
+	req                   any                       // the JSON body's type, as a zero value
+	resp                  any                       // the answer's type (a zero value, pageOf or object); nil with no body
+	created               bool                      // answers 201 when it makes the object, 200 when it replaces one
+	empty                 bool                      // answers 204 without a body
+	text                  bool                      // answers text/plain (metrics)
 	admin                 bool
 }
 
@@ -56,7 +57,13 @@ func apiRoutes() []route {
 		{method: "GET", path: "/v1/matches", summary: "All match-list entries, by demand, agent, status or unassigned=true", params: []string{"demand_id", "agent_id", "status", "unassigned", "page", "size"}, resp: pageOf{domain.MatchEntry{}}, admin: true},
 		{method: "GET", path: "/v1/matches/{id}", summary: "One match-list entry with its history", resp: domain.MatchEntry{}},
 		{method: "PATCH", path: "/v1/matches/{id}", summary: "Move an entry along new → contacted → negotiating → signed, or reject it; 409 when illegal or the entry is withdrawn (its demand deleted or closed)", body: "json", req: domain.EntryUpdate{}, resp: domain.MatchEntry{}},
-		{method: "GET", path: "/v1/webhooks/deliveries", summary: "Webhook delivery log", params: []string{"agent_id", "page", "size"}, resp: pageOf{domain.Delivery{}}, admin: true},
+		{method: "POST", path: "/v1/assignments", summary: "Hand the open entries of many demands (demand_ids, at most 500) to an agent, or to nobody with agent_id \"\"; each demand in its own transaction, a webhook per demand the agent takes", body: "json", req: AssignRequest{}, resp: AssignAnswer{}, admin: true},
+		{method: "POST", path: "/v1/demands/{id}/assign", summary: "Hand one demand's open entries to an agent (agent_id), or to nobody", body: "json", req: AssignRequest{}, resp: AssignAnswer{}, admin: true},
+		{method: "GET", path: "/v1/webhooks/deliveries", summary: "Webhook delivery log, newest first, by agent and status", params: []string{"agent_id", "status", "page", "size"},
+			paramTypes: map[string]map[string]any{"status": {"type": "string", "enum": domain.DeliveryStatuses}}, resp: pageOf{domain.Delivery{}}, admin: true},
+		{method: "POST", path: "/v1/webhooks/deliveries/{id}/redeliver", summary: "Schedule one more attempt at a delivered or failed delivery, due now; 409 while it is pending", resp: domain.Delivery{}, admin: true},
+		{method: "POST", path: "/v1/demands/{id}/takeups", summary: "揭榜: register a supply record's interest in an open challenge (agents, staff); 409 naming why when the demand is no challenge, is closed or past its deadline, or the supply took it up already", body: "json", req: domain.TakeupRequest{}, resp: domain.Takeup{}, created: true},
+		{method: "GET", path: "/v1/demands/{id}/takeups", summary: "A challenge's takeups, oldest first (staff, agents, the enterprise that filed it)", resp: TakeupList{}},
 		{method: "GET", path: "/v1/stats", summary: "Funnel, breakdowns by field, region and agent, signed amount, matches per demand and per day", params: []string{"from", "to"}, resp: worklist.Stats{}, admin: true},
 	}
 	for _, k := range domain.AllKinds {
@@ -136,7 +143,11 @@ func OpenAPIDocument() map[string]any {
 			}
 		}
 		for _, q := range r.params {
-			params = append(params, map[string]any{"name": q, "in": "query", "schema": paramSchema(q)})
+			schema, ok := r.paramTypes[q]
+			if !ok {
+				schema = paramSchema(q)
+			}
+			params = append(params, map[string]any{"name": q, "in": "query", "schema": schema})
 		}
 		if params != nil {
 			op["parameters"] = params

@@ -124,17 +124,21 @@ func (s *schemaSet) structBody(t reflect.Type) map[string]any {
 // fieldEnums are the closed sets of values of string fields, keyed "Type.field"; a list
 // field's values are its items'.
 var fieldEnums = map[string][]string{
-	"Supply.status":         domain.SupplyStatuses,
-	"Demand.status":         domain.DemandStatuses,
-	"Supply.org_type":       domain.OrgTypes,
-	"Supply.transfer_modes": domain.TransferModes,
-	"Demand.accept_modes":   domain.TransferModes,
-	"Patent.legal_status":   domain.LegalStatuses,
-	"Patent.patent_type":    domain.PatentTypes,
-	"Expert.available_for":  domain.AvailableFor,
-	"MatchEntry.status":     domain.EntryStatuses,
-	"EntryUpdate.status":    domain.EntryStatuses,
-	"SearchHit.inactive":    {domain.InactiveClosed, domain.InactivePatentInvalid},
+	"Supply.status":             domain.SupplyStatuses,
+	"Demand.status":             domain.DemandStatuses,
+	"Demand.closed_reason":      domain.ClosedReasons,
+	"Delivery.status":           domain.DeliveryStatuses,
+	"TakeupRequest.supply_kind": {string(domain.Achievements), string(domain.Patents), string(domain.Experts)},
+	"Takeup.supply_kind":        {string(domain.Achievements), string(domain.Patents), string(domain.Experts)},
+	"Supply.org_type":           domain.OrgTypes,
+	"Supply.transfer_modes":     domain.TransferModes,
+	"Demand.accept_modes":       domain.TransferModes,
+	"Patent.legal_status":       domain.LegalStatuses,
+	"Patent.patent_type":        domain.PatentTypes,
+	"Expert.available_for":      domain.AvailableFor,
+	"MatchEntry.status":         domain.EntryStatuses,
+	"EntryUpdate.status":        domain.EntryStatuses,
+	"SearchHit.inactive":        {domain.InactiveClosed, domain.InactivePatentInvalid},
 }
 
 // fields adds the JSON fields of t (declared in owner, for embedded structs) to props, those

@@ -18,10 +18,10 @@ func intParam(c *gin.Context, name string, def, min, max int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		return 0, domain.Invalid(name, "%s must be an integer, got %q", name, v)
+		return 0, domain.Invalid(name, "%s 应为整数，收到 %q", name, v)
 	}
 	if n < min || n > max {
-		return 0, domain.Invalid(name, "%s must be between %d and %d, got %d", name, min, max, n)
+		return 0, domain.Invalid(name, "%s 应在 %d 到 %d 之间，收到 %d", name, min, max, n)
 	}
 	return n, nil
 }
@@ -35,7 +35,7 @@ func (s *Server) page(c *gin.Context) (page, size int, err error) {
 		return
 	}
 	if (page-1)*size > 10_000 {
-		return 0, 0, domain.Invalid("page", "pages beyond the first 10,000 results are not served; narrow the query")
+		return 0, 0, domain.Invalid("page", "只提供前 10,000 条结果，请缩小查询范围")
 	}
 	return page, size, nil
 }
@@ -51,7 +51,7 @@ func supplyKinds(c *gin.Context) ([]domain.Kind, error) {
 			}
 			k, err := domain.ParseKind(part)
 			if err != nil || !k.IsSupply() {
-				return nil, domain.Invalid("kind", "kind must be achievements, patents or experts, got %q", part)
+				return nil, domain.Invalid("kind", "kind 应为 achievements、patents 或 experts，收到 %q", part)
 			}
 			if !containsKind(kinds, k) {
 				kinds = append(kinds, k)

@@ -54,7 +54,7 @@ func (s *Server) getProfile(c *gin.Context) {
 
 func profileNotFound(err error, name string) error {
 	if errors.Is(err, domain.ErrNotFound) {
-		return domain.Errorf(domain.CodeNotFound, "profile %q not found", name)
+		return domain.Errorf(domain.CodeNotFound, "权重方案 %q 不存在", name)
 	}
 	return err
 }
@@ -103,7 +103,7 @@ func (ch ProfileChange) apply(base *domain.Profile, name string) (*domain.Profil
 		}
 	}
 	if len([]rune(p.Note)) > 1000 {
-		return nil, domain.Invalid("note", "note is longer than 1000 characters")
+		return nil, domain.Invalid("note", "note 超过 1000 个字符")
 	}
 	return p, p.Validate()
 }
@@ -111,7 +111,7 @@ func (ch ProfileChange) apply(base *domain.Profile, name string) (*domain.Profil
 func (s *Server) putProfile(c *gin.Context) {
 	name := c.Param("name")
 	if name == BuiltinTextOnly {
-		s.fail(c, domain.Errorf(domain.CodeConflict, "profile %q is built in and cannot be changed", name))
+		s.fail(c, domain.Errorf(domain.CodeConflict, "权重方案 %q 是内置的，不能修改", name))
 		return
 	}
 	body, err := readBody(c, s.cfg.MaxBodyBytes)
@@ -130,7 +130,7 @@ func (s *Server) putProfile(c *gin.Context) {
 		return
 	}
 	if base == nil && len(ch.Weights) == 0 {
-		s.fail(c, domain.Invalid("weights", "a new profile needs weights"))
+		s.fail(c, domain.Invalid("weights", "新的权重方案须给出 weights"))
 		return
 	}
 	p, err := ch.apply(base, name)
@@ -155,7 +155,7 @@ func (s *Server) rollbackProfile(c *gin.Context) {
 	name := c.Param("name")
 	v, err := intParam(c, "version", 0, 1, 1<<30)
 	if err == nil && v == 0 {
-		err = domain.Invalid("version", "version is required")
+		err = domain.Invalid("version", "version 为必填项")
 	}
 	if err != nil {
 		s.fail(c, err)
@@ -217,7 +217,7 @@ func (s *Server) previewProfile(c *gin.Context) {
 	}
 	for i, k := range req.Kind {
 		if !k.IsSupply() {
-			s.fail(c, domain.Invalid(fmt.Sprintf("kind[%d]", i), "kind must be achievements, patents or experts"))
+			s.fail(c, domain.Invalid(fmt.Sprintf("kind[%d]", i), "kind 应为 achievements、patents 或 experts"))
 			return
 		}
 	}
@@ -237,12 +237,12 @@ func (s *Server) previewDemands(ctx context.Context, req PreviewRequest) ([]*dom
 	ids := req.DemandIDs
 	switch {
 	case len(ids) > maxPreviewDemands:
-		return nil, domain.Invalid("demand_ids", "at most %d demands per preview", maxPreviewDemands)
+		return nil, domain.Invalid("demand_ids", "每次预览最多 %d 个需求", maxPreviewDemands)
 	case len(ids) == 0 && req.Sample == 0:
-		return nil, domain.Invalid("demand_ids", "give demand_ids or sample")
+		return nil, domain.Invalid("demand_ids", "请给出 demand_ids 或 sample")
 	case len(ids) == 0:
 		if req.Sample < 1 || req.Sample > maxPreviewDemands {
-			return nil, domain.Invalid("sample", "sample must be 1–%d", maxPreviewDemands)
+			return nil, domain.Invalid("sample", "sample 应为 1–%d", maxPreviewDemands)
 		}
 		var err error
 		if ids, err = s.Store.SampleDemandIDs(ctx, "open", req.Sample); err != nil {
@@ -257,7 +257,7 @@ func (s *Server) previewDemands(ctx context.Context, req PreviewRequest) ([]*dom
 	for i, id := range ids {
 		r, ok := recs[id]
 		if !ok {
-			return nil, domain.Invalid(fmt.Sprintf("demand_ids[%d]", i), "demand %q not found", id)
+			return nil, domain.Invalid(fmt.Sprintf("demand_ids[%d]", i), "企业需求 %q 不存在", id)
 		}
 		out = append(out, r.(*domain.Demand))
 	}

@@ -1,10 +1,12 @@
 package httpapi
 
 import (
+	"context"
 	"math"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -17,11 +19,23 @@ import (
 // buckets that have refilled (callers gone quiet) are dropped.
 const maxBuckets = 100_000
 
+// SharedBuckets keep token buckets that every replica spends from (cache.Redis), so that N
+// replicas do not give a caller N times the limit.
+type SharedBuckets interface {
+	Take(ctx context.Context, caller string, rate, burst float64) (ok bool, wait time.Duration, err error)
+}
+
 // limiter is a token bucket per caller: per API key, or per client address for anonymous calls.
+// With shared buckets the bucket is theirs; the process's own stand in while they fail, so a
+// Redis that is down limits per replica instead of not at all.
 type limiter struct {
-	rate  float64 // tokens per second
-	burst float64
-	now   func() time.Time
+	rate   float64 // tokens per second
+	burst  float64
+	now    func() time.Time
+	shared SharedBuckets
+	// sharedDown is when the shared buckets last failed (unix nanoseconds): for a second after,
+	// the process's own buckets answer, so a Redis that is down costs no request its timeout.
+	sharedDown atomic.Int64
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
@@ -61,6 +75,22 @@ func (l *limiter) take(caller string) (ok bool, wait time.Duration) {
 	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
 }
 
+// takeShared spends a token of caller's shared bucket, or of its own while they fail.
+func (l *limiter) takeShared(ctx context.Context, caller string) (bool, time.Duration) {
+	if l.shared == nil || l.now().UnixNano()-l.sharedDown.Load() < int64(sharedRetry) {
+		return l.take(caller)
+	}
+	ok, wait, err := l.shared.Take(ctx, caller, l.rate, l.burst)
+	if err != nil {
+		l.sharedDown.Store(l.now().UnixNano())
+		return l.take(caller)
+	}
+	return ok, wait
+}
+
+// sharedRetry is how long the limiter keeps to its own buckets after the shared ones failed.
+const sharedRetry = time.Second
+
 // give returns a token that take spent, up to the burst: a reservation not used.
 func (l *limiter) give(caller string) {
 	l.mu.Lock()
@@ -94,10 +124,10 @@ func (s *Server) rateLimit(l *limiter) gin.HandlerFunc {
 		if p.Role == RoleAnonymous {
 			caller = "ip:" + c.RemoteIP()
 		}
-		ok, wait := l.take(caller)
+		ok, wait := l.takeShared(c.Request.Context(), caller)
 		if !ok {
 			c.Header("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
-			s.fail(c, domain.Errorf(domain.CodeRateLimited, "too many requests: at most %g per second (burst %g) per key", l.rate, l.burst))
+			s.fail(c, domain.Errorf(domain.CodeRateLimited, "请求过多：每个密钥每秒最多 %g 次（突发 %g 次）", l.rate, l.burst))
 			return
 		}
 		c.Next()

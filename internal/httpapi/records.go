@@ -20,9 +20,9 @@ func readBody(c *gin.Context, limit int64) ([]byte, error) {
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
-			return nil, domain.Errorf(domain.CodeTooLarge, "request body is larger than %d bytes", limit)
+			return nil, domain.Errorf(domain.CodeTooLarge, "请求体超过 %d 字节", limit)
 		}
-		return nil, domain.Invalid("", "reading the request body: %v", err)
+		return nil, domain.Invalid("", "读取请求体失败：%v", err)
 	}
 	return body, nil
 }
@@ -68,7 +68,7 @@ func (s *Server) write(c *gin.Context, k domain.Kind, pathID string) {
 	case pathID != "" && meta.ID == "":
 		meta.ID = pathID
 	case pathID != "" && meta.ID != pathID:
-		s.fail(c, domain.Invalid("id", "body id %q differs from the path id %q", meta.ID, pathID))
+		s.fail(c, domain.Invalid("id", "请求体中的编号 %q 与路径中的编号 %q 不一致", meta.ID, pathID))
 		return
 	}
 	created, err := s.records.put(c, principal(c), rec)
@@ -97,7 +97,7 @@ func (s *Server) get(k domain.Kind) gin.HandlerFunc {
 // notFound gives a store's not-found error a message that names the record.
 func notFound(err error, k domain.Kind, id string) error {
 	if errors.Is(err, domain.ErrNotFound) {
-		return domain.Errorf(domain.CodeNotFound, "%s %q not found", k, id)
+		return domain.Errorf(domain.CodeNotFound, "%s %q 不存在", thing(string(k)), id)
 	}
 	return err
 }
@@ -220,7 +220,7 @@ func (im *importer) flush() {
 	if err := im.s.records.putBatch(context.WithoutCancel(im.c.Request.Context()), recs); err != nil {
 		im.s.log.WarnContext(im.c, "import batch failed", "err", err, "lines", len(im.batch), "request_id", requestID(im.c))
 		for _, p := range im.batch {
-			im.reject(p.line, p.id, "not stored: "+storageMessage(im.c, err))
+			im.reject(p.line, p.id, "未保存："+storageMessage(im.c, err))
 		}
 	} else {
 		im.rep.Accepted += len(im.batch)
@@ -256,7 +256,7 @@ func (s *Server) importRecords(k domain.Kind) gin.HandlerFunc {
 			im.flush()
 			reason, ok := body.cutReason(err)
 			if !ok {
-				reason = "reading the body failed"
+				reason = "读取请求体失败"
 			}
 			s.log.WarnContext(c, "import cut", "kind", k, "line", line, "accepted", im.rep.Accepted, "err", err, "request_id", requestID(c))
 			im.cut(line, reason)
@@ -268,16 +268,16 @@ func (s *Server) importRecords(k domain.Kind) gin.HandlerFunc {
 // cut ends the report of an import whose body stopped at line.
 func (im *importer) cut(line int, reason string) {
 	im.rep.Cut = &Cut{Line: line, Reason: reason}
-	im.reject(line, "", fmt.Sprintf("import cut at this line: %s; the lines before it were processed (%d stored), this one and the rest were not read", reason, im.rep.Accepted))
+	im.reject(line, "", fmt.Sprintf("导入在这一行中断：%s；之前的行已处理（保存 %d 条），这一行及之后的未读取", reason, im.rep.Accepted))
 }
 
 // storageMessage says why a batch was not stored without the store's own words, which may
 // name files; the error is logged with the request id.
 func storageMessage(c *gin.Context, err error) string {
 	if domain.ErrorCode(err) == domain.CodeUnavailable {
-		return "storage unavailable; try again later"
+		return "存储暂不可用，请稍后重试"
 	}
-	return "internal error; request id " + requestID(c)
+	return "服务器内部错误；请求编号 " + requestID(c)
 }
 
 // errorText renders a validation error for an import report: field and message.

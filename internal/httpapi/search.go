@@ -43,10 +43,10 @@ func (s *Server) searchRequest(c *gin.Context) (index.SearchRequest, int, error)
 	var r index.SearchRequest
 	q := strings.TrimSpace(c.Query("q"))
 	if !utf8.ValidString(q) {
-		return r, 0, domain.Invalid("q", "q is not valid UTF-8")
+		return r, 0, domain.Invalid("q", "q 不是有效的 UTF-8")
 	}
 	if n := utf8.RuneCountInString(q); n > s.cfg.MaxQueryLen {
-		return r, 0, domain.Invalid("q", "q is %d characters, at most %d", n, s.cfg.MaxQueryLen)
+		return r, 0, domain.Invalid("q", "q 有 %d 个字符，最多 %d 个", n, s.cfg.MaxQueryLen)
 	}
 	r.Query = q
 	kinds, err := supplyKinds(c)
@@ -56,7 +56,7 @@ func (s *Server) searchRequest(c *gin.Context) (index.SearchRequest, int, error)
 	r.Kinds = kinds
 	r.Field = strings.TrimSpace(c.Query("field"))
 	if utf8.RuneCountInString(r.Field) > domain.MaxItemLen {
-		return r, 0, domain.Invalid("field", "field is longer than %d characters", domain.MaxItemLen)
+		return r, 0, domain.Invalid("field", "field 超过 %d 个字符", domain.MaxItemLen)
 	}
 	if reg := strings.TrimSpace(c.Query("region")); reg != "" {
 		if strings.Trim(reg, "0123456789") != "" { // a name: 南京, 江苏省
@@ -67,7 +67,7 @@ func (s *Server) searchRequest(c *gin.Context) (index.SearchRequest, int, error)
 			reg = code
 		}
 		if !regionPrefixPattern.MatchString(reg) {
-			return r, 0, domain.Invalid("region", "region must be a division code or its prefix (2–6 digits), got %q", reg)
+			return r, 0, domain.Invalid("region", "region 应为行政区划代码或其前缀（2–6 位数字）或地名，收到 %q", reg)
 		}
 		r.RegionPrefix = strings.TrimRight(reg, "0")
 		if len(r.RegionPrefix) < 2 {
@@ -86,7 +86,7 @@ func (s *Server) searchRequest(c *gin.Context) (index.SearchRequest, int, error)
 				continue
 			}
 			if !slices.Contains(domain.TransferModes, m) {
-				return r, 0, domain.Invalid("mode", "unknown transfer mode %q: want one of %s", m, strings.Join(domain.TransferModes, ", "))
+				return r, 0, domain.Invalid("mode", "未知转化方式 %q：应为 %s 之一", m, strings.Join(domain.TransferModes, ", "))
 			}
 			r.Modes = append(r.Modes, m)
 		}
@@ -96,7 +96,7 @@ func (s *Server) searchRequest(c *gin.Context) (index.SearchRequest, int, error)
 	case "true":
 		r.IncludeInactive = true
 	default:
-		return r, 0, domain.Invalid("include_inactive", "include_inactive must be true or false, got %q", v)
+		return r, 0, domain.Invalid("include_inactive", "include_inactive 应为 true 或 false，收到 %q", v)
 	}
 	page, size, err := s.page(c)
 	if err != nil {
@@ -135,42 +135,20 @@ func (s *Server) runSearch(ctx context.Context, req index.SearchRequest, page in
 	if err != nil {
 		return nil, err
 	}
-	items, err := s.load(ctx, res.Hits)
+	items, err := index.LoadHits(ctx, s.Store, res.Hits)
 	if err != nil {
 		return nil, err
 	}
+	res.Highlight(items)
 	ans := &SearchAnswer{Total: res.Total, Page: page, Size: req.Size, Hits: []SearchHit{}, Facets: res.Facets}
 	for _, h := range res.Hits {
 		rec, ok := items[index.DocKey{Kind: h.Kind, ID: h.ID}]
 		if !ok {
 			continue // deleted since it was indexed; the next drain removes it
 		}
-		hl := h.Highlights
-		if hl == nil {
-			hl = map[string][]string{}
-		}
-		ans.Hits = append(ans.Hits, SearchHit{Kind: h.Kind, ID: h.ID, Title: titleOf(rec), Score: round(h.Score), Highlights: hl, Inactive: domain.InactiveReason(rec), Item: present(p, rec)})
+		ans.Hits = append(ans.Hits, SearchHit{Kind: h.Kind, ID: h.ID, Title: titleOf(rec), Score: round(h.Score), Highlights: h.Highlights, Inactive: domain.InactiveReason(rec), Item: present(p, rec)})
 	}
 	return ans, nil
-}
-
-// load fetches the records behind index hits, one query per kind.
-func (s *Server) load(ctx context.Context, hits []index.Hit) (map[index.DocKey]domain.Record, error) {
-	byKind := map[domain.Kind][]string{}
-	for _, h := range hits {
-		byKind[h.Kind] = append(byKind[h.Kind], h.ID)
-	}
-	out := make(map[index.DocKey]domain.Record, len(hits))
-	for k, ids := range byKind {
-		recs, err := s.Store.GetMany(ctx, k, ids)
-		if err != nil {
-			return nil, err
-		}
-		for id, r := range recs {
-			out[index.DocKey{Kind: k, ID: id}] = r
-		}
-	}
-	return out, nil
 }
 
 func titleOf(r domain.Record) string {

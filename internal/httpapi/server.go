@@ -95,6 +95,11 @@ type Deps struct {
 	Keys KeyStore
 	// Worklist serves agents' match lists; without it those routes answer 503.
 	Worklist Worklist
+	// Buckets, when set, hold the per-caller rate limits for every replica (Redis).
+	Buckets SharedBuckets
+	// Alerts (the webhook deliverer) is told of writes that may have queued a webhook, such as
+	// a demand closed or deleted; nil leaves the deliverer to its own polling.
+	Alerts Indexer
 }
 
 // Server holds the handlers' dependencies.
@@ -119,7 +124,7 @@ func New(d Deps) *Server {
 		d.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{Deps: d, log: d.Log, cfg: d.Config.HTTP, metrics: newMetrics(d.Registry), records: recordService{store: d.Store, indexer: d.Indexer}}
+	s := &Server{Deps: d, log: d.Log, cfg: d.Config.HTTP, metrics: newMetrics(d.Registry), records: recordService{store: d.Store, indexer: d.Indexer, alerts: d.Alerts, now: time.Now}}
 	s.auth = newAuthGuard(d.Config.Limits, d.Log, d.Registry)
 	s.engine = s.routes()
 	return s
@@ -132,12 +137,16 @@ func (s *Server) routes() *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	r.Use(s.requestID, s.recover, s.observe, s.authenticate, s.rateLimit(newLimiter(s.Config.Limits)), s.authorize(AccessRules()))
+	limit := newLimiter(s.Config.Limits)
+	if limit != nil {
+		limit.shared = s.Buckets
+	}
+	r.Use(s.requestID, s.recover, s.observe, s.authenticate, s.rateLimit(limit), s.authorize(AccessRules()))
 	r.NoRoute(func(c *gin.Context) {
-		s.fail(c, domain.Errorf(domain.CodeNotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
+		s.fail(c, domain.Errorf(domain.CodeNotFound, "没有这个接口：%s %s", c.Request.Method, c.Request.URL.Path))
 	})
 	r.NoMethod(func(c *gin.Context) {
-		s.fail(c, &domain.Error{Code: domain.CodeInvalid, Message: "method " + c.Request.Method + " is not allowed here"})
+		s.fail(c, &domain.Error{Code: domain.CodeInvalid, Message: "这个路径不支持 " + c.Request.Method + " 方法"})
 	})
 
 	r.GET("/healthz", s.healthz)
@@ -185,7 +194,12 @@ func (s *Server) routes() *gin.Engine {
 	w.GET("/matches", s.listEntries)
 	w.GET("/matches/:id", s.getEntry)
 	w.PATCH("/matches/:id", s.patchEntry)
+	w.POST("/assignments", s.assignMany)
+	w.POST("/demands/:id/assign", s.assignDemand)
 	w.GET("/webhooks/deliveries", s.listDeliveries)
+	w.POST("/webhooks/deliveries/:id/redeliver", s.redeliver)
+	w.POST("/demands/:id/takeups", s.takeUp)
+	w.GET("/demands/:id/takeups", s.listTakeups)
 	w.GET("/stats", s.stats)
 
 	console.Mount(r)
@@ -225,7 +239,7 @@ func (s *Server) recover(c *gin.Context) {
 			s.log.ErrorContext(c.Request.Context(), "panic", "panic", v, "request_id", requestID(c), "path", c.Request.URL.Path)
 			if !c.Writer.Written() {
 				c.Abort()
-				writeJSON(c, http.StatusInternalServerError, errorBody{errorDetail{Code: domain.CodeInternal, Message: "internal error; request id " + requestID(c)}})
+				writeJSON(c, http.StatusInternalServerError, errorBody{errorDetail{Code: domain.CodeInternal, Message: "服务器内部错误；请求编号 " + requestID(c)}})
 			}
 		}
 	}()
@@ -266,7 +280,7 @@ func writeJSON(c *gin.Context, status int, v any) {
 		// Logged by recover with the request id; the caller gets the error body every 500 has.
 		_ = c.Error(fmt.Errorf("encoding the answer: %w", err))
 		buf.Reset()
-		_ = enc.Encode(errorBody{errorDetail{Code: domain.CodeInternal, Message: "internal error; request id " + requestID(c)}})
+		_ = enc.Encode(errorBody{errorDetail{Code: domain.CodeInternal, Message: "服务器内部错误；请求编号 " + requestID(c)}})
 		status = http.StatusInternalServerError
 	}
 	c.Data(status, "application/json; charset=utf-8", buf.Bytes())

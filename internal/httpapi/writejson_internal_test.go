@@ -21,7 +21,7 @@ func TestWriteJSONFailureHasAnErrorBody(t *testing.T) {
 	c.Set("request_id", "req-1")
 	writeJSON(c, 200, map[string]float64{"signed_amount": math.Inf(1)})
 	var body errorBody
-	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != 500 || body.Error.Code != "internal" || body.Error.Message != "internal error; request id req-1" {
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != 500 || body.Error.Code != "internal" || body.Error.Message != "服务器内部错误；请求编号 req-1" {
 		t.Fatalf("%d %q (%v); want 500 with the internal error body", w.Code, w.Body, err)
 	}
 	if len(c.Errors) != 1 {

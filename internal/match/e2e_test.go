@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/techmatch/techmatch/configs"
 	"github.com/techmatch/techmatch/index"
 	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/match"
@@ -108,8 +109,8 @@ func buildDemo(tax *taxonomy.Taxonomy) (demo, error) {
 	return demo{svc: svc, recs: recs, ix: ix, tax: tax}, nil
 }
 
-// demoNoise reads the configured demand-noise words when that file exists.
-func demoNoise() []string { return configLines("demand_noise.txt") }
+// demoNoise is the demand-noise words the server gives the matcher.
+func demoNoise() []string { return configs.MustWordList("demand_noise.txt") }
 
 // demoVariants reads the configured groups of variant terms, as the server does.
 func demoVariants() [][]string {
@@ -121,7 +122,7 @@ func demoVariants() [][]string {
 }
 
 // configLines reads the lines of a file of configs/dict, less blanks and # comments; none when
-// it does not exist.
+// it does not exist. Variants are groups, one a line, not words (configs.WordList).
 func configLines(name string) []string {
 	data, err := os.ReadFile(filepath.Join("../../configs/dict", name))
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/techmatch/techmatch/configs"
 	"github.com/techmatch/techmatch/index"
 	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/taxonomy"
@@ -107,9 +108,9 @@ func newPairing(tax *taxonomy.Taxonomy, params domain.ProfileParams, now time.Ti
 	return pr
 }
 
-// genericTerms are query terms too common in technical prose to tell an agent anything.
-var genericTerms = []string{"技术", "用于", "要求", "方法", "应用", "开发", "研究", "计划", "实现", "提高", "降低",
-	"低于", "高于", "以上", "以下", "现有", "进行", "具有", "可以", "需要", "系统", "工艺", "制备", "生产", "体系", "方案", "提升", "国产", "国产化", "高端"}
+// genericTerms are query terms too common in technical prose to tell an agent anything
+// (configs/dict/generic_terms.txt).
+var genericTerms = configs.MustWordList("generic_terms.txt")
 
 // namedTerms are the matched terms a match list names and marks: at most six, none of one
 // rune, numeric, generic or a unit (μm, MPa: two records giving a figure in the same unit share

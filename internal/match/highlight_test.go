@@ -12,37 +12,42 @@ import (
 	"github.com/techmatch/techmatch/internal/match"
 )
 
-// highlightingSearcher recalls as asked and, on the side, with Highlight set, keeping what the
-// index would have highlighted for each hit.
-type highlightingSearcher struct {
+// hitKeeper recalls as asked, keeping what each hit was recalled for.
+type hitKeeper struct {
 	ix   *index.Index
-	want map[index.DocKey]map[string][]string
+	hits map[index.DocKey]index.Hit
 }
 
-func (s *highlightingSearcher) Recall(ctx context.Context, r index.RecallRequest) ([]index.Hit, error) {
-	hr := r
-	hr.Highlight = true
-	hits, err := s.ix.Recall(ctx, hr)
-	if err != nil {
-		return nil, err
-	}
+func (s *hitKeeper) Recall(ctx context.Context, r index.RecallRequest) ([]index.Hit, error) {
+	hits, err := s.ix.Recall(ctx, r)
 	for _, h := range hits {
-		s.want[index.DocKey{Kind: h.Kind, ID: h.ID}] = h.Highlights
+		s.hits[index.DocKey{Kind: h.Kind, ID: h.ID}] = h
 	}
-	return s.ix.Recall(ctx, r)
+	return hits, err
+}
+
+// everyMatched is what marking every term and word a hit was recalled for, as /v1/search
+// does, would mark in rec.
+func everyMatched(rec domain.Record, h index.Hit) map[string][]string {
+	marks := slices.Concat(h.Matched, h.Parts)
+	if d, ok := rec.(*domain.Demand); ok {
+		return index.Highlights(d.Title, d.Description, marks)
+	}
+	c := rec.(domain.SupplyRecord).Common()
+	return index.Highlights(c.Title, c.Summary, marks)
 }
 
 // TestListedHighlightsMarkTheNamedTerms checks that a listed match marks the terms its reasons
 // name (匹配关键词：…), where its title and summary hold them, and nothing else: not the generic,
 // one-rune and numeric terms the recall also matched (用于, 技术 and the W of "1200 W/(m·K)" in
-// dem-037), which the index's own highlighting, used by /v1/search, does mark.
+// dem-037), which marking every term recalled, as /v1/search does, would mark.
 func TestListedHighlightsMarkTheNamedTerms(t *testing.T) {
 	env := loadDemo(t)
 	seg, err := index.NewSegmenter("", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ix, err := index.OpenMem(seg, index.WithRecords(env.recs))
+	ix, err := index.OpenMem(seg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +61,7 @@ func TestListedHighlightsMarkTheNamedTerms(t *testing.T) {
 	if err := ix.Apply(context.Background(), index.Docs(all), nil, 1); err != nil {
 		t.Fatal(err)
 	}
-	s := &highlightingSearcher{ix: ix, want: map[index.DocKey]map[string][]string{}}
+	s := &hitKeeper{ix: ix, hits: map[index.DocKey]index.Hit{}}
 	svc := match.New(s, env.recs, loadTaxonomy(t), nil)
 	marked, unnamed := 0, 0
 	check := func(what string, m domain.Match, title string) {
@@ -85,8 +90,10 @@ func TestListedHighlightsMarkTheNamedTerms(t *testing.T) {
 		} else if lower := strings.ToLower(html.EscapeString(title)); slices.ContainsFunc(named, func(n string) bool { return strings.Contains(lower, n) }) {
 			t.Errorf("%s: the title %q holds a named term of %q, highlights %q", what, title, named, m.Highlights)
 		}
-		// What the index alone would mark here: counted to show the test sees the difference.
-		unnamed += len(unnamedMarks(s.want[index.DocKey{Kind: m.Kind, ID: m.ID}], named))
+		// What marking every recalled term would mark here: counted to show the test sees the
+		// difference.
+		key := index.DocKey{Kind: m.Kind, ID: m.ID}
+		unnamed += len(unnamedMarks(everyMatched(env.recs[m.Kind][m.ID], s.hits[key]), named))
 	}
 	partial := 0
 	for _, id := range []string{"dem-001", "dem-002", "dem-004", "dem-005", "dem-007", "dem-010", "dem-020", "dem-037"} {
@@ -132,7 +139,7 @@ func TestListedHighlightsMarkTheNamedTerms(t *testing.T) {
 		t.Error("no listed match has a highlighted term")
 	}
 	if unnamed == 0 {
-		t.Error("the index would have marked no unnamed term in these lists: the test shows nothing")
+		t.Error("marking every recalled term would mark no unnamed term in these lists: the test shows nothing")
 	}
 }
 

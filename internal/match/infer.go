@@ -10,18 +10,21 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/techmatch/techmatch/configs"
 	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/taxonomy"
 )
 
-// builtinNoise are demand-talk words every plain sentence uses; the service adds the configured
-// list (configs/dict/demand_noise.txt) on top. They are cut from the recall text only.
-var builtinNoise = []string{"需要", "需求", "希望", "寻求", "寻找", "征集", "求购", "急需", "想要", "我司", "本公司", "预算", "面议", "优先", "落地"}
+// coreNoise are demand-talk words every plain sentence uses (configs/dict/demand_noise_core.txt);
+// the service adds the list it is given (configs/dict/demand_noise.txt) on top. They are cut
+// from the recall text only.
+var coreNoise = configs.MustWordList("demand_noise_core.txt")
 
-// intentWords open a request ("需要…", "希望…"); they are cut wherever they stand. Other noise
-// words (需求, 问题, 计划, 对接 …) and maturity words also end or start technical terms
-// (运输需求, 养护问题, 分子对接, 实验室指标), so inside a short piece they are kept: see keepTerms.
-var intentWords = []string{"需要", "希望", "期望", "寻求", "寻找", "求购", "征集", "急需", "亟需", "想要", "打算", "我司", "我公司", "本公司", "我单位", "我们"}
+// intentWords open a request ("需要…", "希望…"; configs/dict/intent_words.txt); they are cut
+// wherever they stand. Other noise words (需求, 问题, 计划, 对接 …) and maturity words also end
+// or start technical terms (运输需求, 养护问题, 分子对接, 实验室指标), so inside a short piece
+// they are kept: see keepTerms.
+var intentWords = configs.MustWordList("intent_words.txt")
 
 // termRunes is the longest piece read as one term rather than as a sentence.
 const termRunes = 6
@@ -35,8 +38,9 @@ var budgetPattern = regexp.MustCompile(`(?:(?:预算|经费|资金|费用|出资
 // budgetKeyword marks an amount as a budget when its unit is a bare 万 or 亿 (10万吨 is no budget).
 var budgetKeyword = regexp.MustCompile(`^(?:预算|经费|资金|费用|出资|报价|价格|不超过|不高于|最多|最高|上限|不低于|至少|不少于)`)
 
-// notBudget are words that, just before an amount, make it something other than a budget.
-var notBudget = []string{"产值", "营收", "收入", "销售", "年产", "利润", "节约", "效益", "规模", "市值", "总投资", "损失", "成本"}
+// notBudget are words that, just before an amount, make it something other than a budget
+// (configs/dict/not_budget.txt).
+var notBudget = configs.MustWordList("not_budget.txt")
 
 // modeWords map transfer-mode phrases to modes; longer phrases are tried first.
 var modeWords = map[string]string{
@@ -187,7 +191,7 @@ func read(s string, tax *taxonomy.Taxonomy, noise []string) (string, reading) {
 		}
 	}
 	var loneNoise []string
-	for _, list := range [][]string{builtinNoise, noise} {
+	for _, list := range [][]string{coreNoise, noise} {
 		for _, w := range list {
 			if utf8.RuneCountInString(w) == 1 {
 				// One character (约, 元, 拟) is part of too many technical words (制约, 元件, 模拟)

@@ -42,7 +42,7 @@ type Service struct {
 }
 
 // New builds the service. noise are demand-talk words (configs/dict/demand_noise.txt) cut from
-// a demand's recall text.
+// a demand's recall text, beside those it always cuts (coreNoise).
 func New(s Searcher, r Records, tax *taxonomy.Taxonomy, noise []string) *Service {
 	return &Service{search: s, records: r, tax: tax, noise: slices.Clone(noise), now: time.Now}
 }
@@ -133,7 +133,7 @@ func (s *Service) recallSupply(ctx context.Context, pd *preparedDemand, kinds []
 	}
 	for _, k := range kinds {
 		if !k.IsSupply() {
-			return nil, domain.Invalid("kind", "kind %q is not a supply kind", k)
+			return nil, domain.Invalid("kind", "类型 %q 不是供给类型", k)
 		}
 	}
 	return s.recall(ctx, pd.recallRequest(kinds, size), "demand "+pd.given.ID)
@@ -240,21 +240,13 @@ func (s *Service) recall(ctx context.Context, req index.RecallRequest, what stri
 	if err != nil {
 		return nil, fmt.Errorf("match: recall for %s: %w", what, err)
 	}
-	ids := map[domain.Kind][]string{}
-	for _, h := range hits {
-		ids[h.Kind] = append(ids[h.Kind], h.ID)
-	}
-	recs := map[domain.Kind]map[string]domain.Record{}
-	for _, k := range slices.Sorted(maps.Keys(ids)) {
-		m, err := s.records.GetMany(ctx, k, ids[k])
-		if err != nil {
-			return nil, fmt.Errorf("match: load %s for %s: %w", k, what, err)
-		}
-		recs[k] = m
+	recs, err := index.LoadHits(ctx, s.records, hits)
+	if err != nil {
+		return nil, fmt.Errorf("match: recall for %s: %w", what, err)
 	}
 	cands := make([]Candidate, len(hits))
 	for i, h := range hits {
-		cands[i] = Candidate{Record: recs[h.Kind][h.ID], Hit: h}
+		cands[i] = Candidate{Record: recs[index.DocKey{Kind: h.Kind, ID: h.ID}], Hit: h}
 	}
 	return cands, nil
 }

@@ -18,6 +18,9 @@ const (
 	ReasonLowText = "low_text_relevance"
 	// ReasonMissing counts hits whose record left the store between recall and scoring.
 	ReasonMissing = "missing_record"
+	// ReasonDeadline counts demands still open in the index whose deadline has passed: the
+	// server closes them at its next sweep, and no list offers them before.
+	ReasonDeadline = "deadline"
 )
 
 // Candidate is one recalled record and its hit.
@@ -210,6 +213,9 @@ func (pr *pairing) exclusion(rec domain.SupplyRecord, candidate domain.Record, h
 	}
 	on := func(f string) bool { return slices.Contains(pr.params.HardFilters, f) }
 	sup, d := rec.Common(), pr.stated
+	if cd, ok := candidate.(*domain.Demand); ok && cd.Lapsed(pr.now) {
+		return ReasonDeadline // not a profile's choice: recall leaves out closed demands alike
+	}
 	if on("closed") && closed(candidate) {
 		return "closed"
 	}
@@ -315,7 +321,11 @@ func (pr *pairing) score(p *domain.Profile, rec domain.SupplyRecord, listed doma
 	}
 	switch l := listed.(type) {
 	case *domain.Demand:
-		m.Title = l.Title
+		m.Title, m.Deadline = l.Title, l.Deadline
+		if l.Challenge != nil {
+			ch := *l.Challenge
+			m.Challenge = &ch
+		}
 	case domain.SupplyRecord:
 		m.Title = l.Common().Title
 	}

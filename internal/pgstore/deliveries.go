@@ -85,11 +85,16 @@ func (s *Store) RecordAttempt(ctx context.Context, id int64, status string, code
 	return nil
 }
 
-// Deliveries returns a page of the delivery log, newest first, optionally for one agent.
-func (s *Store) Deliveries(ctx context.Context, agentID string, offset, limit int) ([]domain.Delivery, int, error) {
-	where, args := ``, []any{}
-	if agentID != "" {
-		where, args = ` WHERE agent_id = $1`, append(args, agentID)
+// Deliveries returns a page of the delivery log that f selects, newest first, and its total.
+func (s *Store) Deliveries(ctx context.Context, f domain.DeliveryFilter, offset, limit int) ([]domain.Delivery, int, error) {
+	where, args := ` WHERE true`, []any{}
+	if f.AgentID != "" {
+		args = append(args, f.AgentID)
+		where += fmt.Sprintf(` AND agent_id = $%d`, len(args))
+	}
+	if f.Status != "" {
+		args = append(args, f.Status)
+		where += fmt.Sprintf(` AND status = $%d`, len(args))
 	}
 	var (
 		total int

@@ -23,10 +23,19 @@ const systemActor = "system"
 // Notes of the history step that withdraws or restores an entry, for the agents who read it;
 // the SQLite store's.
 const (
-	noteDemandDeleted = "需求已删除，推荐撤回"
-	noteDemandClosed  = "需求已关闭，推荐撤回"
-	noteDemandOpen    = "需求重新开放，推荐恢复"
+	noteDemandDeleted  = "需求已删除，推荐撤回"
+	noteDemandClosed   = "需求已关闭，推荐撤回"
+	noteDemandDeadline = "需求已截止，推荐撤回"
+	noteDemandOpen     = "需求重新开放，推荐恢复"
 )
+
+// noteClosed is the withdrawal note for a demand stored closed.
+func noteClosed(d *domain.Demand) string {
+	if d.ClosedReason == domain.ClosedAtDeadline {
+		return noteDemandDeadline
+	}
+	return noteDemandClosed
+}
 
 // newEntryID makes a match-list entry id: "mle-" and 80 random bits.
 func newEntryID() string {
@@ -170,6 +179,8 @@ func (s *Store) StatRows(ctx context.Context, from, to time.Time) ([]domain.Stat
 
 // UpdateEntry reads an entry, lets change modify it and writes it back, all in one write
 // transaction, and bumps its demand's feedback version so cached match lists are not reused.
+// A change of status is announced to the agent holding the entry (see Announcer), in the
+// same transaction.
 // The audit entry ("match:" and the new status, with the entry's reason) is written in the
 // same transaction when ctx has an actor.
 // An entry that becomes signed adds one to its supply item's market.deals in the same
@@ -186,7 +197,7 @@ func (s *Store) UpdateEntry(ctx context.Context, id string, change func(*domain.
 			return err
 		}
 		if before != domain.StatusSigned && e.Status == domain.StatusSigned {
-			if err := countDeal(ctx, tx, e.SupplyKind, e.SupplyID); err != nil {
+			if err := s.countDeal(ctx, tx, e.SupplyKind, e.SupplyID); err != nil {
 				return err
 			}
 		}
@@ -197,6 +208,11 @@ func (s *Store) UpdateEntry(ctx context.Context, id string, change func(*domain.
 		if _, err := tx.Exec(ctx, `INSERT INTO demand_feedback (demand_id, version) VALUES ($1, 1)
 			ON CONFLICT (demand_id) DO UPDATE SET version = demand_feedback.version + 1`, e.DemandID); err != nil {
 			return err
+		}
+		if e.Status != before {
+			if err := announceMoved(ctx, tx, s.ann, e, e.UpdatedAt); err != nil {
+				return err
+			}
 		}
 		return audited(ctx, tx, e.UpdatedAt, "match:"+e.Status, domain.AuditMatches, e.ID, e.Reason)
 	})
@@ -209,7 +225,7 @@ func (s *Store) UpdateEntry(ctx context.Context, id string, change func(*domain.
 // countDeal adds a signed deal to a supply item's market signals inside tx; the write goes
 // through the outbox like any other, so the item is re-indexed and its generation bumped.
 // A supply item deleted meanwhile has nothing to count.
-func countDeal(ctx context.Context, tx pgx.Tx, k domain.Kind, id string) error {
+func (s *Store) countDeal(ctx context.Context, tx pgx.Tx, k domain.Kind, id string) error {
 	var body []byte
 	err := tx.QueryRow(ctx, `SELECT body FROM records WHERE kind = $1 AND id = $2`, k, id).Scan(&body)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -234,7 +250,7 @@ func countDeal(ctx context.Context, tx pgx.Tx, k domain.Kind, id string) error {
 		c.Market = &domain.Market{}
 	}
 	c.Market.Deals++
-	_, err = writer(tx).put(ctx, rec)
+	_, err = s.writer(tx).put(ctx, rec)
 	return err
 }
 
@@ -354,21 +370,24 @@ func nonNil(s []string) []string {
 }
 
 // withdrawOpen withdraws the demand's open entries inside tx, the transaction that deletes or
-// closes the demand, so that no agent can go on working a list whose demand is gone. Signed
-// and rejected entries keep their status: they record what happened.
-func withdrawOpen(ctx context.Context, tx pgx.Tx, demandID, by, note string, t time.Time) error {
-	entries, err := entriesBy(ctx, tx, `SELECT body FROM match_entries WHERE demand_id = $1 AND status IN `+openStatuses, demandID)
+// closes the demand, so that no agent can go on working a list whose demand is gone, and
+// returns them. Signed and rejected entries keep their status: they record what happened.
+func withdrawOpen(ctx context.Context, tx pgx.Tx, demandID, by, note string, t time.Time) ([]*domain.MatchEntry, error) {
+	entries, err := entriesBy(ctx, tx, `SELECT body FROM match_entries WHERE demand_id = $1 AND status IN `+openStatuses+` ORDER BY id`, demandID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, e := range entries {
 		e.History = append(e.History, domain.StatusChange{At: t, By: by, From: e.Status, To: domain.StatusWithdrawn, Note: note})
 		e.Status, e.UpdatedAt = domain.StatusWithdrawn, t
 		if err := updateEntryRow(ctx, tx, e); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	// The demand's feedback version stays: ranking feedback comes from rejections only, and
 	// the write that withdraws changes the demand's rev, which match cache keys carry.
-	return nil
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	return entries, nil
 }

@@ -9,7 +9,7 @@ import (
 
 // migrations are applied in order; migration i brings the schema from version i to i+1, and
 // schema_migrations gets a row for each. Append new steps, never edit a released one.
-var migrations = []string{schemaV1}
+var migrations = []string{schemaV1, schemaV2}
 
 // SchemaVersion is the version a database has once Open has migrated it.
 var SchemaVersion = len(migrations)
@@ -148,6 +148,33 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_at);
 CREATE INDEX webhook_deliveries_by_agent ON webhook_deliveries (agent_id, id);
+`
+
+// schemaV2 follows the SQLite store's version 6 (schemaChallenges): a demand's due date in its
+// own column, which the deadline sweep looks up (the earlier of deadline and
+// challenge.deadline, filled for the demands already stored; dates compare bytewise, hence
+// "C"); closed demands stored before closed_reason say they were closed by hand; takeups (揭榜)
+// of challenges.
+const schemaV2 = `
+ALTER TABLE records ADD COLUMN due text COLLATE "C" NOT NULL DEFAULT '';
+UPDATE records SET due = CASE
+	WHEN coalesce(body::jsonb #>> '{challenge,deadline}', '') = '' THEN coalesce(body::jsonb ->> 'deadline', '')
+	WHEN coalesce(body::jsonb ->> 'deadline', '') = '' THEN body::jsonb #>> '{challenge,deadline}'
+	ELSE least((body::jsonb ->> 'deadline') COLLATE "C", (body::jsonb #>> '{challenge,deadline}') COLLATE "C")
+END WHERE kind = 'demands';
+UPDATE records SET body = jsonb_set(body::jsonb, '{closed_reason}', '"manual"')::text
+	WHERE kind = 'demands' AND status = 'closed' AND body::jsonb ->> 'closed_reason' IS NULL;
+CREATE INDEX records_due ON records (status, due) WHERE kind = 'demands' AND due <> '';
+
+CREATE TABLE takeups (
+	id          text   COLLATE "C" PRIMARY KEY,
+	demand_id   text   COLLATE "C" NOT NULL,
+	supply_kind text   NOT NULL,
+	supply_id   text   COLLATE "C" NOT NULL,
+	created_at  bigint NOT NULL,
+	body        text   NOT NULL,
+	UNIQUE (demand_id, supply_kind, supply_id)
+);
 `
 
 // migrate applies the migrations the database lacks, all in one transaction under

@@ -31,14 +31,18 @@ import (
 // left for when measurements ask for it.
 type Store struct {
 	pool *pgxpool.Pool
+	ann  Announcer // nil: no webhook is queued for what the store changes itself
 }
+
+// Option changes how Open sets a store up.
+type Option func(*Store)
 
 // writeLock is the key of the advisory lock every write transaction holds ("tech" and 1).
 const writeLock int64 = 0x7465636800000001
 
 // Open connects to the database at url (postgres://user:pass@host:port/db?...) and brings its
 // schema up to date. A database whose schema is newer than this program's is refused.
-func Open(ctx context.Context, url string) (*Store, error) {
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// The error text masks the password.
@@ -54,6 +58,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("pgstore: open %s: %w", where(cfg), classify(err))
 	}
 	s := &Store{pool: pool}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err

@@ -55,7 +55,7 @@ func (s *Store) PutAs(ctx context.Context, d *domain.Demand, enterprise string) 
 func (s *Store) put(ctx context.Context, rec domain.Record, owner string) (created bool, err error) {
 	saved := *rec.GetMeta()
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		w := writer(tx)
+		w := s.writer(tx)
 		w.owner = owner
 		var err error
 		created, err = w.put(ctx, rec)
@@ -80,7 +80,7 @@ func (s *Store) PutMany(ctx context.Context, recs []domain.Record) error {
 	}
 	var failed domain.Record
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		w := writer(tx)
+		w := s.writer(tx)
 		w.via = "import"
 		for _, r := range recs {
 			// Checked per record so a cancelled import stops promptly instead of finishing the batch.
@@ -108,30 +108,33 @@ func (s *Store) PutMany(ctx context.Context, recs []domain.Record) error {
 }
 
 const (
-	selectCurrent = `SELECT rev, created_at, enterprise FROM records WHERE kind = $1 AND id = $2`
-	upsertRecord  = `INSERT INTO records (kind, id, rev, status, enterprise, created_at, updated_at, seq, body)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+	selectCurrent = `SELECT rev, created_at, enterprise, status FROM records WHERE kind = $1 AND id = $2`
+	upsertRecord  = `INSERT INTO records (kind, id, rev, status, enterprise, due, created_at, updated_at, seq, body)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (kind, id) DO UPDATE SET
-		  rev = excluded.rev, status = excluded.status, enterprise = excluded.enterprise,
+		  rev = excluded.rev, status = excluded.status, enterprise = excluded.enterprise, due = excluded.due,
 		  updated_at = excluded.updated_at, seq = excluded.seq, body = excluded.body`
 )
 
 // recordWriter writes records inside one write transaction.
 type recordWriter struct {
-	tx    pgx.Tx
-	at    time.Time
-	owner string // when set, a record with an id must exist and be this enterprise's
-	via   string // the audit entries' detail: how the records came
+	tx     pgx.Tx
+	at     time.Time
+	owner  string // when set, a record with an id must exist and be this enterprise's
+	via    string // the audit entries' detail: how the records came
+	action string // the audit entries' action when not create or replace
+	ann    Announcer
 }
 
 // writer starts writing in tx. The time is read once writeLock is held: writes are
 // serialised, so updated_at follows seq, across processes as far as their clocks agree.
-func writer(tx pgx.Tx) *recordWriter { return &recordWriter{tx: tx, at: now()} }
+func (s *Store) writer(tx pgx.Tx) *recordWriter { return &recordWriter{tx: tx, at: now(), ann: s.ann} }
 
 func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool, err error) {
+	var before string // the stored record's status
 	k := rec.RecordKind()
 	if _, ok := idPrefixes[k]; !ok {
-		return false, domain.Invalid("kind", "unknown kind %q", k)
+		return false, domain.Invalid("kind", "未知类型 %q", k)
 	}
 	m := rec.GetMeta()
 	generated := m.ID == ""
@@ -141,7 +144,7 @@ func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool
 	for {
 		var rev, createdAt int64
 		var enterprise string
-		err := w.tx.QueryRow(ctx, selectCurrent, k, m.ID).Scan(&rev, &createdAt, &enterprise)
+		err := w.tx.QueryRow(ctx, selectCurrent, k, m.ID).Scan(&rev, &createdAt, &enterprise, &before)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows) && w.owner != "" && !generated:
 			return false, domain.ErrNotOwner
@@ -170,14 +173,18 @@ func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool
 	if err != nil {
 		return false, err
 	}
-	status, enterprise := indexedFields(rec)
-	if _, err := w.tx.Exec(ctx, upsertRecord, k, m.ID, m.Rev, status, enterprise,
+	status, enterprise, due := indexedFields(rec)
+	if _, err := w.tx.Exec(ctx, upsertRecord, k, m.ID, m.Rev, status, enterprise, due,
 		nanos(m.CreatedAt), nanos(m.UpdatedAt), seq, string(body)); err != nil {
 		return false, err
 	}
-	action := "replace"
-	if created {
+	action := w.action
+	switch {
+	case action != "":
+	case created:
 		action = "create"
+	default:
+		action = "replace"
 	}
 	if err := audited(ctx, w.tx, w.at, action, k, m.ID, w.via); err != nil {
 		return false, err
@@ -188,8 +195,15 @@ func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool
 			return false, err
 		}
 	case *domain.Demand:
-		if v.Status == domain.DemandClosed {
-			if err := withdrawOpen(ctx, w.tx, m.ID, systemActor, noteDemandClosed, w.at); err != nil {
+		if v.Status != domain.DemandClosed {
+			break
+		}
+		withdrawn, err := withdrawOpen(ctx, w.tx, m.ID, systemActor, noteClosed(v), w.at)
+		if err != nil {
+			return false, err
+		}
+		if before != domain.DemandClosed {
+			if err := announceClosed(ctx, w.tx, w.ann, v, v.ClosedReason, withdrawn, w.at); err != nil {
 				return false, err
 			}
 		}
@@ -197,23 +211,32 @@ func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool
 	return created, nil
 }
 
-// indexedFields are the record fields kept in their own columns for filtering.
-func indexedFields(rec domain.Record) (status, enterprise string) {
+// indexedFields are the record fields kept in their own columns for filtering; due is a
+// demand's due date, which the deadline sweep looks for.
+func indexedFields(rec domain.Record) (status, enterprise, due string) {
 	switch v := rec.(type) {
 	case domain.SupplyRecord:
-		return v.Common().Status, ""
+		return v.Common().Status, "", ""
 	case *domain.Demand:
-		return v.Status, v.Enterprise
+		return v.Status, v.Enterprise, v.DueDate()
 	}
-	return "", ""
+	return "", "", ""
 }
 
 // Delete removes a record and writes an outbox row "delete", and the audit entry "delete"
 // when ctx has an actor; the error wraps domain.ErrNotFound when there was nothing to delete.
-// Deleting a demand withdraws its open match-list entries in the same transaction, as does
-// storing it closed (see Put).
+// Deleting a demand withdraws its open match-list entries and drops its takeups in the same
+// transaction, as storing it closed withdraws them (see Put); the agents holding its entries
+// are told, unless it was closed already.
 func (s *Store) Delete(ctx context.Context, k domain.Kind, id string) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var gone domain.Record // the demand as it was, for its announcement
+		if k == domain.Demands {
+			var err error
+			if gone, err = recordIn(ctx, tx, k, id); err != nil {
+				return err
+			}
+		}
 		if err := execOne(ctx, tx, `DELETE FROM records WHERE kind = $1 AND id = $2`, k, id); err != nil {
 			return err
 		}
@@ -224,8 +247,17 @@ func (s *Store) Delete(ctx context.Context, k domain.Kind, id string) error {
 				return err
 			}
 		case domain.Demands:
-			if err := withdrawOpen(ctx, tx, id, systemActor, noteDemandDeleted, t); err != nil {
+			withdrawn, err := withdrawOpen(ctx, tx, id, systemActor, noteDemandDeleted, t)
+			if err != nil {
 				return err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM takeups WHERE demand_id = $1`, id); err != nil {
+				return err
+			}
+			if d := gone.(*domain.Demand); d.Status != domain.DemandClosed {
+				if err := announceClosed(ctx, tx, s.ann, d, domain.ClosedByDeletion, withdrawn, t); err != nil {
+					return err
+				}
 			}
 		}
 		if _, err := appendOutbox(ctx, tx, k, id, opDelete, t); err != nil {

@@ -29,7 +29,7 @@ func TestWorkbookExpandingPastTheLimitIsRefused(t *testing.T) {
 	}
 	_, _, err := sheet.Records(domain.Achievements, sheet.XLSX, data, 4<<20)
 	e, ok := domain.AsError(err)
-	if !ok || e.Code != domain.CodeInvalid || e.Field != "file" || !strings.Contains(e.Message, "4194304 bytes") || !strings.Contains(e.Message, "http.max_xlsx_unzipped_bytes") {
+	if !ok || e.Code != domain.CodeInvalid || e.Field != "file" || !strings.Contains(e.Message, "4194304 字节") || !strings.Contains(e.Message, "http.max_xlsx_unzipped_bytes") {
 		t.Fatalf("error %v; want invalid_argument on file naming the 4194304-byte limit and its setting", err)
 	}
 	n := 0

@@ -131,7 +131,7 @@ func ParseHeader(k domain.Kind, cells []string) (*Header, error) {
 		}
 		c, ok := columns[name]
 		if !ok {
-			return nil, domain.Invalid("header", "column %d %q is not a known field; use the JSON field names or their Chinese names (标题, 摘要, 关键词, 领域, 地区 …)", i+1, strings.TrimSpace(cell))
+			return nil, domain.Invalid("header", "第 %d 列 %q 不是已知字段；请用 JSON 字段名或其中文名（标题、摘要、关键词、领域、地区……）", i+1, strings.TrimSpace(cell))
 		}
 		// A demand's 摘要 is its description and a supply item's 描述 its summary: people use both.
 		if k == domain.Demands && c.path[0] == "summary" {
@@ -141,13 +141,13 @@ func ParseHeader(k domain.Kind, cells []string) (*Header, error) {
 		}
 		key := strings.Join(c.path, ".")
 		if seen[key] {
-			return nil, domain.Invalid("header", "column %d %q repeats field %s", i+1, strings.TrimSpace(cell), key)
+			return nil, domain.Invalid("header", "第 %d 列 %q 与字段 %s 重复", i+1, strings.TrimSpace(cell), key)
 		}
 		seen[key] = true
 		h.cols = append(h.cols, &c)
 	}
 	if !seen["title"] && !seen["id"] {
-		return nil, domain.Invalid("header", "the header row needs a title (标题) column")
+		return nil, domain.Invalid("header", "表头须有 标题（title）列")
 	}
 	return h, nil
 }
@@ -163,7 +163,7 @@ func (h *Header) Record(cells []string) ([]byte, error) {
 		cell = strings.TrimSpace(cell)
 		if i >= len(h.cols) {
 			if cell != "" {
-				return nil, domain.Invalid("", "cell %d has no header", i+1)
+				return nil, domain.Invalid("", "第 %d 格没有对应的表头", i+1)
 			}
 			continue
 		}
@@ -211,13 +211,13 @@ func (c *column) value(cell string) (any, error) {
 	case integer:
 		n, err := strconv.ParseFloat(strings.TrimSuffix(cell, ".0"), 64)
 		if err != nil || n != float64(int64(n)) {
-			return nil, domain.Invalid(field, "%s must be a whole number, got %q", field, cell)
+			return nil, domain.Invalid(field, "%s 应为整数，收到 %q", field, cell)
 		}
 		return int64(n), nil
 	case number:
 		n, err := strconv.ParseFloat(strings.ReplaceAll(cell, ",", ""), 64)
 		if err != nil {
-			return nil, domain.Invalid(field, "%s must be a number (万元), got %q", field, cell)
+			return nil, domain.Invalid(field, "%s 应为数字（万元），收到 %q", field, cell)
 		}
 		return n, nil
 	case boolean:
@@ -227,7 +227,7 @@ func (c *column) value(cell string) (any, error) {
 		case "false", "0", "no", "否", "n":
 			return false, nil
 		}
-		return nil, domain.Invalid(field, "%s must be 是/否 or true/false, got %q", field, cell)
+		return nil, domain.Invalid(field, "%s 应为 是/否 或 true/false，收到 %q", field, cell)
 	}
 	return mapped(cell), nil
 }

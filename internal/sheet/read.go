@@ -39,9 +39,9 @@ func ReadCSV(r io.Reader) (header []string, rows []Row, err error) {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			if first {
-				return nil, nil, domain.Invalid("header", "header row: %v", pe.Err)
+				return nil, nil, domain.Invalid("header", "表头行：%v", pe.Err)
 			}
-			rows = append(rows, Row{Line: pe.StartLine, Err: domain.Invalid("", "unreadable CSV row: %v", pe.Err)})
+			rows = append(rows, Row{Line: pe.StartLine, Err: domain.Invalid("", "无法读取的 CSV 行：%v", pe.Err)})
 			continue
 		}
 		if err != nil {
@@ -51,7 +51,7 @@ func ReadCSV(r io.Reader) (header []string, rows []Row, err error) {
 			if !utf8.ValidString(c) {
 				rec[i] = strings.ToValidUTF8(c, "\uFFFD")
 				if !first {
-					err = domain.Invalid("", "cell %d is not UTF-8 text; save the file as CSV UTF-8", i+1)
+					err = domain.Invalid("", "第 %d 格不是 UTF-8 文本；请把文件另存为 CSV UTF-8", i+1)
 				}
 			}
 		}
@@ -63,7 +63,7 @@ func ReadCSV(r io.Reader) (header []string, rows []Row, err error) {
 			continue
 		}
 		if len(rows) >= MaxRows {
-			return header, rows, domain.Errorf(domain.CodeTooLarge, "more than %d rows; split the file", MaxRows)
+			return header, rows, domain.Errorf(domain.CodeTooLarge, "超过 %d 行；请拆分文件", MaxRows)
 		}
 		if err != nil {
 			rows = append(rows, Row{Line: line, Err: err})
@@ -74,7 +74,7 @@ func ReadCSV(r io.Reader) (header []string, rows []Row, err error) {
 		}
 	}
 	if first {
-		return nil, nil, domain.Invalid("header", "the table is empty: want a header row and data rows")
+		return nil, nil, domain.Invalid("header", "表格为空：应有一行表头和若干数据行")
 	}
 	return header, rows, nil
 }
@@ -93,13 +93,13 @@ const maxInMemory = 32 << 20
 func checkUnzipped(data []byte, limit int64) error {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return domain.Invalid("file", "not a readable .xlsx workbook: %v", err)
+		return domain.Invalid("file", "不是可读取的 .xlsx 工作簿：%v", err)
 	}
 	var total, inMemory uint64
 	for _, f := range zr.File {
 		size := f.UncompressedSize64
 		if size > uint64(limit) || total+size > uint64(limit) {
-			return domain.Invalid("file", "the workbook unzips to more than %d bytes, the most an .xlsx upload may expand to (http.max_xlsx_unzipped_bytes); split it or import it as CSV", limit)
+			return domain.Invalid("file", "工作簿解压后超过 %d 字节，超出 .xlsx 上传允许展开的上限（http.max_xlsx_unzipped_bytes）；请拆分或改用 CSV 导入", limit)
 		}
 		total += size
 		name := strings.ToLower(strings.ReplaceAll(f.Name, "\\", "/"))
@@ -108,7 +108,7 @@ func checkUnzipped(data []byte, limit int64) error {
 		}
 	}
 	if inMemory > maxInMemory {
-		return domain.Invalid("file", "the workbook's parts other than large worksheets unzip to more than %d bytes; save it with one worksheet and no images, or import it as CSV", maxInMemory)
+		return domain.Invalid("file", "工作簿中大工作表以外的部分解压后超过 %d 字节；请只保留一个工作表、去掉图片，或改用 CSV 导入", maxInMemory)
 	}
 	return nil
 }
@@ -122,16 +122,16 @@ func eachXLSXRow(data []byte, sizeLimit int64, onHeader func([]string) error, on
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: sizeLimit, UnzipXMLSizeLimit: min(sizeLimit, xmlInMemory)})
 	if err != nil {
-		return domain.Invalid("file", "not a readable .xlsx workbook: %v", err)
+		return domain.Invalid("file", "不是可读取的 .xlsx 工作簿：%v", err)
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return domain.Invalid("file", "the workbook has no worksheet")
+		return domain.Invalid("file", "工作簿中没有工作表")
 	}
 	it, err := f.Rows(sheets[0])
 	if err != nil {
-		return domain.Invalid("file", "worksheet %q: %v", sheets[0], err)
+		return domain.Invalid("file", "工作表 %q：%v", sheets[0], err)
 	}
 	defer it.Close()
 	header, n := false, 0
@@ -139,7 +139,7 @@ func eachXLSXRow(data []byte, sizeLimit int64, onHeader func([]string) error, on
 		cells, err := it.Columns()
 		switch {
 		case err != nil && !header:
-			return domain.Invalid("header", "header row: %v", err)
+			return domain.Invalid("header", "表头行：%v", err)
 		case !header && blank(cells):
 			continue // leading empty rows above the header
 		case !header:
@@ -149,20 +149,20 @@ func eachXLSXRow(data []byte, sizeLimit int64, onHeader func([]string) error, on
 			header = true
 			continue
 		case n >= MaxRows:
-			return domain.Errorf(domain.CodeTooLarge, "more than %d rows; split the file", MaxRows)
+			return domain.Errorf(domain.CodeTooLarge, "超过 %d 行；请拆分文件", MaxRows)
 		case err != nil:
 			n++
-			onRow(Row{Line: line, Err: domain.Invalid("", "unreadable row: %v", err)})
+			onRow(Row{Line: line, Err: domain.Invalid("", "无法读取的行：%v", err)})
 		case !blank(cells):
 			n++
 			onRow(Row{Line: line, Cells: cells})
 		}
 	}
 	if err := it.Error(); err != nil {
-		return domain.Invalid("file", "worksheet %q: %v", sheets[0], err)
+		return domain.Invalid("file", "工作表 %q：%v", sheets[0], err)
 	}
 	if !header {
-		return domain.Invalid("header", "the worksheet is empty: want a header row and data rows")
+		return domain.Invalid("header", "工作表为空：应有一行表头和若干数据行")
 	}
 	return nil
 }
@@ -226,7 +226,7 @@ func EachRecord(k domain.Kind, f Format, data []byte, sizeLimit int64, fn func(R
 	case XLSX:
 		return eachXLSXRow(data, sizeLimit, onHeader, onRow)
 	}
-	return domain.Invalid("format", "unknown table format %q", f)
+	return domain.Invalid("format", "未知表格格式 %q", f)
 }
 
 // Records is EachRecord gathered: every row and its record JSON.

@@ -65,7 +65,7 @@ func WriteEntries(w io.Writer, f Format, entries []*domain.MatchEntry) error {
 	case XLSX:
 		return writeXLSX(w, entries)
 	}
-	return domain.Invalid("format", "format must be csv or xlsx, got %q", f)
+	return domain.Invalid("format", "format 应为 csv 或 xlsx，收到 %q", f)
 }
 
 // guardFormula keeps a cell that starts like a formula from running as one when the CSV is

@@ -335,6 +335,8 @@ func (s *Store) StatRows(ctx context.Context, from, to time.Time) ([]domain.Stat
 
 // UpdateEntry reads an entry, lets change modify it and writes it back, all in one write
 // transaction, and bumps its demand's feedback version so cached match lists are not reused.
+// A change of status is announced to the agent holding the entry (see Announcer), in the
+// same transaction.
 // The audit entry ("match:" and the new status, with the entry's reason) is written in the
 // same transaction when ctx has an actor.
 // An entry that becomes signed adds one to its supply item's market.deals in the same
@@ -367,6 +369,11 @@ func (s *Store) UpdateEntry(ctx context.Context, id string, change func(*domain.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO demand_feedback (demand_id, version) VALUES (?, 1)
 			ON CONFLICT (demand_id) DO UPDATE SET version = version + 1`, e.DemandID); err != nil {
 			return err
+		}
+		if e.Status != before {
+			if err := announceMoved(ctx, tx, s.ann, e, e.UpdatedAt); err != nil {
+				return err
+			}
 		}
 		return audited(ctx, tx, nil, e.UpdatedAt, "match:"+e.Status, domain.AuditMatches, e.ID, e.Reason)
 	})

@@ -199,11 +199,14 @@ func (s *Store) RecordAttempt(ctx context.Context, id int64, status string, code
 	return nil
 }
 
-// Deliveries returns a page of the delivery log, newest first, optionally for one agent.
-func (s *Store) Deliveries(ctx context.Context, agentID string, offset, limit int) ([]domain.Delivery, int, error) {
-	where, args := ``, []any{}
-	if agentID != "" {
-		where, args = ` WHERE agent_id = ?`, append(args, agentID)
+// Deliveries returns a page of the delivery log that f selects, newest first, and its total.
+func (s *Store) Deliveries(ctx context.Context, f domain.DeliveryFilter, offset, limit int) ([]domain.Delivery, int, error) {
+	where, args := ` WHERE 1 = 1`, []any{}
+	if f.AgentID != "" {
+		where, args = where+` AND agent_id = ?`, append(args, f.AgentID)
+	}
+	if f.Status != "" {
+		where, args = where+` AND status = ?`, append(args, f.Status)
 	}
 	var total int
 	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhook_deliveries`+where, args...).Scan(&total); err != nil {
@@ -229,37 +232,48 @@ const systemActor = "system"
 
 // Notes of the history step that withdraws an entry, for the agents who read it.
 const (
-	noteDemandDeleted = "需求已删除，推荐撤回"
-	noteDemandClosed  = "需求已关闭，推荐撤回"
-	noteDemandOpen    = "需求重新开放，推荐恢复"
+	noteDemandDeleted  = "需求已删除，推荐撤回"
+	noteDemandClosed   = "需求已关闭，推荐撤回"
+	noteDemandDeadline = "需求已截止，推荐撤回"
+	noteDemandOpen     = "需求重新开放，推荐恢复"
 )
 
+// noteClosed is the withdrawal note for a demand stored closed.
+func noteClosed(d *domain.Demand) string {
+	if d.ClosedReason == domain.ClosedAtDeadline {
+		return noteDemandDeadline
+	}
+	return noteDemandClosed
+}
+
 // withdrawOpen withdraws the demand's open entries inside tx, the transaction that deletes or
-// closes the demand, so that no agent can go on working a list whose demand is gone. Signed
-// and rejected entries keep their status: they record what happened.
-func withdrawOpen(ctx context.Context, tx *sql.Tx, demandID, by, note string, t time.Time) error {
+// closes the demand, so that no agent can go on working a list whose demand is gone, and
+// returns them. Signed and rejected entries keep their status: they record what happened.
+func withdrawOpen(ctx context.Context, tx *sql.Tx, demandID, by, note string, t time.Time) ([]*domain.MatchEntry, error) {
 	bodies, err := queryBodies(ctx, tx, `SELECT body FROM match_entries WHERE demand_id = ?
 		AND status IN ('new', 'contacted', 'negotiating')`, demandID)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var out []*domain.MatchEntry
 	for _, b := range bodies {
 		var e domain.MatchEntry
 		if err := json.Unmarshal(b, &e); err != nil {
-			return err
+			return nil, err
 		}
 		e.History = append(e.History, domain.StatusChange{At: t, By: by, From: e.Status, To: domain.StatusWithdrawn, Note: note})
 		e.Status, e.UpdatedAt = domain.StatusWithdrawn, t
 		body, err := json.Marshal(&e)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE match_entries SET status = ?, updated_at = ?, body = ? WHERE id = ?`,
 			e.Status, nanos(t), string(body), e.ID); err != nil {
-			return err
+			return nil, err
 		}
+		out = append(out, &e)
 	}
 	// The demand's feedback version stays: ranking feedback comes from rejections only, and
 	// the write that withdraws changes the demand's rev, which match cache keys carry.
-	return nil
+	return out, nil
 }

@@ -31,6 +31,7 @@ type Store struct {
 	stmts *writeStmts
 	reads *readStmts
 	recs  *recordCache
+	ann   Announcer // nil: no webhook is queued for what the store changes itself
 	// prepared are the statements of stmts and reads, closed with the store.
 	prepared []*sql.Stmt
 }
@@ -138,7 +139,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // migrations are applied in order; migration i brings user_version from i to i+1.
 // Append new steps, never edit a released one.
-var migrations = []string{schemaRecords, schemaMatchLists, schemaKeys, schemaLinks, schemaAuditTrail}
+var migrations = []string{schemaRecords, schemaMatchLists, schemaKeys, schemaLinks, schemaAuditTrail, schemaChallenges}
 
 // schemaRecords: records, their outbox, weight profiles and the audit log.
 const schemaRecords = `CREATE TABLE records (

@@ -110,11 +110,11 @@ func (s *Store) PutMany(ctx context.Context, recs []domain.Record) error {
 // and bound to each transaction with Tx.StmtContext, which reuses them on that connection:
 // preparing them per transaction cost more than the writes of a single Put.
 const (
-	selectCurrent = `SELECT rev, created_at, enterprise FROM records WHERE kind = ? AND id = ?`
-	upsertRecord  = `INSERT INTO records (kind, id, rev, status, enterprise, created_at, updated_at, seq, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+	selectCurrent = `SELECT rev, created_at, enterprise, status FROM records WHERE kind = ? AND id = ?`
+	upsertRecord  = `INSERT INTO records (kind, id, rev, status, enterprise, due, created_at, updated_at, seq, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (kind, id) DO UPDATE SET
-		  rev = excluded.rev, status = excluded.status, enterprise = excluded.enterprise,
+		  rev = excluded.rev, status = excluded.status, enterprise = excluded.enterprise, due = excluded.due,
 		  updated_at = excluded.updated_at, seq = excluded.seq, body = excluded.body`
 )
 
@@ -133,6 +133,8 @@ type recordWriter struct {
 	current, upsert, ob, au *sql.Stmt
 	owner                   string // when set, a record with an id must exist and be this enterprise's
 	via                     string // the audit entries' detail: how the records came
+	action                  string // the audit entries' action when not create or replace
+	ann                     Announcer
 }
 
 func (s *Store) writer(ctx context.Context, tx *sql.Tx) *recordWriter {
@@ -144,13 +146,15 @@ func (s *Store) writer(ctx context.Context, tx *sql.Tx) *recordWriter {
 		upsert:  tx.StmtContext(ctx, s.stmts.upsert),
 		ob:      tx.StmtContext(ctx, s.stmts.outbox),
 		au:      tx.StmtContext(ctx, s.stmts.audit),
+		ann:     s.ann,
 	}
 }
 
 func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool, err error) {
+	var before string // the stored record's status
 	k := rec.RecordKind()
 	if _, ok := idPrefixes[k]; !ok {
-		return false, domain.Invalid("kind", "unknown kind %q", k)
+		return false, domain.Invalid("kind", "未知类型 %q", k)
 	}
 	m := rec.GetMeta()
 	generated := m.ID == ""
@@ -160,7 +164,7 @@ func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool
 	for {
 		var rev, createdAt int64
 		var enterprise string
-		err := w.current.QueryRowContext(ctx, k, m.ID).Scan(&rev, &createdAt, &enterprise)
+		err := w.current.QueryRowContext(ctx, k, m.ID).Scan(&rev, &createdAt, &enterprise, &before)
 		switch {
 		case errors.Is(err, sql.ErrNoRows) && w.owner != "" && !generated:
 			return false, domain.ErrNotOwner
@@ -189,14 +193,18 @@ func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool
 	if err != nil {
 		return false, err
 	}
-	status, enterprise := indexedFields(rec)
-	if _, err := w.upsert.ExecContext(ctx, k, m.ID, m.Rev, status, enterprise,
+	status, enterprise, due := indexedFields(rec)
+	if _, err := w.upsert.ExecContext(ctx, k, m.ID, m.Rev, status, enterprise, due,
 		nanos(m.CreatedAt), nanos(m.UpdatedAt), seq, string(body)); err != nil {
 		return false, err
 	}
-	action := "replace"
-	if created {
+	action := w.action
+	switch {
+	case action != "":
+	case created:
 		action = "create"
+	default:
+		action = "replace"
 	}
 	if err := audited(ctx, w.tx, w.au, w.at, action, k, m.ID, w.via); err != nil {
 		return false, err
@@ -207,8 +215,15 @@ func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool
 			return false, err
 		}
 	case *domain.Demand:
-		if v.Status == domain.DemandClosed {
-			if err := withdrawOpen(ctx, w.tx, m.ID, systemActor, noteDemandClosed, w.at); err != nil {
+		if v.Status != domain.DemandClosed {
+			break
+		}
+		withdrawn, err := withdrawOpen(ctx, w.tx, m.ID, systemActor, noteClosed(v), w.at)
+		if err != nil {
+			return false, err
+		}
+		if before != domain.DemandClosed {
+			if err := announceClosed(ctx, w.tx, w.ann, v, v.ClosedReason, withdrawn, w.at); err != nil {
 				return false, err
 			}
 		}
@@ -224,15 +239,16 @@ func (w *recordWriter) outbox(ctx context.Context, k domain.Kind, id, op string)
 	return res.LastInsertId()
 }
 
-// indexedFields are the record fields kept in their own columns for filtering.
-func indexedFields(rec domain.Record) (status, enterprise string) {
+// indexedFields are the record fields kept in their own columns for filtering; due is a
+// demand's due date, which the deadline sweep looks for.
+func indexedFields(rec domain.Record) (status, enterprise, due string) {
 	switch v := rec.(type) {
 	case domain.SupplyRecord:
-		return v.Common().Status, ""
+		return v.Common().Status, "", ""
 	case *domain.Demand:
-		return v.Status, v.Enterprise
+		return v.Status, v.Enterprise, v.DueDate()
 	}
-	return "", ""
+	return "", "", ""
 }
 
 // Delete removes a record and writes an outbox row "delete", and the audit entry "delete"
@@ -241,6 +257,13 @@ func indexedFields(rec domain.Record) (status, enterprise string) {
 // match-list entries in the same transaction, as does storing it closed (see Put).
 func (s *Store) Delete(ctx context.Context, k domain.Kind, id string) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var gone domain.Record // the demand as it was, for its announcement
+		if k == domain.Demands {
+			var err error
+			if gone, err = recordIn(ctx, tx, k, id); err != nil {
+				return err
+			}
+		}
 		if err := execOne(ctx, tx, `DELETE FROM records WHERE kind = ? AND id = ?`, k, id); err != nil {
 			return err
 		}
@@ -251,8 +274,17 @@ func (s *Store) Delete(ctx context.Context, k domain.Kind, id string) error {
 				return err
 			}
 		case domain.Demands:
-			if err := withdrawOpen(ctx, tx, id, systemActor, noteDemandDeleted, t); err != nil {
+			withdrawn, err := withdrawOpen(ctx, tx, id, systemActor, noteDemandDeleted, t)
+			if err != nil {
 				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM takeups WHERE demand_id = ?`, id); err != nil {
+				return err
+			}
+			if d := gone.(*domain.Demand); d.Status != domain.DemandClosed {
+				if err := announceClosed(ctx, tx, s.ann, d, domain.ClosedByDeletion, withdrawn, t); err != nil {
+					return err
+				}
 			}
 		}
 		if _, err := tx.ExecContext(ctx, insertOutbox, k, id, opDelete, nanos(t)); err != nil {

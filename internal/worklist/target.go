@@ -17,10 +17,10 @@ import (
 // otherwise internal address: a webhook URL must not turn the server into a way to reach the
 // services behind it (Redis on 127.0.0.1, cloud metadata on 169.254.169.254). Deployments
 // whose receivers are internal set webhook.allow_private.
-var ErrPrivateTarget = errors.New("webhook target is an internal address")
+var ErrPrivateTarget = errors.New("webhook 地址是内部地址")
 
 func privateTarget(what string) error {
-	return fmt.Errorf("%w: %s is loopback, private, link-local or reserved; set webhook.allow_private to deliver to it", ErrPrivateTarget, what)
+	return fmt.Errorf("%w：%s 是回环、私有、链路本地或保留地址；如确需推送到内网，请设置 webhook.allow_private", ErrPrivateTarget, what)
 }
 
 // internal reports whether ip is one a webhook may not reach unless allowed.

@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/techmatch/techmatch/internal/domain"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,21 +17,48 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/techmatch/techmatch/internal/domain"
 )
 
-// SignatureHeader carries "sha256=<hex HMAC-SHA256 of the body>".
-const SignatureHeader = "X-Techmatch-Signature"
+// Headers of a webhook call. The signature covers the timestamp and the body, so that a
+// captured call cannot be replayed later with a new timestamp, and receivers refuse calls whose
+// timestamp is too old (see Verify).
+const (
+	// SignatureHeader carries "sha256=<hex HMAC-SHA256 of timestamp + "." + body>".
+	SignatureHeader = "X-Techmatch-Signature"
+	// TimestampHeader carries the time of the attempt, in unix seconds.
+	TimestampHeader = "X-Techmatch-Timestamp"
+)
 
-// Sign returns the signature header value of body under secret.
-func Sign(secret, body []byte) string {
+// Sign returns the signature header value of a call at timestamp ts (unix seconds, as sent in
+// TimestampHeader) carrying body, under secret: "sha256=" and the hex HMAC-SHA256 of
+// ts + "." + body.
+func Sign(secret []byte, ts string, body []byte) string {
 	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(ts))
+	m.Write([]byte{'.'})
 	m.Write(body)
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
-// Verify checks a signature header value in constant time; receivers do the same.
-func Verify(secret, body []byte, header string) bool {
-	return hmac.Equal([]byte(header), []byte(Sign(secret, body)))
+// MaxSkew is how far from the receiver's clock a call's timestamp may be (README: 5 minutes).
+const MaxSkew = 5 * time.Minute
+
+// Verify checks a call as a receiver should: the signature, in constant time, and a timestamp
+// within MaxSkew of now. It says which check failed.
+func Verify(secret, body []byte, ts, signature string, now time.Time) error {
+	if !hmac.Equal([]byte(signature), []byte(Sign(secret, ts, body))) {
+		return errors.New("worklist: webhook signature does not match")
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return fmt.Errorf("worklist: webhook timestamp %q is not unix seconds", ts)
+	}
+	if d := now.Sub(time.Unix(sec, 0)); d > MaxSkew || d < -MaxSkew {
+		return fmt.Errorf("worklist: webhook timestamp %s is %s away from now: a replay, or a clock off", ts, d.Round(time.Second))
+	}
+	return nil
 }
 
 // SecretFile is where a generated webhook secret is kept, inside the data dir.
@@ -181,7 +207,10 @@ func (h *Webhooks) post(ctx context.Context, d domain.Delivery) (int, error) {
 	req.Header.Set("User-Agent", "techmatch-webhook/1")
 	req.Header.Set("X-Techmatch-Event", d.Event)
 	req.Header.Set("X-Techmatch-Delivery", strconv.FormatInt(d.ID, 10))
-	req.Header.Set(SignatureHeader, Sign(h.o.Secret, d.Body))
+	// Each attempt is signed anew: a retry carries the time it is made.
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	req.Header.Set(TimestampHeader, ts)
+	req.Header.Set(SignatureHeader, Sign(h.o.Secret, ts, d.Body))
 	resp, err := h.o.Client.Do(req)
 	if err != nil {
 		return 0, err

@@ -273,8 +273,10 @@ func (w *Worker) refresh(ctx context.Context, demandID string, p *domain.Profile
 		return false, err
 	}
 	d := rec.(*domain.Demand)
-	if d.Status != "" && d.Status != "open" {
-		return false, nil // a matched or closed demand keeps its list as it is
+	if d.Status != "" && d.Status != "open" || d.Lapsed(time.Now()) {
+		// A matched or closed demand keeps its list as it is; one past its deadline is closed
+		// by the next sweep, which withdraws its open entries: none are added before.
+		return false, nil
 	}
 	list, err := w.matcher.MatchDemand(ctx, d, nil, match.MaxLimit, p)
 	if err != nil {

@@ -229,3 +229,20 @@ func TestWorkerPrunesNothingBeforeItsFirstStep(t *testing.T) {
 		t.Fatalf("PruneOutbox before the first step = %d, %v; want 0", n, err)
 	}
 }
+
+// TestWorkerListsNoDemandPastItsDeadline: a demand stored open after its deadline, which the
+// next sweep closes, gets no entries meanwhile.
+func TestWorkerListsNoDemandPastItsDeadline(t *testing.T) {
+	e := newWorkerEnv(t)
+	recs := openDemands(8)
+	recs[7].(*domain.Demand).Deadline = "2000-01-01"
+	e.write(t, append(recs, batterySupply(0, 2)...))
+	e.steps(t)
+	entries, _, err := e.st.Entries(context.Background(), domain.EntryFilter{DemandID: "dem-007"}, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Errorf("dem-007, past its deadline, has %d entries", len(entries))
+	}
+}

@@ -26,16 +26,16 @@ func Apply(e *domain.MatchEntry, u domain.EntryUpdate, who string, at time.Time)
 		return err
 	}
 	if u.Status != "" && e.Status == domain.StatusWithdrawn {
-		return domain.Errorf(domain.CodeConflict, "match %s is withdrawn because its demand %s was deleted or closed: its status cannot change", e.ID, e.DemandID)
+		return domain.Errorf(domain.CodeConflict, "匹配条目 %s 已撤回（需求 %s 已删除或关闭），状态不能再变", e.ID, e.DemandID)
 	}
 	if u.Status != "" && u.Status != e.Status && !CanTransition(e.Status, u.Status) {
-		return domain.Errorf(domain.CodeConflict, "match %s is %s: it cannot become %s (allowed: %v)",
+		return domain.Errorf(domain.CodeConflict, "匹配条目 %s 当前为 %s，不能改为 %s（可改为：%v）",
 			e.ID, e.Status, u.Status, transitions[e.Status])
 	}
 	if u.Status == e.Status {
 		// Repeating the current status only adds a note: a retried PATCH must not fail.
 		if u.Reason != "" && u.Reason != e.Reason || u.DealAmount != nil && (e.DealAmount == nil || *u.DealAmount != *e.DealAmount) {
-			return domain.Errorf(domain.CodeConflict, "match %s is already %s; its reason and deal amount cannot change", e.ID, e.Status)
+			return domain.Errorf(domain.CodeConflict, "匹配条目 %s 已是 %s，原因和成交金额不能再改", e.ID, e.Status)
 		}
 		u.Status = ""
 	}

@@ -96,7 +96,7 @@ func testDeliveries(t *testing.T, b Backend) {
 				return &domain.Delivery{AgentID: agentID, URL: "https://agent.example/" + agentID, Event: "match.assigned", Body: json.RawMessage(`{"n":1}`)}, nil
 			}})))
 	}
-	all, total, err := s.Deliveries(ctx, "", 0, 10)
+	all, total, err := s.Deliveries(ctx, domain.DeliveryFilter{}, 0, 10)
 	if err != nil || total != 3 || len(all) != 3 || all[0].ID <= all[1].ID || all[1].ID <= all[2].ID {
 		t.Fatalf("Deliveries = %+v of %d, %v; want 3, newest first", all, total, err)
 	}
@@ -105,10 +105,10 @@ func testDeliveries(t *testing.T, b Backend) {
 		!first.NextAt.Equal(first.CreatedAt) {
 		t.Fatalf("first delivery = %+v", first)
 	}
-	if _, total, _ := s.Deliveries(ctx, "agt-1", 0, 10); total != 2 {
+	if _, total, _ := s.Deliveries(ctx, domain.DeliveryFilter{AgentID: "agt-1"}, 0, 10); total != 2 {
 		t.Fatalf("agt-1's deliveries = %d, want 2", total)
 	}
-	if page, _, _ := s.Deliveries(ctx, "", 0, 0); len(page) != 0 {
+	if page, _, _ := s.Deliveries(ctx, domain.DeliveryFilter{}, 0, 0); len(page) != 0 {
 		t.Fatalf("Deliveries(limit 0) = %d, want none", len(page))
 	}
 	next, ok, err := s.NextDelivery(ctx)
@@ -126,7 +126,7 @@ func testDeliveries(t *testing.T, b Backend) {
 	later := first.NextAt.Add(time.Hour).Truncate(time.Second).Add(123456789) // nanoseconds kept
 	must(t, s.RecordAttempt(ctx, first.ID, domain.DeliveryPending, 502, "bad gateway", later))
 	must(t, s.RecordAttempt(ctx, all[1].ID, domain.DeliveryDelivered, 200, "", time.Now()))
-	all, _, _ = s.Deliveries(ctx, "", 0, 10)
+	all, _, _ = s.Deliveries(ctx, domain.DeliveryFilter{}, 0, 10)
 	if got := all[2]; got.Attempts != 1 || got.LastCode != 502 || got.LastError != "bad gateway" || !got.NextAt.Equal(later) ||
 		got.UpdatedAt.Before(got.CreatedAt) {
 		t.Fatalf("after an attempt = %+v", got)

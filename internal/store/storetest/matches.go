@@ -84,7 +84,7 @@ func testSaveMatchesMerges(t *testing.T, b Backend) {
 		len(e.History) != 2 || e.AgentID != "agt-1" || !e.CreatedAt.Equal(a1.CreatedAt) {
 		t.Errorf("a1 after the fresh list = %+v; want its id, status, history and created_at kept, the new score and reasons", e)
 	}
-	dl, total, err := s.Deliveries(ctx, "agt-1", 0, 10)
+	dl, total, err := s.Deliveries(ctx, domain.DeliveryFilter{AgentID: "agt-1"}, 0, 10)
 	if err != nil || total != 1 || dl[0].Event != "match.assigned" || dl[0].Status != domain.DeliveryPending {
 		t.Fatalf("deliveries = %+v of %d, %v; want the one alert, pending", dl, total, err)
 	}

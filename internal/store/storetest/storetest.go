@@ -69,7 +69,7 @@ type Store interface {
 	DueDeliveries(ctx context.Context, t time.Time, limit int) ([]domain.Delivery, error)
 	NextDelivery(ctx context.Context) (time.Time, bool, error)
 	RecordAttempt(ctx context.Context, id int64, status string, code int, errText string, next time.Time) error
-	Deliveries(ctx context.Context, agentID string, offset, limit int) ([]domain.Delivery, int, error)
+	Deliveries(ctx context.Context, f domain.DeliveryFilter, offset, limit int) ([]domain.Delivery, int, error)
 }
 
 // Backend is what the suite needs of a store implementation. Storage is named by a string

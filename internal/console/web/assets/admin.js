@@ -212,17 +212,19 @@ function importForm(kind, done) {
 async function agentsTab(box) {
   const editor = h('div', { id: 'agent-editor' });
   const table = h('div', { id: 'agent-table' }, loading());
+  const assign = h('section', { class: 'card', id: 'assign-box' });
   box.replaceChildren(h('div', { class: 'row toolbar' },
-    h('button', { type: 'button', class: 'primary', id: 'agent-new', onclick: () => editAgent(editor, null, reload) }, '新增经纪人')), editor, table);
+    h('button', { type: 'button', class: 'primary', id: 'agent-new', onclick: () => editAgent(editor, null, reload) }, '新增经纪人')), editor, table, assign);
   async function reload() {
     try {
       const { data } = await api('/v1/agents?page=1&size=100');
+      assignForm(assign, data.items);
       table.replaceChildren(h('table', { class: 'table agents' },
         h('thead', null, h('tr', null, ['姓名', '编号', '负责地区', '负责领域', '容量', 'Webhook', ''].map((t) => h('th', null, t)))),
         h('tbody', null, data.items.map((a) => h('tr', { dataset: { id: a.id } },
           h('td', null, h('a', { href: `#/agents/${encodeURIComponent(a.id)}` }, a.name)), h('td', { class: 'muted' }, a.id),
           h('td', null, (a.regions || []).map((r) => regionName(r.padEnd(6, '0'))).join('、') || '全部'),
-          h('td', null, (a.fields || []).join('、') || '全部'), h('td', null, a.capacity ? String(a.capacity) : '不限'),
+          h('td', null, (a.fields || []).join('、') || '全部'), h('td', null, String(a.capacity || 0)),
           h('td', null, a.webhook_url ? '已设置' : '—'),
           h('td', { class: 'row' }, h('button', { type: 'button', onclick: () => editAgent(editor, a, reload) }, '编辑'),
             twoClicks('删除', '再点一次删除', async () => {
@@ -239,17 +241,46 @@ async function agentsTab(box) {
   reload();
 }
 
+// assignForm hands the open entries of the ticked demands to an agent, or to nobody.
+async function assignForm(box, agents) {
+  let demands = [];
+  try {
+    ({ data: { items: demands } } = await api('/v1/demands?page=1&size=100'));
+  } catch (e) { box.replaceChildren(errorBox(e, '需求列表')); return; }
+  demands = demands.filter((d) => !d.status || d.status === 'open');
+  const agent = h('select', { name: 'agent_id' }, h('option', { value: '' }, '（不分配，退回待分配）'),
+    agents.map((a) => h('option', { value: a.id }, `${a.name}（${a.id}）`)));
+  const checks = demands.map((d) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'demand_ids', value: d.id }), `${d.title}（${d.enterprise || d.id}）`));
+  const result = h('div', { id: 'assign-result' });
+  const form = h('form', { id: 'assign-form' }, h('h2', null, '分配需求'),
+    h('p', { class: 'muted' }, '勾选需求，交给一位经纪人：这些需求未完成的推荐（新分配、已联系、洽谈中）改由他跟进，已签约和已拒绝的保持原经纪人。'),
+    h('div', { class: 'checks' }, checks.length ? checks : h('span', { class: 'muted' }, '没有开放的需求。')),
+    h('div', { class: 'row' }, agent, h('button', { type: 'submit', class: 'primary' }, '分配')), result);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const ids = checks.map((l) => l.querySelector('input')).filter((i) => i.checked).map((i) => i.value);
+    if (!ids.length) { toast('请先勾选需求', 'warn'); return; }
+    try {
+      const { data } = await api('/v1/assignments', { method: 'POST', body: { demand_ids: ids, agent_id: agent.value } });
+      const moved = data.results.reduce((n, r) => n + r.moved, 0);
+      result.replaceChildren(h('p', { class: 'summary' }, `已分配 ${ids.length} 个需求，${moved} 条推荐换了经纪人` +
+        (data.results.some((r) => r.error) ? `；${data.results.filter((r) => r.error).map((r) => r.demand_id).join('、')} 不存在` : '')));
+    } catch (e) { failed('分配', e); }
+  });
+  box.replaceChildren(form);
+}
+
 function editAgent(box, a, done) {
   const f = {
     id: h('input', { name: 'id', value: a ? a.id : '', disabled: !!a, required: true }),
     name: h('input', { name: 'name', value: a ? a.name : '', required: true }),
     regions: h('input', { name: 'regions', value: a ? (a.regions || []).join('、') : '', placeholder: '如 江苏、南京市、320500；留空为全部' }),
     fields: h('input', { name: 'fields', value: a ? (a.fields || []).join('、') : '', placeholder: '如 新材料/电池材料；留空为全部' }),
-    capacity: h('input', { name: 'capacity', type: 'number', min: 0, value: a ? a.capacity || 0 : 0 }),
+    capacity: h('input', { name: 'capacity', type: 'number', min: 0, value: a ? a.capacity || 0 : 20 }),
     webhook_url: h('input', { name: 'webhook_url', value: a ? a.webhook_url || '' : '', placeholder: '接收推送的地址（可选，http 或 https）' }),
   };
   const form = h('form', { class: 'card editor', id: 'agent-form' }, h('h2', null, a ? `编辑经纪人 ${a.name}` : '新增经纪人'),
-    [['id', '编号'], ['name', '姓名'], ['regions', '负责地区'], ['fields', '负责领域'], ['capacity', '同时处理的需求数（0 为不限）'], ['webhook_url', 'Webhook 地址']]
+    [['id', '编号'], ['name', '姓名'], ['regions', '负责地区'], ['fields', '负责领域'], ['capacity', '同时处理的开放需求数上限（0 表示暂不分配新需求）'], ['webhook_url', 'Webhook 地址']]
       .map(([k, t]) => h('label', null, t, f[k])),
     h('div', { class: 'row end' }, h('button', { type: 'button', onclick: () => box.replaceChildren() }, '取消'), h('button', { type: 'submit', class: 'primary' }, '保存')));
   form.addEventListener('submit', async (ev) => {

@@ -1,7 +1,9 @@
 // 经纪人工作台: an agent's match list with status actions, rejection reasons, notes and export.
 // It is built on the agents API of issue 5; where this server lacks it, the page says so.
 import { api, h, errorBox, loading, fmtNum, fmtDate, toast, session, saveBlob, unavailable, ApiError } from './api.js';
-import { KINDS, STATUSES, STATUS_ORDER, NEXT, REJECT_REASONS, label } from './labels.js';
+import { KINDS, STATUSES, STATUS_ORDER, NEXT, REJECT_REASONS, label, regionName } from './labels.js';
+import { actorText } from './audit.js';
+import { failedDeliveries } from './deliveries.js';
 
 const PAGE_SIZE = 20;
 
@@ -13,6 +15,7 @@ export async function render(root, route) {
   root.append(h('h1', null, '经纪人工作台'));
   const body = h('div', null, loading());
   root.append(body);
+  if (session.role === 'admin') root.append(failedDeliveries());
   let agent = route.parts[0] || (session.role === 'agent' ? session.subject : '');
   let agents = [];
   if (session.role === 'admin') {
@@ -72,9 +75,10 @@ function drawEntry(card, m) {
       h('span', null, ' ↔ ', label(KINDS, m.supply_kind), ' ', h('a', { href: `#/record/${m.supply_kind}/${encodeURIComponent(m.supply_id)}`, dataset: { title: `${m.supply_kind}/${m.supply_id}` } }, m.supply_title || m.supply_id)),
       h('span', { class: 'muted' }, `得分 ${fmtNum(m.score, 3)} · ${m.profile || ''}${m.profile_version ? ' v' + m.profile_version : ''}`)),
     m.reasons && m.reasons.length ? h('p', { class: 'reasons' }, m.reasons.join('；')) : null,
+    h('p', { class: 'parties muted', dataset: { demand: m.demand_id, supply: `${m.supply_kind}/${m.supply_id}` } }),
     actions(card, m),
     m.history && m.history.length ? h('details', null, h('summary', null, `处理记录（${m.history.length}）`), h('ul', { class: 'plain small' }, m.history.map((x) =>
-      h('li', null, `${fmtDate(x.at || x.time || x.created_at)} · ${x.by || x.actor || '—'} · ${label(STATUSES, x.status || x.to)}`,
+      h('li', null, `${fmtDate(x.at || x.time || x.created_at)} · ${actorText(x.by || x.actor || '—')} · ${label(STATUSES, x.status || x.to)}`,
         x.reason ? ` · ${label(REJECT_REASONS, x.reason)}` : '', x.deal_amount ? ` · ${x.deal_amount} 万元` : '', x.note ? ` · ${x.note}` : '')))) : null);
 }
 
@@ -112,19 +116,36 @@ function actions(card, m) {
   return form;
 }
 
-// fillTitles replaces ids with titles for entries whose API answer carried none.
+// fillTitles replaces ids with titles for entries whose API answer carried none, and writes
+// who is on each side: the demand's enterprise, contact (agents see it) and region, the
+// supply's organisation and region.
 async function fillTitles(root) {
-  const links = [...root.querySelectorAll('a[data-title]')].filter((a) => a.textContent === a.dataset.title.split('/').slice(1).join('/'));
+  const links = [...root.querySelectorAll('a[data-title]')];
   const keys = [...new Set(links.map((a) => a.dataset.title))];
+  const recs = new Map();
   await Promise.all(keys.map(async (key) => {
     const [kind, ...rest] = key.split('/');
     try {
       const { data } = await api(`/v1/${kind}/${encodeURIComponent(rest.join('/'))}`);
-      for (const a of links) if (a.dataset.title === key) a.textContent = data.title;
+      recs.set(key, data);
     } catch {
       // A deleted record keeps showing its id.
     }
   }));
+  for (const a of links) {
+    const r = recs.get(a.dataset.title);
+    if (r && a.textContent === a.dataset.title.split('/').slice(1).join('/')) a.textContent = r.title;
+  }
+  for (const p of root.querySelectorAll('p.parties')) {
+    const d = recs.get(`demands/${p.dataset.demand}`);
+    const s = recs.get(p.dataset.supply);
+    const c = (d && d.contact) || {};
+    p.replaceChildren(
+      d ? h('span', { class: 'party', dataset: { side: 'demand' } }, `需求方：${d.enterprise || '—'} · ${regionName(d.region)}` +
+        (c.name || c.phone ? ` · 联系人 ${[c.name, c.phone, c.email].filter(Boolean).join(' ')}` : '')) : null,
+      d && s ? ' ｜ ' : null,
+      s ? h('span', { class: 'party', dataset: { side: 'supply' } }, `供给方：${s.org || s.name || '—'} · ${regionName(s.region)}`) : null);
+  }
 }
 
 async function exportList(agent, status, format) {

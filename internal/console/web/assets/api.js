@@ -15,7 +15,7 @@ export class ApiError extends Error {
   }
   // routeMissing tells a route that this server does not have (yet) from a missing record.
   get routeMissing() {
-    return this.status === 404 && /^no route/.test(this.message);
+    return this.status === 404 && /^(no route|没有这个接口)/.test(this.message);
   }
 }
 

@@ -6,11 +6,12 @@ const PAGE_SIZE = 50;
 const FILTERS = ['subject', 'kind', 'id', 'from', 'to'];
 
 // The kinds of object the log holds: records, and what staff and agents change besides.
-export const AUDIT_KINDS = { ...KINDS, agents: '经纪人', matches: '匹配条目', keys: 'API 密钥', profiles: '权重方案' };
+export const AUDIT_KINDS = { ...KINDS, agents: '经纪人', matches: '匹配条目', keys: 'API 密钥', profiles: '权重方案', webhooks: '回调投递' };
 
 const ACTIONS = {
   create: '新建', replace: '修改', delete: '删除', import: '批量导入',
   create_key: '创建密钥', revoke_key: '吊销密钥', profile: '发布权重方案',
+  close: '截止关闭', takeup: '揭榜', redeliver: '重新投递',
 };
 
 // actionText names an action in Chinese: match:<status> is a move of a match-list entry.
@@ -22,6 +23,7 @@ export function actionText(action) {
 
 // actorText names "role" or "role:subject" as its role's name and the subject.
 export function actorText(actor) {
+  if (actor === 'system') return '系统';
   const i = actor.indexOf(':');
   const role = i < 0 ? actor : actor.slice(0, i);
   return ROLES[role] ? ROLES[role] + (i < 0 ? '' : ' ' + actor.slice(i + 1)) : actor;

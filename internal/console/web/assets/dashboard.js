@@ -74,7 +74,13 @@ export async function render(root, route) {
     const card = (title, chart, id) => h('div', { class: 'card chart-card', id }, h('h2', null, title), chart);
     const byField = rows(data.by_field);
     const byRegion = rows(data.by_region, regionName);
-    const byAgent = rows(data.by_agent);
+    // Agents by name: the stats count them by id.
+    const names = new Map();
+    try {
+      const { data: ag } = await api('/v1/agents?page=1&size=100');
+      for (const a of ag.items || []) names.set(a.id, a.name);
+    } catch { /* ids then */ }
+    const byAgent = rows(data.by_agent, (id) => names.get(id) || id);
     const overTime = timeRows(data.per_day ?? data.over_time);
     body.replaceChildren(
       h('div', { class: 'card kpis' },

@@ -17,7 +17,7 @@ export const FEATURE_ORDER = Object.keys(FEATURES);
 export const EXCLUDED = {
   closed: '已关闭', patent_invalid: '专利失效或过期', mode_mismatch: '转化方式不符',
   trl_floor: '成熟度低于下限', conflict_of_interest: '同一单位（利益冲突）', not_relevant: '经纪人标记为不相关',
-  feedback_not_relevant: '经纪人标记为不相关', low_text_relevance: '文本相关度过低', missing_record: '记录已删除',
+  feedback_not_relevant: '经纪人标记为不相关', low_text_relevance: '文本相关度过低', missing_record: '记录已删除', deadline: '已截止',
 };
 
 export const STATUSES = { new: '新分配', contacted: '已联系', negotiating: '洽谈中', signed: '已签约', rejected: '已拒绝', withdrawn: '已撤回' };

@@ -2,6 +2,7 @@
 import { api, h, highlight, errorBox, loading, fmtNum } from './api.js';
 import { KINDS, SUPPLY_KINDS, EXCLUDED, cacheText, label, regionName } from './labels.js';
 import { componentBars } from './charts.js';
+import { challengeLine, demandStatus } from './challenge.js';
 
 const LIMIT = 20;
 
@@ -59,7 +60,8 @@ async function loadDemands(box, selected) {
     const { data } = await api('/v1/demands?page=1&size=50');
     box.replaceChildren(h('h2', null, '或选择已登记的需求'), h('ul', { class: 'demands plain', id: 'demand-list' }, data.items.map((d) =>
       h('li', { class: d.id === selected ? 'on' : '' }, h('a', { href: `#/match/${encodeURIComponent(d.id)}`, dataset: { id: d.id } },
-        d.challenge ? h('span', { class: 'badge challenge' }, '揭榜') : null, d.title),
+        d.challenge ? h('span', { class: 'badge challenge' }, '揭榜') : null, d.title,
+        d.status === 'closed' ? h('span', { class: 'badge lapsed' }, demandStatus(d)) : null),
       h('span', { class: 'muted' }, ` ${d.enterprise || ''} ${d.region ? '· ' + regionName(d.region) : ''}`)))));
   } catch (e) {
     box.replaceChildren(h('h2', null, '或选择已登记的需求'), errorBox(e, '需求列表'));
@@ -90,6 +92,7 @@ export function matchList(data, title, cache, demand) {
       h('h2', null, title),
       demand ? h('p', { class: 'meta' }, [demand.enterprise, demand.region && regionName(demand.region), demand.min_trl && `TRL ≥ ${demand.min_trl}`,
         demand.budget && `预算 ${demand.budget.min ?? '?'}–${demand.budget.max ?? '?'} 万元`].filter(Boolean).join(' · ')) : null,
+      demand ? challengeLine(demand) : null,
       h('p', { class: 'muted' }, `权重方案 ${data.profile.name} v${data.profile.version} · ${data.matches.length} 条匹配 · 缓存${cacheText(cache)}`),
       data.inferred && data.inferred.length ? h('div', { class: 'inferred', id: 'inferred' }, h('strong', null, '从文本识别：'),
         h('ul', { class: 'chips' }, data.inferred.map((x) => h('li', null, x)))) : null,

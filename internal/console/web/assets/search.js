@@ -3,6 +3,7 @@ import { api, h, highlight, errorBox, loading, fmtNum, fmtDate, session } from '
 import { KINDS, SUPPLY_KINDS, MODES, ORG_TYPES, INACTIVE, RECORD_STATUSES, LEGAL_STATUSES, PATENT_TYPES, cacheText, label, regionName, fields, regions } from './labels.js';
 import { allowed } from './app.js';
 import { history } from './audit.js';
+import { challengeLine, demandStatus, takeupsSection, takeupButton } from './challenge.js';
 
 const FILTERS = ['q', 'kind', 'field', 'region', 'trl_min', 'mode', 'include_inactive'];
 const PAGE_SIZE = 10;
@@ -73,9 +74,23 @@ function metaLine(item) {
   return h('p', { class: 'meta' }, bits.join(' · '));
 }
 
+// HIT_PARTS name the parts of a record a hit's highlights come from, besides title and summary.
+const HIT_PARTS = {
+  keywords: '关键词', fields: '领域', org: '单位', applicants: '申请人', inventors: '发明人', ipc: 'IPC',
+  titles: '职称', research_areas: '研究方向', enterprise: '企业',
+};
+
+// partLines show why a hit was found where its title and summary do not say it.
+function partLines(hl) {
+  const lines = Object.entries(HIT_PARTS).filter(([k]) => hl[k] && hl[k].length)
+    .map(([k, t]) => h('span', { class: 'frag part', dataset: { part: k } }, `${t}：`, hl[k].map((f, i) => [i ? '、' : '', highlight(f)])));
+  return lines.length ? h('p', { class: 'fragments parts' }, lines) : null;
+}
+
 export function hitCard(hit) {
   const item = hit.item || {};
-  const frags = Object.values(hit.highlights || {}).flat();
+  const hl = hit.highlights || {};
+  const frags = [...(hl.title || []), ...(hl.summary || [])];
   return h('article', { class: 'hit card', dataset: { kind: hit.kind, id: hit.id } },
     h('h3', null, h('span', { class: 'badge ' + hit.kind }, label(KINDS, hit.kind)), ' ',
       h('a', { href: `#/record/${hit.kind}/${encodeURIComponent(hit.id)}`, class: 'hit-title' }, hit.title || hit.id),
@@ -83,6 +98,7 @@ export function hitCard(hit) {
     metaLine(item),
     frags.length ? h('p', { class: 'fragments' }, frags.slice(0, 3).map((f) => h('span', { class: 'frag' }, highlight(f)))) :
       item.summary ? h('p', { class: 'fragments' }, item.summary.slice(0, 120) + (item.summary.length > 120 ? '…' : '')) : null,
+    partLines(hl),
     h('p', { class: 'score muted' }, `相关度 ${fmtNum(hit.score, 3)}`));
 }
 
@@ -132,7 +148,7 @@ function show(key, v) {
     case 'transfer_modes': case 'accept_modes': return v.map((m) => label(MODES, m)).join('、');
     case 'price': case 'budget': return v.min === undefined && v.max === undefined ? '面议' : `${v.min ?? '?'} – ${v.max ?? '?'}`;
     case 'market': return `投资人关注 ${v.investor_interest ?? 0} · 成交 ${v.deals ?? 0}`;
-    case 'challenge': return `悬赏 ${v.bounty ?? '—'} 万元，截止 ${v.deadline || '—'}`;
+    case 'challenge': return `榜额 ${v.bounty ?? '—'} 万元，揭榜截止 ${v.deadline || '—'}`;
     case 'open_license': return v ? '是' : '否';
     case 'status': return label(RECORD_STATUSES, v);
     case 'legal_status': return label(LEGAL_STATUSES, v);
@@ -153,22 +169,24 @@ export async function renderRecord(root, route) {
   root.append(body);
   try {
     const { data: rec } = await api(`/v1/${kind}/${encodeURIComponent(id)}`);
-    const rows = FIELD_LABELS.map(([k, t]) => [t, show(k, rec[k])]).filter(([, v]) => v !== null);
+    const rows = FIELD_LABELS.map(([k, t]) => [t, kind === 'demands' && k === 'status' ? demandStatus(rec) : show(k, rec[k])]).filter(([, v]) => v !== null);
     const c = rec.contact || {};
     const masked = !['admin', 'agent'].includes(session.role);
     body.replaceChildren(h('article', { class: 'record card', dataset: { kind, id } },
       h('h1', null, h('span', { class: 'badge ' + kind }, label(KINDS, kind)), ' ', rec.title),
+      kind === 'demands' ? challengeLine(rec) : null,
       h('dl', { class: 'fields' }, rows.map(([t, v]) => [h('dt', null, t), h('dd', null, v)])),
       h('section', { class: 'contact' }, h('h2', null, '联系方式'),
         rec.contact ? h('p', { id: 'contact' }, [c.name, c.phone, c.email].filter(Boolean).join(' · ')) : h('p', { class: 'muted' }, '未提供'),
         masked ? h('p', { class: 'muted' }, '联系方式已脱敏；技术经纪人或平台管理员登录后可见完整信息。') : null)));
     if (allowed('audit')) body.append(history(kind, id));
     if (kind === 'demands') {
+      if (rec.challenge) body.append(takeupsSection(rec));
       if (allowed('match')) body.append(h('p', null, h('a', { class: 'button primary', href: `#/match/${encodeURIComponent(id)}` }, '查看该需求的匹配结果')));
       return;
     }
     const reverse = h('section', { class: 'card' }, h('h2', null, '适配的企业需求'),
-      h('button', { type: 'button', onclick: () => loadReverse(kind, id, reverse) }, '查找适配的需求'));
+      h('button', { type: 'button', id: 'find-demands', onclick: () => loadReverse(kind, id, reverse) }, '查找适配的需求'));
     body.append(reverse);
   } catch (e) {
     body.replaceChildren(errorBox(e, '记录'));
@@ -180,7 +198,8 @@ async function loadReverse(kind, id, box) {
   try {
     const { data } = await api(`/v1/${kind}/${encodeURIComponent(id)}/demands?limit=10`);
     box.replaceChildren(h('h2', null, '适配的企业需求'), data.matches.length ? h('ol', { class: 'plain' }, data.matches.map((m) =>
-      h('li', null, h('a', { href: `#/record/demands/${encodeURIComponent(m.id)}` }, m.title), h('span', { class: 'muted' }, ` · 综合得分 ${fmtNum(m.score)}`),
+      h('li', { class: 'reverse-match', dataset: { id: m.id } }, h('a', { href: `#/record/demands/${encodeURIComponent(m.id)}` }, m.title), h('span', { class: 'muted' }, ` · 综合得分 ${fmtNum(m.score)}`),
+        challengeLine(m), takeupButton(m, kind, id),
         h('p', { class: 'reasons' }, (m.reasons || []).join('；'))))) : h('p', { class: 'muted' }, '暂无适配的开放需求。'));
   } catch (e) {
     box.replaceChildren(h('h2', null, '适配的企业需求'), errorBox(e, '反向匹配'));
