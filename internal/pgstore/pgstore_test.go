@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,9 +20,9 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(testpg.Run(m)) }
 
-func open(t *testing.T, url string) *pgstore.Store {
+func open(t *testing.T, url string, opts ...pgstore.Option) *pgstore.Store {
 	t.Helper()
-	s, err := pgstore.Open(context.Background(), url)
+	s, err := pgstore.Open(context.Background(), url, opts...)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -164,5 +165,62 @@ func TestOutboxSeqsBecomeVisibleInOrder(t *testing.T) {
 	head, err := reader.OutboxHead(ctx)
 	if want := 4 * (perWriter/3*2 + perWriter*2/3); err != nil || head != uint64(want) || len(seen) != want {
 		t.Fatalf("head %d (%v), read %d rows; want %d of each", head, err, len(seen), want)
+	}
+}
+
+func demand(id, status string) *domain.Demand {
+	d := &domain.Demand{
+		Meta:        domain.Meta{ID: id},
+		Title:       "储能电池热失控预警",
+		Description: "需要一种低成本的电池热失控早期预警方案，可在产线上批量部署。",
+		Region:      "350200",
+		Enterprise:  "厦门某储能科技有限公司",
+		Status:      status,
+	}
+	if err := d.Validate(); err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// A database of schema version 1 gets its demands' due dates, which the sweep needs, and its
+// closed demands their reason, and keeps what else their bodies say.
+func TestChallengesMigration(t *testing.T) {
+	ctx := context.Background()
+	url := testpg.New(t)
+	s := open(t, url)
+	lapsed := demand("c-1", "open")
+	lapsed.Deadline = "2000-06-30"
+	lapsed.Challenge = &domain.Challenge{Deadline: "2000-01-01"}
+	later := demand("d-later", "open")
+	later.Deadline = "2000-02-01"
+	shut := demand("d-shut", "closed")
+	for _, d := range []*domain.Demand{lapsed, later, shut, demand("d-none", "open")} {
+		if _, err := s.Put(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = s.Close()
+	testpg.Exec(t, url, `DROP TABLE takeups; DROP INDEX records_due; ALTER TABLE records DROP COLUMN due;
+		UPDATE records SET body = (body::jsonb - 'closed_reason')::text;
+		DELETE FROM schema_migrations WHERE version = 2`)
+
+	s = open(t, url)
+	// 2000-01-15 in Beijing: c-1's challenge deadline has passed, d-later's not.
+	got, err := s.CloseLapsed(ctx, time.Date(2000, 1, 15, 0, 0, 0, 0, time.UTC))
+	if err != nil || !slices.Equal(got, []string{"c-1"}) {
+		t.Errorf("swept after the migration: %v, %v; want c-1", got, err)
+	}
+	got, err = s.CloseLapsed(ctx, time.Date(2000, 7, 15, 0, 0, 0, 0, time.UTC))
+	if err != nil || !slices.Equal(got, []string{"d-later"}) {
+		t.Errorf("swept in July: %v, %v; want d-later", got, err)
+	}
+	rec, err := s.Get(ctx, domain.Demands, "d-shut")
+	if d, _ := rec.(*domain.Demand); err != nil || d.ClosedReason != domain.ClosedManually || d.Title != shut.Title || d.Rev != 1 {
+		t.Errorf("d-shut after the migration: %+v, %v; want closed_reason manual, the rest as it was", rec, err)
+	}
+	rec, err = s.Get(ctx, domain.Demands, "d-none")
+	if d, _ := rec.(*domain.Demand); err != nil || d.ClosedReason != "" || d.Status != "open" {
+		t.Errorf("d-none after the migration: %+v, %v", rec, err)
 	}
 }

@@ -18,6 +18,9 @@ func TestConformance(t *testing.T) {
 		Open: func(t *testing.T, url string) storetest.Store {
 			return open(t, url)
 		},
+		OpenAnnounced: func(t *testing.T, url string, ann storetest.Announcer) storetest.Store {
+			return open(t, url, pgstore.WithAnnouncer(ann))
+		},
 		Exec: func(t *testing.T, url, query string) { testpg.Exec(t, url, query) },
 		RefuseAudit: func(t *testing.T, url string) func() {
 			testpg.Exec(t, url, `CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -19,6 +19,9 @@ func TestConformance(t *testing.T) {
 		Open: func(t *testing.T, path string) storetest.Store {
 			return openAt(t, path)
 		},
+		OpenAnnounced: func(t *testing.T, path string, ann storetest.Announcer) storetest.Store {
+			return openAt(t, path, store.WithAnnouncer(ann))
+		},
 		Exec: execSQLite,
 		RefuseAudit: func(t *testing.T, path string) func() {
 			execSQLite(t, path, `CREATE TRIGGER refuse_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'audit refused'); END`)

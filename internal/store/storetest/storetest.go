@@ -70,6 +70,22 @@ type Store interface {
 	NextDelivery(ctx context.Context) (time.Time, bool, error)
 	RecordAttempt(ctx context.Context, id int64, status string, code int, errText string, next time.Time) error
 	Deliveries(ctx context.Context, f domain.DeliveryFilter, offset, limit int) ([]domain.Delivery, int, error)
+	Redeliver(ctx context.Context, id int64) (*domain.Delivery, error)
+
+	AssignDemand(ctx context.Context, demandID, agentID string, announce func([]*domain.MatchEntry) (*domain.Delivery, error)) ([]*domain.MatchEntry, error)
+	UnassignedDemands(ctx context.Context) ([]string, error)
+
+	CloseLapsed(ctx context.Context, now time.Time) ([]string, error)
+	AddTakeup(ctx context.Context, t *domain.Takeup) error
+	Takeups(ctx context.Context, demandID string) ([]*domain.Takeup, error)
+}
+
+// Announcer builds the webhook deliveries a store queues in a change's transaction; both
+// stores declare it alike (store.Announcer, pgstore.Announcer).
+type Announcer interface {
+	EntryMoved(a *domain.Agent, e *domain.MatchEntry, step domain.StatusChange) (*domain.Delivery, error)
+	DemandClosed(a *domain.Agent, d *domain.Demand, reason string, withdrawn []*domain.MatchEntry) (*domain.Delivery, error)
+	ChallengeTaken(a *domain.Agent, d *domain.Demand, t *domain.Takeup) (*domain.Delivery, error)
 }
 
 // Backend is what the suite needs of a store implementation. Storage is named by a string
@@ -81,6 +97,8 @@ type Backend struct {
 	// after the suite's own, must be harmless). The suite opens several on one storage to
 	// stand for several processes.
 	Open func(t *testing.T, where string) Store
+	// OpenAnnounced is Open for a store that queues ann's deliveries (WithAnnouncer).
+	OpenAnnounced func(t *testing.T, where string, ann Announcer) Store
 	// Exec runs SQL (statements without parameters, in the syntax SQLite and PostgreSQL share)
 	// on the storage at where, outside any store: the suite stores old-format rows with it.
 	Exec func(t *testing.T, where, query string)
@@ -126,6 +144,16 @@ func Run(t *testing.T, b Backend) {
 		{"UpdateEntryCountsASignedDeal", testUpdateEntryCountsASignedDeal},
 		{"EntriesFiltersAndPages", testEntriesFiltersAndPages},
 		{"Deliveries", testDeliveries},
+		{"DeliveriesByStatus", testDeliveriesByStatus},
+		{"Redeliver", testRedeliver},
+		{"AssignDemand", testAssignDemand},
+		{"AssignDemandCommitsWithItsAudit", testAssignDemandCommitsWithItsAudit},
+		{"UnassignedDemands", testUnassignedDemands},
+		{"CloseLapsedClosesThroughAnOrdinaryWrite", testCloseLapsedClosesThroughAnOrdinaryWrite},
+		{"ClosingAndDeletingAreAnnouncedToTheHolder", testClosingAndDeletingAreAnnouncedToTheHolder},
+		{"StatusChangesAreAnnouncedToTheHolder", testStatusChangesAreAnnouncedToTheHolder},
+		{"Takeups", testTakeups},
+		{"TakeupCommitsWithItsAuditAndAnnouncement", testTakeupCommitsWithItsAuditAndAnnouncement},
 		{"DeleteOrCloseWithdrawsOpenEntries", testDeleteOrCloseWithdrawsOpenEntries},
 		{"EveryWriteWithAnActorIsAudited", testEveryWriteWithAnActorIsAudited},
 		{"AuditAndWriteCommitTogether", testAuditAndWriteCommitTogether},
