@@ -153,8 +153,9 @@ CREATE INDEX webhook_deliveries_by_agent ON webhook_deliveries (agent_id, id);
 // schemaV2 follows the SQLite store's version 6 (schemaChallenges): a demand's due date in its
 // own column, which the deadline sweep looks up (the earlier of deadline and
 // challenge.deadline, filled for the demands already stored; dates compare bytewise, hence
-// "C"); closed demands stored before closed_reason say they were closed by hand; takeups (揭榜)
-// of challenges.
+// "C"); closed demands stored before closed_reason say they were closed by hand (their bodies
+// go through jsonb, which orders keys and spaces them its own way: they decode the same, and
+// their next write stores encoding/json's text again); takeups (揭榜) of challenges.
 const schemaV2 = `
 ALTER TABLE records ADD COLUMN due text COLLATE "C" NOT NULL DEFAULT '';
 UPDATE records SET due = CASE
