@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: vet, format, and every test with the race detector.
-# Installs what the tests need when it is missing (Debian's redis-server and chromium);
-# the tests start their own private redis-server processes on free loopback ports.
+# Installs what the tests need when it is missing (Debian's redis-server, postgresql and chromium);
+# the tests start their own private redis-server processes and PostgreSQL clusters on free
+# loopback ports.
 set -euo pipefail
 
 # The shared data folders are named relative to where the command is run (the README's
@@ -17,6 +18,8 @@ cd "$(dirname "$0")/.."
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# Debian keeps initdb and postgres off PATH, under /usr/lib/postgresql/VERSION/bin.
+{ command -v initdb || compgen -G '/usr/lib/postgresql/*/bin/initdb'; } >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # A CJK font, so that the console's screenshots show Chinese rather than boxes.
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)

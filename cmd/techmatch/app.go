@@ -22,7 +22,6 @@ import (
 	"github.com/techmatch/techmatch/internal/config"
 	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/match"
-	"github.com/techmatch/techmatch/internal/store"
 	"github.com/techmatch/techmatch/internal/taxonomy"
 )
 
@@ -186,7 +185,7 @@ func newMatcher(ix match.Searcher, recs match.Records) (*match.Service, error) {
 }
 
 // seedProfiles stores the default profile from weights.yaml when the store has none.
-func seedProfiles(ctx context.Context, st *store.Store, log *slog.Logger) error {
+func seedProfiles(ctx context.Context, st recordStore, log *slog.Logger) error {
 	if _, err := st.Profile(ctx, "default"); err == nil || !errors.Is(err, domain.ErrNotFound) {
 		return err
 	}
@@ -295,7 +294,7 @@ func challengeDeadline(d *domain.Demand) *string {
 	return &d.Challenge.Deadline
 }
 
-func loadDemo(ctx context.Context, st *store.Store, log *slog.Logger) error {
+func loadDemo(ctx context.Context, st recordStore, log *slog.Logger) error {
 	for _, k := range domain.AllKinds {
 		n, err := st.Count(ctx, k)
 		if err != nil {

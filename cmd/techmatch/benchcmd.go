@@ -58,6 +58,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	defer os.RemoveAll(tmp)
 	cfg.DataDir = filepath.Join(tmp, "data")
+	cfg.Store.URL = "" // a throw-away store in the temporary data dir, never the configured database
 	if *keep != "" {
 		if _, err := os.Stat(*keep); err == nil {
 			return fmt.Errorf("bench: --keep %s exists; give a new directory", *keep)

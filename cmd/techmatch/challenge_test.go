@@ -14,7 +14,9 @@ import (
 	"testing"
 
 	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/pgstore"
 	"github.com/techmatch/techmatch/internal/store"
+	"github.com/techmatch/techmatch/internal/testpg"
 )
 
 // hookSink is a webhook receiver on loopback that keeps every call; while failing it answers
@@ -108,12 +110,29 @@ type closedAlert struct {
 // closes it in the store through an ordinary write, audited as system:deadline, and a demand
 // whose deadline passed while its entries were worked has them withdrawn and its agent told
 // (demand.closed, reason deadline).
-func TestDeadlinesCloseDemands(t *testing.T) {
+func TestDeadlinesCloseDemands(t *testing.T) { deadlinesCloseDemands(t, "") }
+
+// TestDeadlinesCloseDemandsOnPostgreSQL is TestDeadlinesCloseDemands with the store in
+// PostgreSQL: the due dates, the sweep and its announcement go through pgstore.
+func TestDeadlinesCloseDemandsOnPostgreSQL(t *testing.T) { deadlinesCloseDemands(t, testpg.New(t)) }
+
+// directStore is what a test writes straight into a server's store with while it is down.
+type directStore interface {
+	Get(ctx context.Context, k domain.Kind, id string) (domain.Record, error)
+	Put(ctx context.Context, rec domain.Record) (bool, error)
+	Close() error
+}
+
+// deadlinesCloseDemands runs on the PostgreSQL database at pgURL, or on SQLite when it is "".
+func deadlinesCloseDemands(t *testing.T, pgURL string) {
 	hook := &hookSink{}
 	hs := httptest.NewServer(hook)
 	defer hs.Close()
 	// One sweep at start, then none while the test runs: what happens between sweeps is seen.
 	env := append([]string{"TECHMATCH_DEMANDS_DEADLINE_SWEEP=1h"}, worklistEnv...)
+	if pgURL != "" {
+		env = append(env, "TECHMATCH_STORE_URL="+pgURL)
+	}
 	s := startServer(t, "", nil, env...)
 	s.mustDo("PUT", "/v1/profiles/default", map[string]any{"params": map[string]any{"list_threshold": 0.3}, "note": "test"}, 200)
 	s.mustDo("POST", "/v1/agents", map[string]any{"id": "js", "name": "江苏经纪人", "regions": []string{"32"}, "capacity": 10, "webhook_url": hs.URL + "/js"}, 201)
@@ -197,7 +216,13 @@ func TestDeadlinesCloseDemands(t *testing.T) {
 	// the store, as a clock would make it pass); the sweep at start closes both.
 	s.stop()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(s.DataDir, "techmatch.db"))
+	var st directStore
+	var err error
+	if pgURL != "" {
+		st, err = pgstore.Open(ctx, pgURL)
+	} else {
+		st, err = store.Open(ctx, filepath.Join(s.DataDir, "techmatch.db"))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,11 +287,21 @@ type takeupView struct {
 // (challenge.taken). The holder of a demand's entries hears of their moves
 // (matches.status_changed) and of the demand's closing (demand.closed), each signed over the
 // timestamp; a failed delivery is redelivered by staff, and a pending one cannot be.
-func TestTakeupsAndWebhooks(t *testing.T) {
+func TestTakeupsAndWebhooks(t *testing.T) { takeupsAndWebhooks(t) }
+
+// TestTakeupsAndWebhooksOnPostgreSQL is TestTakeupsAndWebhooks with the store in PostgreSQL:
+// the takeups, the announcements queued in their changes' transactions and the redelivery
+// go through pgstore.
+func TestTakeupsAndWebhooksOnPostgreSQL(t *testing.T) {
+	takeupsAndWebhooks(t, "TECHMATCH_STORE_URL="+testpg.New(t))
+}
+
+func takeupsAndWebhooks(t *testing.T, extraEnv ...string) {
 	hook := &hookSink{}
 	hs := httptest.NewServer(hook)
 	defer hs.Close()
 	env := append([]string{"TECHMATCH_WEBHOOK_MAX_ATTEMPTS=1", "TECHMATCH_WEBHOOK_TIMEOUT=60s"}, worklistEnv...)
+	env = append(env, extraEnv...)
 	s := startServer(t, "", nil, env...)
 	s.mustDo("PUT", "/v1/profiles/default", map[string]any{"params": map[string]any{"list_threshold": 0.3}, "note": "test"}, 200)
 	// cover holds no list (no capacity) but covers Yinchuan; js works the lists in Jiangsu.

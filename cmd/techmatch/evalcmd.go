@@ -67,6 +67,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		return err
 	}
 	cfg.DataDir = tmp
+	cfg.Store.URL = "" // a throw-away store in the temporary data dir, never the configured database
 	if *textModel != "" {
 		cfg.Index.TextModel = *textModel
 	}

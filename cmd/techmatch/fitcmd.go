@@ -237,6 +237,7 @@ func fitGroups(ctx context.Context, cfg config.Config, s fitSet, size, k int) ([
 	}
 	defer os.RemoveAll(tmp)
 	cfg.DataDir = tmp
+	cfg.Store.URL = "" // a throw-away store in the temporary data dir, never the configured database
 	b, err := openBackend(ctx, cfg, newLogger(cfg, io.Discard))
 	if err != nil {
 		return nil, eval.Scores{}, err

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/techmatch/techmatch/internal/testpg"
 )
 
 const adminKey = "tk-7f3a9c2e51d84b06"
@@ -36,7 +38,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "building techmatch:", err)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := testpg.Run(m) // stops the PostgreSQL cluster the tests that need one started
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

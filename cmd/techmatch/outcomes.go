@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/techmatch/techmatch/internal/domain"
-	"github.com/techmatch/techmatch/internal/store"
 )
 
 // outcomeLevel is the relevance level (1 unrelated … 4 closely related, as BDCI grades) that
@@ -57,11 +56,13 @@ func cmdOutcomes(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if err != nil {
 		return err
 	}
-	dbPath := filepath.Join(cfg.DataDir, "techmatch.db")
-	if _, err := os.Stat(dbPath); err != nil {
-		return fmt.Errorf("outcomes: no store at %s (data_dir %q): %w", dbPath, cfg.DataDir, err)
+	if cfg.Store.URL == "" {
+		// Opening would make an empty store where there is none.
+		if _, err := os.Stat(sqlitePath(cfg)); err != nil {
+			return fmt.Errorf("outcomes: no store at %s (data_dir %q): %w", sqlitePath(cfg), cfg.DataDir, err)
+		}
 	}
-	st, err := store.Open(ctx, dbPath)
+	st, err := openStore(ctx, cfg, nil)
 	if err != nil {
 		return err
 	}
@@ -138,7 +139,7 @@ type outcomeCounts struct{ demands, records int }
 
 // writeOutcomeSet writes one kind's corpus, queries and pairs files, each put in place only
 // once it is whole. Pairs whose demand or record is gone are left out.
-func writeOutcomeSet(ctx context.Context, st *store.Store, k domain.Kind, pairs []outcomePair, dir string) (outcomeCounts, error) {
+func writeOutcomeSet(ctx context.Context, st recordStore, k domain.Kind, pairs []outcomePair, dir string) (outcomeCounts, error) {
 	var n outcomeCounts
 	held := map[string]bool{}
 	corpus, err := createAtomic(filepath.Join(dir, "corpus-"+string(k)+".jsonl"))

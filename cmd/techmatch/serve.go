@@ -25,23 +25,12 @@ import (
 	"github.com/techmatch/techmatch/internal/deadline"
 	"github.com/techmatch/techmatch/internal/httpapi"
 	"github.com/techmatch/techmatch/internal/indexer"
-	"github.com/techmatch/techmatch/internal/store"
 	"github.com/techmatch/techmatch/internal/worklist"
-)
-
-// The store serves the interface each of its consumers declares for the few methods it uses.
-var (
-	_ httpapi.Store    = (*store.Store)(nil)
-	_ httpapi.KeyStore = (*store.Store)(nil)
-	_ worklist.Store   = (*store.Store)(nil)
-	_ indexer.Source   = (*store.Store)(nil)
-	_ deadline.Store   = (*store.Store)(nil)
-	_ store.Announcer  = worklist.Announcements{}
 )
 
 // backend is the store, index and indexer that serve, reindex and check share.
 type backend struct {
-	store   *store.Store
+	store   recordStore
 	index   *index.Index
 	indexer *indexer.Indexer
 	rebuilt bool
@@ -78,7 +67,7 @@ func openLocked(ctx context.Context, cfg config.Config, log *slog.Logger, lock *
 	}
 	// Whatever command writes, the agents concerned are told: a closing by an import is
 	// announced as one by the API.
-	st, err := store.Open(ctx, filepath.Join(cfg.DataDir, "techmatch.db"), store.WithAnnouncer(worklist.Announcements{}))
+	st, err := openStore(ctx, cfg, worklist.Announcements{})
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +266,7 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, 
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(stdout, "techmatch listening on http://%s\n", ln.Addr())
-	log.Info("listening", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "cache", cacheName(cfg))
+	log.Info("listening", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "store", storeName(cfg), "cache", cacheName(cfg))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 

@@ -20,6 +20,7 @@ import (
 type Config struct {
 	HTTP    HTTP    `yaml:"http"`
 	DataDir string  `yaml:"data_dir"`
+	Store   Store   `yaml:"store"`
 	Redis   Redis   `yaml:"redis"`
 	Cache   Cache   `yaml:"cache"`
 	Jieba   Jieba   `yaml:"jieba"`
@@ -57,6 +58,14 @@ type HTTP struct {
 	ImportTimeout time.Duration `yaml:"import_timeout"`
 	MaxQueryLen   int           `yaml:"max_query_len"`
 	MaxPageSize   int           `yaml:"max_page_size"`
+}
+
+// Store says where the records, outbox, profiles, keys and audit log are kept. An empty URL
+// means the SQLite file techmatch.db in the data dir; postgres://user:password@host:port/db
+// means a PostgreSQL database that several processes can share. The index and the data dir's
+// lock stay in the data dir either way.
+type Store struct {
+	URL string `yaml:"url"`
 }
 
 // Redis configures the shared cache; an empty URL means the in-process cache.
@@ -239,6 +248,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	}
 	str("TECHMATCH_HTTP_ADDR", &c.HTTP.Addr)
 	str("TECHMATCH_DATA_DIR", &c.DataDir)
+	str("TECHMATCH_STORE_URL", &c.Store.URL)
 	str("TECHMATCH_REDIS_URL", &c.Redis.URL)
 	str("TECHMATCH_JIEBA_DICT_DIR", &c.Jieba.DictDir)
 	str("TECHMATCH_JIEBA_USER_DICT", &c.Jieba.UserDict)
@@ -302,6 +312,13 @@ func (c *Config) Validate() error {
 		return errors.New("config: limits.rate_per_second must be ≥ 0 (0: off) and limits.burst ≥ 1 when it is on")
 	case c.Limits.AuthFailuresPerSecond < 0 || (c.Limits.AuthFailuresPerSecond > 0 && c.Limits.AuthFailureBurst < 1):
 		return errors.New("config: limits.auth_failures_per_second must be ≥ 0 (0: off) and limits.auth_failure_burst ≥ 1 when it is on")
+	}
+	if c.Store.URL != "" {
+		// The URL is not quoted back: it may hold a password.
+		u, err := url.Parse(c.Store.URL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+			return errors.New("config: store.url (TECHMATCH_STORE_URL): want postgres://user:password@host:port/database, or empty for SQLite in the data dir")
+		}
 	}
 	if c.Redis.URL != "" {
 		u, err := url.Parse(c.Redis.URL)

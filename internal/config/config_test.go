@@ -18,7 +18,8 @@ func TestLayers(t *testing.T) {
 	if err := os.WriteFile(file, []byte("http:\n  addr: \":9000\"\ncache:\n  ttl: 5m\ndata_dir: /var/tm\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err := config.Load(file, env(map[string]string{"TECHMATCH_CACHE_TTL": "30s", "TECHMATCH_REDIS_URL": "redis://127.0.0.1:6379/0"}))
+	c, err := config.Load(file, env(map[string]string{"TECHMATCH_CACHE_TTL": "30s", "TECHMATCH_REDIS_URL": "redis://127.0.0.1:6379/0",
+		"TECHMATCH_STORE_URL": "postgres://tm:pw@db:5432/techmatch"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,6 +28,9 @@ func TestLayers(t *testing.T) {
 	}
 	if c.Cache.TTL != 30*time.Second || c.Redis.URL != "redis://127.0.0.1:6379/0" {
 		t.Errorf("env does not override the file: ttl %v redis %q", c.Cache.TTL, c.Redis.URL)
+	}
+	if c.Store.URL != "postgres://tm:pw@db:5432/techmatch" {
+		t.Errorf("TECHMATCH_STORE_URL not applied: %q", c.Store.URL)
 	}
 	if c.HTTP.MaxPageSize != config.Default().HTTP.MaxPageSize {
 		t.Errorf("defaults lost for keys the file leaves out")
@@ -40,7 +44,7 @@ func TestShippedFileMatchesDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := config.Default()
-	if c.HTTP != d.HTTP || c.Cache != d.Cache || c.DataDir != d.DataDir || c.Index != d.Index || c.Webhook != d.Webhook || c.Demands != d.Demands {
+	if c.HTTP != d.HTTP || c.Cache != d.Cache || c.DataDir != d.DataDir || c.Index != d.Index || c.Webhook != d.Webhook || c.Demands != d.Demands || c.Store != d.Store {
 		t.Errorf("configs/techmatch.yaml differs from the defaults in code:\nfile %+v\ncode %+v", c, d)
 	}
 }
@@ -58,6 +62,8 @@ func TestRejects(t *testing.T) {
 		{"bad boolean", "", map[string]string{"TECHMATCH_WEBHOOK_ALLOW_PRIVATE": "yes please"}, `TECHMATCH_WEBHOOK_ALLOW_PRIVATE="yes please": want true or false`},
 		{"bad number", "", map[string]string{"TECHMATCH_LIMITS_RATE_PER_SECOND": "fast"}, `TECHMATCH_LIMITS_RATE_PER_SECOND="fast": want a number`},
 		{"bad redis url", "", map[string]string{"TECHMATCH_REDIS_URL": "localhost:6379"}, "redis.url"},
+		{"store url not postgres", "", map[string]string{"TECHMATCH_STORE_URL": "mysql://tm:pw@db/techmatch"}, "store.url"},
+		{"store url without host", "store:\n  url: postgres:techmatch\n", nil, "store.url"},
 		{"missing dict dir", "", map[string]string{"TECHMATCH_JIEBA_DICT_DIR": filepath.Join(dir, "nope")}, "jieba.dict_dir"},
 		{"missing variants file", "", map[string]string{"TECHMATCH_INDEX_VARIANTS": filepath.Join(dir, "nope.txt")}, "index.variants"},
 		{"variants file a directory", "index:\n  variants: " + dir + "\n", nil, "index.variants"},
@@ -108,5 +114,13 @@ func TestAdminKeyStrength(t *testing.T) {
 		case err != nil && (!strings.Contains(err.Error(), "openssl rand -hex 16") || strings.Contains(err.Error(), c.key)):
 			t.Errorf("%q: error %q should say how to make a key and never repeat the key", c.key, err)
 		}
+	}
+}
+
+// A store URL that is refused is not quoted back: it may hold a password.
+func TestBadStoreURLKeepsItsPassword(t *testing.T) {
+	_, err := config.Load("", env(map[string]string{"TECHMATCH_STORE_URL": "mysql://tm:s3cret-pw@db/techmatch"}))
+	if err == nil || strings.Contains(err.Error(), "s3cret-pw") {
+		t.Fatalf("error %v: want a refusal that does not show the password", err)
 	}
 }

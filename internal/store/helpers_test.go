@@ -18,9 +18,9 @@ func openStore(tb testing.TB) (*store.Store, string) {
 	return openAt(tb, path), path
 }
 
-func openAt(tb testing.TB, path string) *store.Store {
+func openAt(tb testing.TB, path string, opts ...store.Option) *store.Store {
 	tb.Helper()
-	s, err := store.Open(context.Background(), path)
+	s, err := store.Open(context.Background(), path, opts...)
 	if err != nil {
 		tb.Fatalf("Open(%s): %v", path, err)
 	}

@@ -26,42 +26,6 @@ func linking(t *testing.T, s *store.Store, k domain.Kind, ids ...string) []strin
 	return got
 }
 
-// The links follow every write of an expert: a put replaces them, a delete drops them.
-func TestExpertsLinkingFollowsWrites(t *testing.T) {
-	ctx := context.Background()
-	s, _ := openStore(t)
-	if err := s.PutMany(ctx, []domain.Record{
-		expertLinking("e1", []string{"a1", "a2"}, []string{"p1"}),
-		expertLinking("e2", []string{"a2"}, nil),
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if got := linking(t, s, domain.Achievements, "a2", "a9"); !slices.Equal(got, []string{"e1", "e2"}) {
-		t.Errorf("linking a2 = %v, want [e1 e2]", got)
-	}
-	if got := linking(t, s, domain.Patents, "p1"); !slices.Equal(got, []string{"e1"}) {
-		t.Errorf("linking p1 = %v, want [e1]", got)
-	}
-	if got := linking(t, s, domain.Achievements, "p1"); len(got) != 0 {
-		t.Errorf("an achievement id p1 = %v, want none (p1 is a patent)", got)
-	}
-	if _, err := s.Put(ctx, expertLinking("e1", []string{"a3"}, nil)); err != nil {
-		t.Fatal(err)
-	}
-	if got := linking(t, s, domain.Achievements, "a1", "a2", "a3"); !slices.Equal(got, []string{"e1", "e2"}) {
-		t.Errorf("after e1 relinked to a3: %v, want [e1 e2]", got)
-	}
-	if got := linking(t, s, domain.Achievements, "a1"); len(got) != 0 {
-		t.Errorf("a1 after e1 dropped it: %v, want none", got)
-	}
-	if err := s.Delete(ctx, domain.Experts, "e2"); err != nil {
-		t.Fatal(err)
-	}
-	if got := linking(t, s, domain.Achievements, "a2"); len(got) != 0 {
-		t.Errorf("a2 after e2 was deleted: %v, want none", got)
-	}
-}
-
 // A database from before the link table gets it filled from the experts already stored.
 func TestExpertLinksMigrationFillsExisting(t *testing.T) {
 	ctx := context.Background()

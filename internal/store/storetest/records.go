@@ -1,8 +1,7 @@
-package store_test
+package storetest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -14,9 +13,9 @@ import (
 	"github.com/techmatch/techmatch/internal/domain"
 )
 
-func TestPutCreateThenReplace(t *testing.T) {
+func testPutCreateThenReplace(t *testing.T, b Backend) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s, _ := open(t, b)
 
 	before := time.Now().UTC()
 	a := achievement("ach-1", 1)
@@ -29,29 +28,30 @@ func TestPutCreateThenReplace(t *testing.T) {
 		t.Fatalf("after create meta = %+v, want rev 1, created_at = updated_at ≥ %v, UTC", m1, before)
 	}
 
-	b := achievement("ach-1", 2)
-	b.CreatedAt = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // a caller cannot set server fields
-	b.Rev = 41
-	created, err = s.Put(ctx, b)
+	r := achievement("ach-1", 2)
+	r.CreatedAt = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // a caller cannot set server fields
+	r.Rev = 41
+	created, err = s.Put(ctx, r)
 	if err != nil || created {
 		t.Fatalf("second Put: created=%v err=%v, want replaced", created, err)
 	}
-	if b.Rev != 2 || !b.CreatedAt.Equal(m1.CreatedAt) || b.UpdatedAt.Before(m1.UpdatedAt) {
-		t.Fatalf("after replace meta = %+v, want rev 2, created_at %v kept, updated_at ≥ %v", b.Meta, m1.CreatedAt, m1.UpdatedAt)
+	if r.Rev != 2 || !r.CreatedAt.Equal(m1.CreatedAt) || r.UpdatedAt.Before(m1.UpdatedAt) {
+		t.Fatalf("after replace meta = %+v, want rev 2, created_at %v kept, updated_at ≥ %v", r.Meta, m1.CreatedAt, m1.UpdatedAt)
 	}
 
+	// What comes back is what was written, to the nanosecond.
 	got, err := s.Get(ctx, domain.Achievements, "ach-1")
 	if err != nil {
 		t.Fatalf("Get: %v", err)
 	}
-	if !reflect.DeepEqual(got, b) {
-		t.Fatalf("Get = %+v\nwant %+v", got, b)
+	if !reflect.DeepEqual(got, r) {
+		t.Fatalf("Get = %+v\nwant %+v", got, r)
 	}
 }
 
-func TestPutMakesIDs(t *testing.T) {
+func testPutMakesIDs(t *testing.T, b Backend) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s, _ := open(t, b)
 	tests := []struct {
 		rec    domain.Record
 		prefix string
@@ -81,12 +81,10 @@ func TestPutMakesIDs(t *testing.T) {
 	}
 }
 
-func TestGetNotFound(t *testing.T) {
+func testGetNotFound(t *testing.T, b Backend) {
 	ctx := context.Background()
-	s, _ := openStore(t)
-	if _, err := s.Put(ctx, achievement("shared-id", 1)); err != nil {
-		t.Fatal(err)
-	}
+	s, _ := open(t, b)
+	must(t, errOf(s.Put(ctx, achievement("shared-id", 1))))
 	tests := []struct {
 		kind domain.Kind
 		id   string
@@ -103,12 +101,13 @@ func TestGetNotFound(t *testing.T) {
 	}
 }
 
-func TestDelete(t *testing.T) {
+// errOf drops the first result of a call that returns a value and an error.
+func errOf[T any](_ T, err error) error { return err }
+
+func testDelete(t *testing.T, b Backend) {
 	ctx := context.Background()
-	s, _ := openStore(t)
-	if _, err := s.Put(ctx, achievement("a", 1)); err != nil {
-		t.Fatal(err)
-	}
+	s, _ := open(t, b)
+	must(t, errOf(s.Put(ctx, achievement("a", 1))))
 	if err := s.Delete(ctx, domain.Achievements, "a"); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
@@ -132,22 +131,18 @@ func TestDelete(t *testing.T) {
 	}
 }
 
-func TestListPages(t *testing.T) {
+func testListPages(t *testing.T, b Backend) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s, _ := open(t, b)
 	const n = 25
 	var written []string // in write order
 	for i := range n {
 		id := fmt.Sprintf("a%02d", i)
-		if _, err := s.Put(ctx, achievement(id, i)); err != nil {
-			t.Fatal(err)
-		}
+		must(t, errOf(s.Put(ctx, achievement(id, i))))
 		written = append(written, id)
 	}
 	// Replacing an old record makes it the newest.
-	if _, err := s.Put(ctx, achievement("a03", 99)); err != nil {
-		t.Fatal(err)
-	}
+	must(t, errOf(s.Put(ctx, achievement("a03", 99))))
 	written = append(slices.DeleteFunc(written, func(id string) bool { return id == "a03" }), "a03")
 	newestFirst := slices.Clone(written)
 	slices.Reverse(newestFirst)
@@ -182,17 +177,17 @@ func TestListPages(t *testing.T) {
 	}
 }
 
-func TestGetManyMoreThanSQLiteVariableLimit(t *testing.T) {
+// GetMany takes more ids than an engine takes parameters (SQLite: 999 by default), with
+// duplicates and ids that do not exist.
+func testGetManyManyIDs(t *testing.T, b Backend) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s, _ := open(t, b)
 	const n = 1500
 	recs := make([]domain.Record, n)
 	for i := range recs {
 		recs[i] = achievement(fmt.Sprintf("a%04d", i), i)
 	}
-	if err := s.PutMany(ctx, recs); err != nil {
-		t.Fatal(err)
-	}
+	must(t, s.PutMany(ctx, recs))
 	var ids []string
 	for i := 100; i < 1300; i++ { // 1,200 ids that exist
 		ids = append(ids, fmt.Sprintf("a%04d", i))
@@ -220,25 +215,32 @@ func TestGetManyMoreThanSQLiteVariableLimit(t *testing.T) {
 	if got, err := s.GetMany(ctx, domain.Achievements, nil); err != nil || got == nil || len(got) != 0 {
 		t.Fatalf("GetMany(nil) = %v, %v; want an empty map", got, err)
 	}
+	// A record got is the caller's own: changing it changes nothing stored.
+	got["a0100"].(*domain.Achievement).Title = "changed"
+	again, err := s.Get(ctx, domain.Achievements, "a0100")
+	if err != nil || again.(*domain.Achievement).Title == "changed" {
+		t.Fatalf("Get after changing a record got = %+v, %v; want the stored title", again, err)
+	}
 }
 
-func TestScanInIDOrderAcrossPages(t *testing.T) {
+// Scan goes through every record of a kind in bytewise id order, across its pages, and stops
+// at fn's first error.
+func testScanInIDOrderAcrossPages(t *testing.T, b Backend) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s, _ := open(t, b)
 	const n = 1203 // more than two pages
 	var recs []domain.Record
 	var want []string
 	for i := range n {
 		id := fmt.Sprintf("x%05d", (i*7919)%n) // written out of id order
+		if i%100 == 0 {
+			id = fmt.Sprintf("X-%d_a", i) // upper case and punctuation sort before x bytewise, not by locale
+		}
 		recs = append(recs, achievement(id, i))
 		want = append(want, id)
 	}
-	if err := s.PutMany(ctx, recs); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Put(ctx, demand("d1", "open", 1)); err != nil {
-		t.Fatal(err)
-	}
+	must(t, s.PutMany(ctx, recs))
+	must(t, errOf(s.Put(ctx, demand("d1", "open", 1))))
 	slices.Sort(want)
 	var got []string
 	err := s.Scan(ctx, domain.Achievements, func(r domain.Record) error {
@@ -266,19 +268,15 @@ func TestScanInIDOrderAcrossPages(t *testing.T) {
 	}
 }
 
-func TestCountAndSampleDemandIDs(t *testing.T) {
+func testCountAndSampleDemandIDs(t *testing.T, b Backend) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s, _ := open(t, b)
 	statuses := []string{"open", "closed", "open", "matched", "open", "open"}
 	for i, st := range statuses {
-		if _, err := s.Put(ctx, demand(fmt.Sprintf("d%d", i), st, i)); err != nil {
-			t.Fatal(err)
-		}
+		must(t, errOf(s.Put(ctx, demand(fmt.Sprintf("d%d", i), st, i))))
 	}
 	// A demand that was open and is now closed must leave the open sample.
-	if _, err := s.Put(ctx, demand("d4", "closed", 4)); err != nil {
-		t.Fatal(err)
-	}
+	must(t, errOf(s.Put(ctx, demand("d4", "closed", 4))))
 	if n, err := s.Count(ctx, domain.Demands); err != nil || n != len(statuses) {
 		t.Fatalf("Count(demands) = %d, %v; want %d", n, err, len(statuses))
 	}
@@ -301,14 +299,38 @@ func TestCountAndSampleDemandIDs(t *testing.T) {
 	}
 }
 
-// cancelling is an achievement that cancels the write's context while it is being encoded,
-// that is in the middle of a PutMany transaction.
-type cancelling struct {
-	*domain.Achievement
-	cancel context.CancelFunc
-}
-
-func (c cancelling) MarshalJSON() ([]byte, error) {
-	c.cancel()
-	return json.Marshal(c.Achievement)
+func testListDemandsOf(t *testing.T, b Backend) {
+	ctx := context.Background()
+	s, _ := open(t, b)
+	owners := []string{"甲公司", "乙公司", "甲公司", "", "甲公司"}
+	for i, owner := range owners {
+		d := demand("dem-"+string(rune('a'+i)), "open", i)
+		d.Enterprise = owner
+		must(t, errOf(s.Put(ctx, d)))
+	}
+	tests := []struct {
+		enterprise    string
+		offset, limit int
+		wantIDs       []string
+		wantTotal     int
+	}{
+		{"甲公司", 0, 10, []string{"dem-e", "dem-c", "dem-a"}, 3},
+		{"甲公司", 1, 1, []string{"dem-c"}, 3},
+		{"乙公司", 0, 10, []string{"dem-b"}, 1},
+		{"丙公司", 0, 10, nil, 0},
+		{"", 0, 10, nil, 0}, // a demand without an enterprise belongs to nobody
+	}
+	for _, tt := range tests {
+		items, total, err := s.ListDemandsOf(ctx, tt.enterprise, tt.offset, tt.limit)
+		if err != nil {
+			t.Fatalf("ListDemandsOf(%q): %v", tt.enterprise, err)
+		}
+		var ids []string
+		for _, r := range items {
+			ids = append(ids, r.GetMeta().ID)
+		}
+		if total != tt.wantTotal || !slices.Equal(ids, tt.wantIDs) {
+			t.Errorf("ListDemandsOf(%q, %d, %d) = %v (total %d), want %v (total %d)", tt.enterprise, tt.offset, tt.limit, ids, total, tt.wantIDs, tt.wantTotal)
+		}
+	}
 }
