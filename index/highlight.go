@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"html"
 	"sort"
 	"strings"
@@ -25,8 +26,63 @@ func (r *SearchResult) Highlight(recs map[DocKey]domain.Record) {
 	for i := range r.Hits {
 		h := &r.Hits[i]
 		marks := append(append(make([]string, 0, len(h.Matched)+len(r.words)), h.Matched...), r.words...)
-		h.Highlights = HighlightsOf(recs[DocKey{Kind: h.Kind, ID: h.ID}], marks)
+		rec := recs[DocKey{Kind: h.Kind, ID: h.ID}]
+		h.Highlights = HighlightsOf(rec, marks)
+		if len(h.Highlights) == 0 {
+			// Found by a pair of characters of a term only (电池 of 锂电池 in 燃料电池), as the
+			// bigram text field finds records: that pair is what it shares.
+			h.Highlights = HighlightsOf(rec, hanPairs(marks))
+		}
 	}
+}
+
+// hanPairs are the pairs of adjacent Han characters in terms, each once.
+func hanPairs(terms []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range terms {
+		rs := []rune(t)
+		for i := 0; i+1 < len(rs); i++ {
+			if unicode.Is(unicode.Han, rs[i]) && unicode.Is(unicode.Han, rs[i+1]) {
+				if p := string(rs[i : i+2]); !seen[p] {
+					seen[p] = true
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// HighlightLinked marks, for each expert hit that nothing of its own explains, the matched
+// terms in the titles of the achievements and patents it is linked to (ExpertLinkedText, the
+// text the index lends it), under "linked": an expert found by what they made shows it.
+func (r *SearchResult) HighlightLinked(ctx context.Context, rs Records, recs map[DocKey]domain.Record) error {
+	for i := range r.Hits {
+		h := &r.Hits[i]
+		e, ok := recs[DocKey{Kind: h.Kind, ID: h.ID}].(*domain.Expert)
+		if !ok || len(h.Highlights) > 0 {
+			continue
+		}
+		text, err := ExpertLinkedText(ctx, rs, e)
+		if err != nil {
+			return err
+		}
+		terms := foldTerms(append(append([]string{}, h.Matched...), r.words...))
+		var marked []string
+		for _, title := range strings.Split(text, "\n") {
+			if spans := findSpans(title, terms); len(spans) > 0 {
+				marked = append(marked, mark(title, spans, 0, len(title)))
+			}
+		}
+		if len(marked) > 0 {
+			if h.Highlights == nil {
+				h.Highlights = map[string][]string{}
+			}
+			h.Highlights["linked"] = marked
+		}
+	}
+	return nil
 }
 
 // HighlightsOf marks the matched terms in everything a record is found by, so that a hit shows

@@ -52,11 +52,13 @@ func TestDemoSearch(t *testing.T) {
 	if a.Total == 0 || len(a.Hits) == 0 {
 		t.Fatalf("no hits for 锂电池")
 	}
-	// A hit shows why it was found: filtered searches over achievements and patents, whose
-	// hits hold their terms in their own text, mark every hit somewhere (title, summary,
-	// keywords, fields, organisation, applicants…).
+	// A hit shows why it was found: every hit is marked somewhere (title, summary, keywords,
+	// fields, organisation, applicants…, an expert's linked records, or the pair of characters
+	// it shares with a term).
 	for _, q := range []string{"q=疫苗&kind=achievements", "q=储能&region=32&kind=achievements,patents", "q=传感器&trl_min=6&kind=achievements",
-		"q=" + url.QueryEscape("检测") + "&field=" + url.QueryEscape("新材料") + "&kind=achievements,patents", "q=催化剂&kind=patents"} {
+		"q=" + url.QueryEscape("检测") + "&field=" + url.QueryEscape("新材料") + "&kind=achievements,patents", "q=催化剂&kind=patents",
+		// Experts found through their linked records, and patents sharing only 电池 of 锂电池.
+		"q=" + url.QueryEscape("锂电池") + "&kind=experts", "q=" + url.QueryEscape("锂电池") + "&kind=patents"} {
 		for _, h := range search(t, s, q).Hits {
 			if len(h.Highlights) == 0 {
 				t.Errorf("search %s: hit %s %q carries no highlight", q, h.ID, h.Title)

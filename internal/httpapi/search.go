@@ -140,6 +140,9 @@ func (s *Server) runSearch(ctx context.Context, req index.SearchRequest, page in
 		return nil, err
 	}
 	res.Highlight(items)
+	if err := res.HighlightLinked(ctx, s.Store, items); err != nil {
+		return nil, err
+	}
 	ans := &SearchAnswer{Total: res.Total, Page: page, Size: req.Size, Hits: []SearchHit{}, Facets: res.Facets}
 	for _, h := range res.Hits {
 		rec, ok := items[index.DocKey{Kind: h.Kind, ID: h.ID}]

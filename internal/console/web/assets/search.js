@@ -77,7 +77,7 @@ function metaLine(item) {
 // HIT_PARTS name the parts of a record a hit's highlights come from, besides title and summary.
 const HIT_PARTS = {
   keywords: '关键词', fields: '领域', org: '单位', applicants: '申请人', inventors: '发明人', ipc: 'IPC',
-  titles: '职称', research_areas: '研究方向', enterprise: '企业',
+  titles: '职称', research_areas: '研究方向', enterprise: '企业', linked: '关联成果与专利',
 };
 
 // partLines show why a hit was found where its title and summary do not say it.
