@@ -27,16 +27,10 @@ type recordStore interface {
 	Close() error
 }
 
-// announcer builds the webhook deliveries either store queues in a change's transaction.
-type announcer interface {
-	store.Announcer
-	pgstore.Announcer
-}
-
 var (
-	_ recordStore = (*store.Store)(nil)
-	_ recordStore = (*pgstore.Store)(nil)
-	_ announcer   = worklist.Announcements{}
+	_ recordStore      = (*store.Store)(nil)
+	_ recordStore      = (*pgstore.Store)(nil)
+	_ domain.Announcer = worklist.Announcements{}
 )
 
 // sqlitePath is where the SQLite store keeps its file: in the data dir.
@@ -45,7 +39,7 @@ func sqlitePath(cfg config.Config) string { return filepath.Join(cfg.DataDir, "t
 // openStore opens the store cfg names: the PostgreSQL database of store.url when it is set,
 // the SQLite file in the data dir otherwise. The store queues ann's deliveries for the changes
 // it announces; a nil ann queues none.
-func openStore(ctx context.Context, cfg config.Config, ann announcer) (recordStore, error) {
+func openStore(ctx context.Context, cfg config.Config, ann domain.Announcer) (recordStore, error) {
 	if cfg.Store.URL == "" {
 		var opts []store.Option
 		if ann != nil {

@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"time"
@@ -105,3 +107,36 @@ type DeliveryFilter struct {
 
 // DeliveryStatuses are the statuses of a delivery.
 var DeliveryStatuses = []string{DeliveryPending, DeliveryDelivered, DeliveryFailed}
+
+// IDPrefixes start the ids a store makes, so an id says its kind at a glance.
+var IDPrefixes = map[Kind]string{Achievements: "ach-", Patents: "pat-", Experts: "exp-", Demands: "dem-"}
+
+// NewID makes a store's id for a record of kind k: the kind's prefix and 80 random bits in
+// hex, which ValidID accepts.
+func NewID(k Kind) string {
+	var b [10]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return IDPrefixes[k] + hex.EncodeToString(b[:])
+}
+
+// SystemActor is who the history of an entry names for the changes no person made.
+const SystemActor = "system"
+
+// Notes of the history steps a store writes when a demand's fate moves its entries.
+const (
+	NoteDemandDeleted  = "需求已删除，推荐撤回"
+	NoteDemandClosed   = "需求已关闭，推荐撤回"
+	NoteDemandDeadline = "需求已截止，推荐撤回"
+	NoteDemandOpen     = "需求重新开放，推荐恢复"
+)
+
+// Announcer builds the webhook deliveries that tell agents of changes: an entry moved, a
+// demand closed or deleted, a challenge taken up. A store decides who is told and stores each
+// delivery in the transaction of the change it announces, so that a change is never announced
+// without happening nor happens unannounced; the announcer decides what the call says. It is
+// called only for agents with a webhook URL; a nil delivery queues nothing.
+type Announcer interface {
+	EntryMoved(a *Agent, e *MatchEntry, step StatusChange) (*Delivery, error)
+	DemandClosed(a *Agent, d *Demand, reason string, withdrawn []*MatchEntry) (*Delivery, error)
+	ChallengeTaken(a *Agent, d *Demand, t *Takeup) (*Delivery, error)
+}

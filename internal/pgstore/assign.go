@@ -35,7 +35,7 @@ func (s *Store) AssignDemand(ctx context.Context, demandID, agentID string, anno
 			return err
 		}
 		t := now()
-		by := systemActor
+		by := domain.SystemActor
 		if a, ok := domain.ActorOf(ctx); ok {
 			by = a.Name
 		}

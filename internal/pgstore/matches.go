@@ -17,24 +17,12 @@ import (
 // openStatuses are the statuses of entries an agent is still working, as an SQL list.
 const openStatuses = `('new', 'contacted', 'negotiating')`
 
-// systemActor is who the history names for changes the store makes itself.
-const systemActor = "system"
-
-// Notes of the history step that withdraws or restores an entry, for the agents who read it;
-// the SQLite store's.
-const (
-	noteDemandDeleted  = "需求已删除，推荐撤回"
-	noteDemandClosed   = "需求已关闭，推荐撤回"
-	noteDemandDeadline = "需求已截止，推荐撤回"
-	noteDemandOpen     = "需求重新开放，推荐恢复"
-)
-
 // noteClosed is the withdrawal note for a demand stored closed.
 func noteClosed(d *domain.Demand) string {
 	if d.ClosedReason == domain.ClosedAtDeadline {
-		return noteDemandDeadline
+		return domain.NoteDemandDeadline
 	}
-	return noteDemandClosed
+	return domain.NoteDemandClosed
 }
 
 // newEntryID makes a match-list entry id: "mle-" and 80 random bits.
@@ -179,7 +167,7 @@ func (s *Store) StatRows(ctx context.Context, from, to time.Time) ([]domain.Stat
 
 // UpdateEntry reads an entry, lets change modify it and writes it back, all in one write
 // transaction, and bumps its demand's feedback version so cached match lists are not reused.
-// A change of status is announced to the agent holding the entry (see Announcer), in the
+// A change of status is announced to the agent holding the entry (see domain.Announcer), in the
 // same transaction.
 // The audit entry ("match:" and the new status, with the entry's reason) is written in the
 // same transaction when ctx has an actor.
@@ -286,14 +274,14 @@ func (s *Store) SaveMatches(ctx context.Context, b domain.MatchBatch) ([]*domain
 			case errors.Is(err, domain.ErrNotFound):
 				e = fresh
 				e.ID, e.DemandID, e.Status, e.CreatedAt = newEntryID(), d.ID, domain.StatusNew, t
-				e.History = []domain.StatusChange{{At: t, By: systemActor, To: domain.StatusNew}}
+				e.History = []domain.StatusChange{{At: t, By: domain.SystemActor, To: domain.StatusNew}}
 				e.AgentID = ""
 			case err != nil:
 				return err
 			default:
 				if e.Status == domain.StatusWithdrawn {
 					// The demand is open again: the pair is back on the list, to be assigned afresh.
-					e.History = append(e.History, domain.StatusChange{At: t, By: systemActor, From: e.Status, To: domain.StatusNew, Note: noteDemandOpen})
+					e.History = append(e.History, domain.StatusChange{At: t, By: domain.SystemActor, From: e.Status, To: domain.StatusNew, Note: domain.NoteDemandOpen})
 					e.Status, e.AgentID = domain.StatusNew, ""
 				}
 				e.Score, e.Components, e.Reasons = fresh.Score, fresh.Components, fresh.Reasons

@@ -2,77 +2,14 @@ package pgstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
 
-	gojson "github.com/goccy/go-json"
 	"github.com/jackc/pgx/v5"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/store/codec"
 )
-
-// decode turns a stored body back into the typed record of kind k. Every body was written by
-// encoding/json from the same types, and goccy/go-json reads it back ~4× faster (see the
-// SQLite store's decode, whose tests hold the two equal); a body it refuses is decoded again by
-// encoding/json, whose error is the one reported.
-func decode(k domain.Kind, body []byte) (domain.Record, error) {
-	rec, err := domain.NewRecord(k)
-	if err != nil {
-		return nil, err
-	}
-	if gojson.Unmarshal(body, rec) == nil {
-		return rec, nil
-	}
-	if rec, err = domain.NewRecord(k); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(body, rec); err != nil {
-		return nil, fmt.Errorf("decode stored %s: %w", k, err)
-	}
-	return rec, nil
-}
-
-// parallelDecodeMin is the batch size from which decoding is spread over the CPUs.
-const parallelDecodeMin = 64
-
-// decodeAll decodes bodies in order, large batches over the CPUs: JSON decoding, not the
-// database, takes most of the time of a 200-record read.
-func decodeAll(k domain.Kind, bodies [][]byte) ([]domain.Record, error) {
-	out := make([]domain.Record, len(bodies))
-	workers := min(runtime.GOMAXPROCS(0), len(bodies)/parallelDecodeMin)
-	if workers <= 1 {
-		for i, b := range bodies {
-			r, err := decode(k, b)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = r
-		}
-		return out, nil
-	}
-	var g errgroup.Group
-	chunk := (len(bodies) + workers - 1) / workers
-	for start := 0; start < len(bodies); start += chunk {
-		end := min(start+chunk, len(bodies))
-		g.Go(func() error {
-			for i := start; i < end; i++ {
-				r, err := decode(k, bodies[i])
-				if err != nil {
-					return err
-				}
-				out[i] = r
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
 
 // queryBodies runs a "SELECT body" query and returns the bodies.
 func queryBodies(ctx context.Context, q querier, query string, args ...any) ([][]byte, error) {
@@ -107,7 +44,7 @@ func (s *Store) GetMany(ctx context.Context, k domain.Kind, ids []string) (map[s
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: get %d %s: %w", len(ids), k, classify(err))
 	}
-	recs, err := decodeAll(k, bodies)
+	recs, err := codec.DecodeAll(k, bodies)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: get %d %s: %w", len(ids), k, err)
 	}
@@ -160,7 +97,7 @@ func (s *Store) page(ctx context.Context, k domain.Kind, cond string, args []any
 	if err != nil || len(bodies) == 0 {
 		return nil, total, err
 	}
-	if items, err = decodeAll(k, bodies); err != nil {
+	if items, err = codec.DecodeAll(k, bodies); err != nil {
 		return nil, 0, err
 	}
 	return items, total, nil
@@ -181,7 +118,7 @@ func (s *Store) Scan(ctx context.Context, k domain.Kind, fn func(domain.Record) 
 		if err != nil {
 			return fmt.Errorf("pgstore: scan %s: %w", k, classify(err))
 		}
-		page, err := decodeAll(k, bodies)
+		page, err := codec.DecodeAll(k, bodies)
 		if err != nil {
 			return fmt.Errorf("pgstore: scan %s: %w", k, err)
 		}

@@ -31,7 +31,7 @@ import (
 // left for when measurements ask for it.
 type Store struct {
 	pool *pgxpool.Pool
-	ann  Announcer // nil: no webhook is queued for what the store changes itself
+	ann  domain.Announcer // nil: no webhook is queued for what the store changes itself
 }
 
 // Option changes how Open sets a store up.

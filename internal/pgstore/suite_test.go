@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"testing"
 
+	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/pgstore"
 	"github.com/techmatch/techmatch/internal/store/storetest"
 	"github.com/techmatch/techmatch/internal/testpg"
@@ -18,7 +19,7 @@ func TestConformance(t *testing.T) {
 		Open: func(t *testing.T, url string) storetest.Store {
 			return open(t, url)
 		},
-		OpenAnnounced: func(t *testing.T, url string, ann storetest.Announcer) storetest.Store {
+		OpenAnnounced: func(t *testing.T, url string, ann domain.Announcer) storetest.Store {
 			return open(t, url, pgstore.WithAnnouncer(ann))
 		},
 		Exec: func(t *testing.T, url, query string) { testpg.Exec(t, url, query) },

@@ -2,8 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,22 +11,6 @@ import (
 
 	"github.com/techmatch/techmatch/internal/domain"
 )
-
-// idPrefixes start the ids the server makes, so an id says its kind at a glance; the same as
-// the SQLite store's.
-var idPrefixes = map[domain.Kind]string{
-	domain.Achievements: "ach-",
-	domain.Patents:      "pat-",
-	domain.Experts:      "exp-",
-	domain.Demands:      "dem-",
-}
-
-// newID makes a server id: the kind prefix and 80 random bits in hex, which domain.ValidID accepts.
-func newID(k domain.Kind) string {
-	var b [10]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return idPrefixes[k] + hex.EncodeToString(b[:])
-}
 
 // Put creates or replaces rec, setting its meta (id when empty, rev, created_at, updated_at)
 // in place, and writes an outbox row "put" in the same transaction, with the audit entry
@@ -123,7 +105,7 @@ type recordWriter struct {
 	owner  string // when set, a record with an id must exist and be this enterprise's
 	via    string // the audit entries' detail: how the records came
 	action string // the audit entries' action when not create or replace
-	ann    Announcer
+	ann    domain.Announcer
 }
 
 // writer starts writing in tx. The time is read once writeLock is held: writes are
@@ -133,13 +115,13 @@ func (s *Store) writer(tx pgx.Tx) *recordWriter { return &recordWriter{tx: tx, a
 func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool, err error) {
 	var before string // the stored record's status
 	k := rec.RecordKind()
-	if _, ok := idPrefixes[k]; !ok {
+	if _, ok := domain.IDPrefixes[k]; !ok {
 		return false, domain.Invalid("kind", "未知类型 %q", k)
 	}
 	m := rec.GetMeta()
 	generated := m.ID == ""
 	if generated {
-		m.ID = newID(k)
+		m.ID = domain.NewID(k)
 	}
 	for {
 		var rev, createdAt int64
@@ -155,7 +137,7 @@ func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool
 			return false, err
 		case generated:
 			// 80 random bits collide practically never, but a made-up id must not replace a record.
-			m.ID = newID(k)
+			m.ID = domain.NewID(k)
 			continue
 		case w.owner != "" && enterprise != w.owner:
 			return false, domain.ErrNotOwner
@@ -198,7 +180,7 @@ func (w *recordWriter) put(ctx context.Context, rec domain.Record) (created bool
 		if v.Status != domain.DemandClosed {
 			break
 		}
-		withdrawn, err := withdrawOpen(ctx, w.tx, m.ID, systemActor, noteClosed(v), w.at)
+		withdrawn, err := withdrawOpen(ctx, w.tx, m.ID, domain.SystemActor, noteClosed(v), w.at)
 		if err != nil {
 			return false, err
 		}
@@ -247,7 +229,7 @@ func (s *Store) Delete(ctx context.Context, k domain.Kind, id string) error {
 				return err
 			}
 		case domain.Demands:
-			withdrawn, err := withdrawOpen(ctx, tx, id, systemActor, noteDemandDeleted, t)
+			withdrawn, err := withdrawOpen(ctx, tx, id, domain.SystemActor, domain.NoteDemandDeleted, t)
 			if err != nil {
 				return err
 			}

@@ -9,22 +9,12 @@ import (
 	"time"
 
 	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/store/codec"
 )
-
-// Announcer builds the webhook deliveries that tell agents of changes: an entry moved, a
-// demand closed or deleted, a challenge taken up. The store decides who is told and stores
-// each delivery in the transaction of the change it announces, so that a change is never
-// announced without happening nor happens unannounced; the announcer decides what the call
-// says. It is called only for agents with a webhook URL; a nil delivery queues nothing.
-type Announcer interface {
-	EntryMoved(a *domain.Agent, e *domain.MatchEntry, step domain.StatusChange) (*domain.Delivery, error)
-	DemandClosed(a *domain.Agent, d *domain.Demand, reason string, withdrawn []*domain.MatchEntry) (*domain.Delivery, error)
-	ChallengeTaken(a *domain.Agent, d *domain.Demand, t *domain.Takeup) (*domain.Delivery, error)
-}
 
 // WithAnnouncer makes the store queue a's deliveries; without it (tools such as reindex, and
 // tests) nothing is announced.
-func WithAnnouncer(a Announcer) Option {
+func WithAnnouncer(a domain.Announcer) Option {
 	return func(s *Store) { s.ann = a }
 }
 
@@ -39,7 +29,7 @@ func recordIn(ctx context.Context, tx *sql.Tx, k domain.Kind, id string) (domain
 	if err != nil {
 		return nil, err
 	}
-	return decode(k, body)
+	return codec.Decode(k, body)
 }
 
 // agentsWhere reads the agents a query on the agents table selects, in id order.
@@ -88,7 +78,7 @@ func announce(ctx context.Context, tx *sql.Tx, agents []*domain.Agent, t time.Ti
 
 // announceClosed tells the agents holding a demand's entries that it closed (reason: its
 // closed_reason, or domain.ClosedByDeletion), each with the entries withdrawn from them.
-func announceClosed(ctx context.Context, tx *sql.Tx, ann Announcer, d *domain.Demand, reason string, withdrawn []*domain.MatchEntry, t time.Time) error {
+func announceClosed(ctx context.Context, tx *sql.Tx, ann domain.Announcer, d *domain.Demand, reason string, withdrawn []*domain.MatchEntry, t time.Time) error {
 	if ann == nil {
 		return nil
 	}
@@ -108,7 +98,7 @@ func announceClosed(ctx context.Context, tx *sql.Tx, ann Announcer, d *domain.De
 }
 
 // announceMoved tells the agent holding an entry that its status changed.
-func announceMoved(ctx context.Context, tx *sql.Tx, ann Announcer, e *domain.MatchEntry, t time.Time) error {
+func announceMoved(ctx context.Context, tx *sql.Tx, ann domain.Announcer, e *domain.MatchEntry, t time.Time) error {
 	if ann == nil || e.AgentID == "" || len(e.History) == 0 {
 		return nil
 	}
@@ -123,7 +113,7 @@ func announceMoved(ctx context.Context, tx *sql.Tx, ann Announcer, e *domain.Mat
 // announceTaken tells of a takeup the agents holding the demand's entries, who work it with
 // its enterprise; when no agent holds them, every agent whose regions and fields cover the
 // demand, one of whom may take it on.
-func announceTaken(ctx context.Context, tx *sql.Tx, ann Announcer, d *domain.Demand, tk *domain.Takeup, t time.Time) error {
+func announceTaken(ctx context.Context, tx *sql.Tx, ann domain.Announcer, d *domain.Demand, tk *domain.Takeup, t time.Time) error {
 	if ann == nil {
 		return nil
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/store/codec"
 )
 
 // ListDemandsOf returns one page of the demands of one enterprise, most recently written
@@ -29,7 +30,7 @@ func (s *Store) ListDemandsOf(ctx context.Context, enterprise string, offset, li
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: list demands of %s: %w", enterprise, err)
 	}
-	if items, err = decodeAll(domain.Demands, bodies); err != nil {
+	if items, err = codec.DecodeAll(domain.Demands, bodies); err != nil {
 		return nil, 0, fmt.Errorf("store: list demands of %s: %w", enterprise, err)
 	}
 	return items, total, nil

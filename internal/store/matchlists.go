@@ -335,7 +335,7 @@ func (s *Store) StatRows(ctx context.Context, from, to time.Time) ([]domain.Stat
 
 // UpdateEntry reads an entry, lets change modify it and writes it back, all in one write
 // transaction, and bumps its demand's feedback version so cached match lists are not reused.
-// A change of status is announced to the agent holding the entry (see Announcer), in the
+// A change of status is announced to the agent holding the entry (see domain.Announcer), in the
 // same transaction.
 // The audit entry ("match:" and the new status, with the entry's reason) is written in the
 // same transaction when ctx has an actor.

@@ -43,14 +43,14 @@ func (s *Store) SaveMatches(ctx context.Context, b domain.MatchBatch) ([]*domain
 			case errors.Is(err, domain.ErrNotFound):
 				e = fresh
 				e.ID, e.DemandID, e.Status, e.CreatedAt = newEntryID(), d.ID, domain.StatusNew, t
-				e.History = []domain.StatusChange{{At: t, By: systemActor, To: domain.StatusNew}}
+				e.History = []domain.StatusChange{{At: t, By: domain.SystemActor, To: domain.StatusNew}}
 				e.AgentID = ""
 			case err != nil:
 				return err
 			default:
 				if e.Status == domain.StatusWithdrawn {
 					// The demand is open again: the pair is back on the list, to be assigned afresh.
-					e.History = append(e.History, domain.StatusChange{At: t, By: systemActor, From: e.Status, To: domain.StatusNew, Note: noteDemandOpen})
+					e.History = append(e.History, domain.StatusChange{At: t, By: domain.SystemActor, From: e.Status, To: domain.StatusNew, Note: domain.NoteDemandOpen})
 					e.Status, e.AgentID = domain.StatusNew, ""
 				}
 				e.Score, e.Components, e.Reasons = fresh.Score, fresh.Components, fresh.Reasons
@@ -227,23 +227,12 @@ func (s *Store) Deliveries(ctx context.Context, f domain.DeliveryFilter, offset,
 	return out, total, nil
 }
 
-// systemActor is who the history names for changes the store makes itself.
-const systemActor = "system"
-
-// Notes of the history step that withdraws an entry, for the agents who read it.
-const (
-	noteDemandDeleted  = "需求已删除，推荐撤回"
-	noteDemandClosed   = "需求已关闭，推荐撤回"
-	noteDemandDeadline = "需求已截止，推荐撤回"
-	noteDemandOpen     = "需求重新开放，推荐恢复"
-)
-
 // noteClosed is the withdrawal note for a demand stored closed.
 func noteClosed(d *domain.Demand) string {
 	if d.ClosedReason == domain.ClosedAtDeadline {
-		return noteDemandDeadline
+		return domain.NoteDemandDeadline
 	}
-	return noteDemandClosed
+	return domain.NoteDemandClosed
 }
 
 // withdrawOpen withdraws the demand's open entries inside tx, the transaction that deletes or

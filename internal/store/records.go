@@ -5,37 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"runtime"
-
-	gojson "github.com/goccy/go-json"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/store/codec"
 )
-
-// decode turns a stored body back into the typed record of kind k.
-//
-// Every body was written by encoding/json from the same types (Put validates, then marshals),
-// and goccy/go-json reads it back ~4× faster: encoding/json was 42% of a match's CPU at 100k
-// records, for the 200 candidates of each kind. TestDecodeAgreesWithEncodingJSON holds the two
-// equal on every kind of record and on arbitrary text. A body it refuses is decoded again by
-// encoding/json, whose error is the one reported.
-func decode(k domain.Kind, body []byte) (domain.Record, error) {
-	rec, err := domain.NewRecord(k)
-	if err != nil {
-		return nil, err
-	}
-	if gojson.Unmarshal(body, rec) == nil {
-		return rec, nil
-	}
-	if rec, err = domain.NewRecord(k); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(body, rec); err != nil {
-		return nil, fmt.Errorf("decode stored %s: %w", k, err)
-	}
-	return rec, nil
-}
 
 // Get reads one record; the error wraps domain.ErrNotFound when it does not exist. The record
 // is the caller's own: a change to it reaches nothing else.
@@ -99,7 +72,7 @@ func (s *Store) getMany(ctx context.Context, k domain.Kind, ids []string) (map[s
 	if err != nil {
 		return nil, err
 	}
-	recs, err := decodeAll(k, bodies)
+	recs, err := codec.DecodeAll(k, bodies)
 	if err != nil {
 		return nil, err
 	}
@@ -144,45 +117,6 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// parallelDecodeMin is the batch size from which decoding is spread over the CPUs.
-const parallelDecodeMin = 64
-
-// decodeAll decodes bodies in order. Large batches are split over the CPUs because JSON
-// decoding, not SQLite, takes most of the time of a 200-record read.
-func decodeAll(k domain.Kind, bodies [][]byte) ([]domain.Record, error) {
-	out := make([]domain.Record, len(bodies))
-	workers := min(runtime.GOMAXPROCS(0), len(bodies)/parallelDecodeMin)
-	if workers <= 1 {
-		for i, b := range bodies {
-			r, err := decode(k, b)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = r
-		}
-		return out, nil
-	}
-	var g errgroup.Group
-	chunk := (len(bodies) + workers - 1) / workers
-	for start := 0; start < len(bodies); start += chunk {
-		end := min(start+chunk, len(bodies))
-		g.Go(func() error {
-			for i := start; i < end; i++ {
-				r, err := decode(k, bodies[i])
-				if err != nil {
-					return err
-				}
-				out[i] = r
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // List returns one page of records, most recently written first, and the total count.
 // The order is the order of writes (outbox seq), so it is stable and unaffected by clock steps.
 func (s *Store) List(ctx context.Context, k domain.Kind, offset, limit int) (items []domain.Record, total int, err error) {
@@ -204,7 +138,7 @@ func (s *Store) List(ctx context.Context, k domain.Kind, offset, limit int) (ite
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: list %s: %w", k, err)
 	}
-	if items, err = decodeAll(k, bodies); err != nil {
+	if items, err = codec.DecodeAll(k, bodies); err != nil {
 		return nil, 0, fmt.Errorf("store: list %s: %w", k, err)
 	}
 	return items, total, nil
@@ -225,7 +159,7 @@ func (s *Store) Scan(ctx context.Context, k domain.Kind, fn func(domain.Record) 
 		if err != nil {
 			return fmt.Errorf("store: scan %s: %w", k, classify(err))
 		}
-		page, err := decodeAll(k, bodies)
+		page, err := codec.DecodeAll(k, bodies)
 		if err != nil {
 			return fmt.Errorf("store: scan %s: %w", k, err)
 		}

@@ -31,7 +31,7 @@ type Store struct {
 	stmts *writeStmts
 	reads *readStmts
 	recs  *recordCache
-	ann   Announcer // nil: no webhook is queued for what the store changes itself
+	ann   domain.Announcer // nil: no webhook is queued for what the store changes itself
 	// prepared are the statements of stmts and reads, closed with the store.
 	prepared []*sql.Stmt
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/techmatch/techmatch/internal/domain"
 	"github.com/techmatch/techmatch/internal/store"
 	"github.com/techmatch/techmatch/internal/store/storetest"
 )
@@ -19,7 +20,7 @@ func TestConformance(t *testing.T) {
 		Open: func(t *testing.T, path string) storetest.Store {
 			return openAt(t, path)
 		},
-		OpenAnnounced: func(t *testing.T, path string, ann storetest.Announcer) storetest.Store {
+		OpenAnnounced: func(t *testing.T, path string, ann domain.Announcer) storetest.Store {
 			return openAt(t, path, store.WithAnnouncer(ann))
 		},
 		Exec: execSQLite,

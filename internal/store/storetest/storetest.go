@@ -80,14 +80,6 @@ type Store interface {
 	Takeups(ctx context.Context, demandID string) ([]*domain.Takeup, error)
 }
 
-// Announcer builds the webhook deliveries a store queues in a change's transaction; both
-// stores declare it alike (store.Announcer, pgstore.Announcer).
-type Announcer interface {
-	EntryMoved(a *domain.Agent, e *domain.MatchEntry, step domain.StatusChange) (*domain.Delivery, error)
-	DemandClosed(a *domain.Agent, d *domain.Demand, reason string, withdrawn []*domain.MatchEntry) (*domain.Delivery, error)
-	ChallengeTaken(a *domain.Agent, d *domain.Demand, t *domain.Takeup) (*domain.Delivery, error)
-}
-
 // Backend is what the suite needs of a store implementation. Storage is named by a string
 // the backend makes: a file path, a database URL.
 type Backend struct {
@@ -98,7 +90,7 @@ type Backend struct {
 	// stand for several processes.
 	Open func(t *testing.T, where string) Store
 	// OpenAnnounced is Open for a store that queues ann's deliveries (WithAnnouncer).
-	OpenAnnounced func(t *testing.T, where string, ann Announcer) Store
+	OpenAnnounced func(t *testing.T, where string, ann domain.Announcer) Store
 	// Exec runs SQL (statements without parameters, in the syntax SQLite and PostgreSQL share)
 	// on the storage at where, outside any store: the suite stores old-format rows with it.
 	Exec func(t *testing.T, where, query string)

@@ -1,4 +1,4 @@
-package store
+package codec
 
 import (
 	"bufio"
@@ -38,7 +38,7 @@ func agree(t testing.TB, rec domain.Record) {
 		t.Fatal(err)
 	}
 	k := rec.RecordKind()
-	got, err := decode(k, body)
+	got, err := Decode(k, body)
 	if err != nil {
 		t.Fatalf("decode %s: %v", body, err)
 	}
@@ -81,7 +81,7 @@ func TestDecodeAgreesWithEncodingJSON(t *testing.T) {
 		}
 	})
 	t.Run("a body it refuses gets encoding/json's error", func(t *testing.T) {
-		_, err := decode(domain.Achievements, []byte(`{"title": 5}`))
+		_, err := Decode(domain.Achievements, []byte(`{"title": 5}`))
 		if err == nil || !strings.Contains(err.Error(), "decode stored achievements") || !strings.Contains(err.Error(), "cannot unmarshal number") {
 			t.Fatalf("got %v, want encoding/json's type error", err)
 		}
