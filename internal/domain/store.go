@@ -32,6 +32,14 @@ type OutboxEntry struct {
 	At   time.Time
 }
 
+// IndexConsumerPrefix starts the consumer name under which a replica's search index reports its
+// outbox position (IndexConsumer). Each replica keeps its own index, so each has its row; the
+// outbox is pruned only below the slowest of them that has reported within the retention.
+const IndexConsumerPrefix = "index:"
+
+// IndexConsumer is the consumer name of replica's index.
+func IndexConsumer(replica string) string { return IndexConsumerPrefix + replica }
+
 // Delivery is one webhook call to make or made: the payload, and how the attempts went.
 type Delivery struct {
 	ID        int64           `json:"id"`

@@ -80,12 +80,15 @@ func (s *Store) OutboxHead(ctx context.Context) (uint64, error) {
 
 // PruneApplied deletes the entries written before before that every reader is done with: Seq ≤
 // upTo, which the caller takes from the positions it knows (the index's), and ≤ the position of
-// every consumer in the consumers table. It returns how many it deleted. Pruned sequence
-// numbers are never handed out again (outbox_head only grows).
+// every consumer in the consumers table, except replicas' indexes (domain.IndexConsumer) not
+// seen since before: a replica away that long rebuilds its index when it comes back. It returns
+// how many it deleted. Pruned sequence numbers are never handed out again (outbox_head only
+// grows).
 func (s *Store) PruneApplied(ctx context.Context, upTo uint64, before time.Time) (int64, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM outbox
-		WHERE seq <= LEAST($1::bigint, COALESCE((SELECT MIN(position) FROM consumers), $1::bigint)) AND at < $2`,
-		int64(upTo), nanos(before))
+		WHERE seq <= LEAST($1::bigint, COALESCE((SELECT MIN(position) FROM consumers
+			WHERE NOT starts_with(name, $3) OR seen_at >= $2), $1::bigint)) AND at < $2`,
+		int64(upTo), nanos(before), domain.IndexConsumerPrefix)
 	if err != nil {
 		return 0, fmt.Errorf("pgstore: prune outbox up to %d: %w", upTo, classify(err))
 	}
@@ -105,10 +108,10 @@ func (s *Store) ConsumerPosition(ctx context.Context, name string) (uint64, erro
 	return uint64(pos), nil
 }
 
-// SetConsumerPosition records how far the named consumer got.
+// SetConsumerPosition records how far the named consumer got, and that it was seen now.
 func (s *Store) SetConsumerPosition(ctx context.Context, name string, pos uint64) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO consumers (name, position) VALUES ($1, $2)
-		ON CONFLICT (name) DO UPDATE SET position = excluded.position`, name, int64(pos))
+	_, err := s.pool.Exec(ctx, `INSERT INTO consumers (name, position, seen_at) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO UPDATE SET position = excluded.position, seen_at = excluded.seen_at`, name, int64(pos), nanos(now()))
 	if err != nil {
 		return fmt.Errorf("pgstore: consumer %s position %d: %w", name, pos, classify(err))
 	}

@@ -201,6 +201,7 @@ func TestChallengesMigration(t *testing.T) {
 		}
 	}
 	_ = s.Close()
+	testpg.Exec(t, url, undoV3)
 	testpg.Exec(t, url, `DROP TABLE takeups; DROP INDEX records_due; ALTER TABLE records DROP COLUMN due;
 		UPDATE records SET body = (body::jsonb - 'closed_reason')::text;
 		DELETE FROM schema_migrations WHERE version = 2`)

@@ -9,7 +9,7 @@ import (
 
 // migrations are applied in order; migration i brings the schema from version i to i+1, and
 // schema_migrations gets a row for each. Append new steps, never edit a released one.
-var migrations = []string{schemaV1, schemaV2}
+var migrations = []string{schemaV1, schemaV2, schemaV3}
 
 // SchemaVersion is the version a database has once Open has migrated it.
 var SchemaVersion = len(migrations)

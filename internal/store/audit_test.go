@@ -41,7 +41,7 @@ func TestAuditTrailMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range append(slices.Concat(undoChallenges, undoAuditTrail),
+	for _, q := range append(slices.Concat(undoReplicas, undoChallenges, undoAuditTrail),
 		`INSERT INTO audit (at, actor, action, kind, id, detail) VALUES (1, 'admin', 'profile', '', 'default', 'version 1: ')`) {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)

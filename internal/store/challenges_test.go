@@ -44,7 +44,7 @@ func TestChallengesMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range append(undoChallenges, `UPDATE records SET body = json_remove(body, '$.closed_reason')`) {
+	for _, q := range append(slices.Concat(undoReplicas, undoChallenges), `UPDATE records SET body = json_remove(body, '$.closed_reason')`) {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}

@@ -42,7 +42,7 @@ func TestExpertLinksMigrationFillsExisting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range append(slices.Concat(undoChallenges, undoAuditTrail), `DROP TABLE expert_links`, `PRAGMA user_version = 3`) {
+	for _, q := range append(slices.Concat(undoReplicas, undoChallenges, undoAuditTrail), `DROP TABLE expert_links`, `PRAGMA user_version = 3`) {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}

@@ -204,10 +204,10 @@ func (s *Store) ConsumerPosition(ctx context.Context, name string) (uint64, erro
 	return uint64(pos), nil
 }
 
-// SetConsumerPosition records how far the named consumer got.
+// SetConsumerPosition records how far the named consumer got, and that it was seen now.
 func (s *Store) SetConsumerPosition(ctx context.Context, name string, pos uint64) error {
-	_, err := s.write.ExecContext(ctx, `INSERT INTO consumers (name, position) VALUES (?, ?)
-		ON CONFLICT (name) DO UPDATE SET position = excluded.position`, name, int64(pos))
+	_, err := s.write.ExecContext(ctx, `INSERT INTO consumers (name, position, seen_at) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET position = excluded.position, seen_at = excluded.seen_at`, name, int64(pos), nanos(now()))
 	if err != nil {
 		return fmt.Errorf("store: consumer %s position %d: %w", name, pos, classify(err))
 	}

@@ -63,12 +63,15 @@ func (s *Store) OutboxHead(ctx context.Context) (uint64, error) {
 
 // PruneApplied deletes the entries written before before that every reader is done with: Seq ≤
 // upTo, which the caller takes from the positions it knows (the index's), and ≤ the position of
-// every consumer in the consumers table. It returns how many it deleted. AUTOINCREMENT
-// guarantees pruned sequence numbers are never handed out again.
+// every consumer in the consumers table, except replicas' indexes (domain.IndexConsumer) not
+// seen since before: a replica away that long rebuilds its index when it comes back. It returns
+// how many it deleted. AUTOINCREMENT guarantees pruned sequence numbers are never handed out
+// again.
 func (s *Store) PruneApplied(ctx context.Context, upTo uint64, before time.Time) (int64, error) {
 	res, err := s.write.ExecContext(ctx, `DELETE FROM outbox
-		WHERE seq <= MIN(?1, COALESCE((SELECT MIN(position) FROM consumers), ?1)) AND at < ?2`,
-		int64(upTo), nanos(before))
+		WHERE seq <= MIN(?1, COALESCE((SELECT MIN(position) FROM consumers
+			WHERE substr(name, 1, ?3) <> ?4 OR seen_at >= ?2), ?1)) AND at < ?2`,
+		int64(upTo), nanos(before), len(domain.IndexConsumerPrefix), domain.IndexConsumerPrefix)
 	if err != nil {
 		return 0, fmt.Errorf("store: prune outbox up to %d: %w", upTo, classify(err))
 	}

@@ -139,7 +139,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // migrations are applied in order; migration i brings user_version from i to i+1.
 // Append new steps, never edit a released one.
-var migrations = []string{schemaRecords, schemaMatchLists, schemaKeys, schemaLinks, schemaAuditTrail, schemaChallenges}
+var migrations = []string{schemaRecords, schemaMatchLists, schemaKeys, schemaLinks, schemaAuditTrail, schemaChallenges, schemaReplicas}
 
 // schemaRecords: records, their outbox, weight profiles and the audit log.
 const schemaRecords = `CREATE TABLE records (

@@ -38,12 +38,14 @@ type Store interface {
 	PruneApplied(ctx context.Context, upTo uint64, before time.Time) (int64, error)
 	ConsumerPosition(ctx context.Context, name string) (uint64, error)
 	SetConsumerPosition(ctx context.Context, name string, pos uint64) error
+	Exclusive(ctx context.Context, job string, fn func(context.Context))
 
 	PutProfile(ctx context.Context, p *domain.Profile) error
 	Profile(ctx context.Context, name string) (*domain.Profile, error)
 	ProfileVersion(ctx context.Context, name string, version int) (*domain.Profile, error)
 	ProfileVersions(ctx context.Context, name string) ([]*domain.Profile, error)
 	Profiles(ctx context.Context) ([]*domain.Profile, error)
+	ProfileHead(ctx context.Context, name string) (int, error)
 
 	Audit(ctx context.Context, action string, k domain.Kind, id, detail string) error
 	AuditLog(ctx context.Context, f domain.AuditFilter, offset, limit int) ([]domain.AuditEntry, int, error)
@@ -122,7 +124,10 @@ func Run(t *testing.T, b Backend) {
 		{"OutboxRecordsEveryWriteInOrder", testOutboxRecordsEveryWriteInOrder},
 		{"PruneOutboxNeverReusesSeq", testPruneOutboxNeverReusesSeq},
 		{"PruneAppliedKeepsWhatAReaderStillNeeds", testPruneAppliedKeepsWhatAReaderStillNeeds},
+		{"PruneWaitsForLiveReplicas", testPruneWaitsForLiveReplicas},
+		{"ExclusiveEndsWithItsContext", testExclusiveEndsWithItsContext},
 		{"ProfileVersions", testProfileVersions},
+		{"ProfileHead", testProfileHead},
 		{"ProfilesEmpty", testProfilesEmpty},
 		{"ProfileStoredBeforeAParam", testProfileStoredBeforeAParam},
 		{"KeysLifecycle", testKeysLifecycle},
