@@ -71,15 +71,53 @@ func openLocked(ctx context.Context, cfg config.Config, log *slog.Logger, lock *
 	if err != nil {
 		return nil, err
 	}
-	ix, rebuilt, err := index.Open(filepath.Join(cfg.DataDir, "index"), seg,
-		index.WithBodyStopWords(bodyStopWords()), index.WithVariants(variants), index.WithTextModel(model))
+	dir := filepath.Join(cfg.DataDir, "index")
+	openIndex := func() (*index.Index, bool, error) {
+		return index.Open(dir, seg, index.WithBodyStopWords(bodyStopWords()), index.WithVariants(variants), index.WithTextModel(model))
+	}
+	ix, rebuilt, err := openIndex()
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
+	if !rebuilt {
+		// A replica away for longer than the outbox retention finds the rows it missed pruned:
+		// its index can only be built again.
+		if stale, err := missedPrunedRows(ctx, st, ix.Position()); err != nil || stale {
+			if err == nil {
+				log.Warn("the index misses outbox rows that were pruned meanwhile; rebuilding it from the store", "position", ix.Position())
+				err = errors.Join(ix.Close(), os.RemoveAll(dir))
+			}
+			if err == nil {
+				ix, rebuilt, err = openIndex()
+			}
+			if err != nil {
+				st.Close()
+				return nil, err
+			}
+		}
+	}
 	b := &backend{store: st, index: ix, rebuilt: rebuilt, lock: lock}
 	b.indexer = indexer.New(st, ix, indexer.Options{BatchSize: cfg.Index.BatchSize, Interval: cfg.Index.FlushInterval, Log: log})
 	return b, nil
+}
+
+// missedPrunedRows says whether rows after an index's position have been pruned from the
+// outbox: rows were written after it (the head is past it) and the first row left is not the
+// next one.
+func missedPrunedRows(ctx context.Context, st indexer.Source, position uint64) (bool, error) {
+	if position == 0 {
+		return false, nil // never applied anything: rebuilt by needsRebuild when the store has writes
+	}
+	head, err := st.OutboxHead(ctx)
+	if err != nil || head <= position {
+		return false, err
+	}
+	rows, err := st.OutboxAfter(ctx, position, 1)
+	if err != nil {
+		return false, err
+	}
+	return len(rows) == 0 || rows[0].Seq != position+1, nil
 }
 
 // expertLinks adds the titles of an expert's linked achievements and patents to the expert's
@@ -221,6 +259,10 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, 
 	loader := cache.NewLoader(backendCache, cfg.Cache.TTL, log)
 	reg.MustRegister(loader.Collectors()...)
 
+	replica, err := replicaID(cfg.DataDir)
+	if err != nil {
+		return err
+	}
 	ready := &readiness{err: errors.New("starting: replaying the outbox")}
 	bgCtx, stopBg := context.WithCancel(context.WithoutCancel(ctx))
 	var bg sync.WaitGroup
@@ -230,20 +272,32 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, 
 		close(caughtUp)
 		b.indexer.Run(bgCtx)
 	})
+	// The index's position, under this data dir's replica name, holds the outbox rows it has
+	// yet to apply; the other jobs run on one replica at a time (each on whichever takes it).
+	bg.Go(func() { reportPosition(bgCtx, b.store, replica, b.index.Position, log) })
 	bg.Go(func() {
 		// Match lists are built from what the index can recall, so only after catch-up.
 		select {
 		case <-caughtUp:
-			lists.Run(bgCtx)
+			runJob(bgCtx, b.store, "worklist", lists.Run, log)
 		case <-bgCtx.Done():
 		}
 	})
-	bg.Go(func() { hooks.Run(bgCtx) })
-	bg.Go(func() { sweeper.Run(bgCtx) })
+	bg.Go(func() { runJob(bgCtx, b.store, "webhooks", hooks.Run, log) })
+	bg.Go(func() { runJob(bgCtx, b.store, "deadline", sweeper.Run, log) })
+	if l, ok := b.store.(listener); ok {
+		bg.Go(func() {
+			listen(bgCtx, l, wakers{outbox: []interface{ Notify() }{b.indexer}, deliveries: []interface{ Notify() }{hooks}}, log)
+		})
+	}
+	var profileHead func(context.Context, string) (int, error)
+	if cfg.Store.URL != "" {
+		profileHead = b.store.ProfileHead
+	}
 
 	srv := httpapi.New(httpapi.Deps{
 		Store: b.store, Index: b.index, Matcher: matcher, Indexer: b.indexer, Cache: loader,
-		Config: cfg, Log: log, Registry: reg, Keys: b.store, Worklist: wl, Buckets: buckets, Alerts: hooks,
+		Config: cfg, Log: log, Registry: reg, Keys: b.store, Worklist: wl, Buckets: buckets, Alerts: hooks, ProfileHead: profileHead,
 		Ready: func(context.Context) error {
 			if err := ready.get(); err != nil {
 				return err
@@ -266,7 +320,7 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, 
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(stdout, "techmatch listening on http://%s\n", ln.Addr())
-	log.Info("listening", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "store", storeName(cfg), "cache", cacheName(cfg))
+	log.Info("listening", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "store", storeName(cfg), "cache", cacheName(cfg), "replica", replica)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 

@@ -24,6 +24,10 @@ type recordStore interface {
 	indexer.Source
 	deadline.Store
 	Count(ctx context.Context, k domain.Kind) (int, error)
+	// Exclusive runs a job that must run once across replicas; ProfileHead is a profile's
+	// latest version, asked on every use when other processes may publish one.
+	Exclusive(ctx context.Context, job string, fn func(context.Context))
+	ProfileHead(ctx context.Context, name string) (int, error)
 	Close() error
 }
 

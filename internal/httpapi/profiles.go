@@ -30,7 +30,7 @@ func (s *Server) resolveProfile(ctx context.Context, name string) (*domain.Profi
 	if !domain.ValidID(name) {
 		return nil, domain.InvalidID("profile", name)
 	}
-	return s.profiles.get(ctx, name, s.Store.Profile)
+	return s.profiles.get(ctx, name, s.Store.Profile, s.ProfileHead)
 }
 
 func (s *Server) listProfiles(c *gin.Context) {

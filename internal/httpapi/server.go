@@ -100,6 +100,11 @@ type Deps struct {
 	// Alerts (the webhook deliverer) is told of writes that may have queued a webhook, such as
 	// a demand closed or deleted; nil leaves the deliverer to its own polling.
 	Alerts Indexer
+	// ProfileHead, when set, is asked on every use of a stored profile for its latest version:
+	// a store other processes write to (PostgreSQL, with replicas) sets it, so that a profile
+	// published on another replica is used here at once. Unset, profiles this process did not
+	// publish are seen within two seconds.
+	ProfileHead func(ctx context.Context, name string) (int, error)
 }
 
 // Server holds the handlers' dependencies.

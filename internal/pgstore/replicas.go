@@ -69,14 +69,18 @@ func (s *Store) Listen(ctx context.Context, fn func(topic string)) error {
 // connection is still there.
 const jobRetry = time.Second
 
+// takeoverWait is how long a process that has taken a job's lock waits before it runs the job:
+// longer than jobRetry, the interval at which the previous holder checks its connection.
+const takeoverWait = jobRetry + 500*time.Millisecond
+
 // Exclusive runs fn whenever this process holds the named job's lock, until ctx ends: at most
 // one process on the database runs it at a time. The lock is a session advisory lock on a
 // connection of its own, so it goes with the process: when the process dies or its connection
 // is cut, PostgreSQL releases it and another replica's Exclusive takes the job within jobRetry.
 // fn's context ends when ctx does or when the lock's connection fails; fn must then return.
-// Between a cut connection and fn noticing, another replica may have started the job (up to
-// jobRetry): jobs must tolerate running twice for a moment, as the worklist's merges and
-// webhook redeliveries do.
+// A new holder waits takeoverWait before it starts, so that a holder whose connection was cut
+// has stopped; only a job that takes longer than that to return may overlap its successor
+// (a webhook call in flight: the receiver may get it twice, as after any retry).
 func (s *Store) Exclusive(ctx context.Context, job string, fn func(context.Context)) {
 	for ctx.Err() == nil {
 		_ = s.holdJob(ctx, job, fn) // an unreachable database is retried; the API reports it
@@ -99,6 +103,13 @@ func (s *Store) holdJob(ctx context.Context, job string, fn func(context.Context
 	var held bool
 	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, jobLock(job)).Scan(&held); err != nil || !held {
 		return sessionErr(ctx, "job "+job, err)
+	}
+	// A process whose lock connection was cut (not killed) runs the job until its next check
+	// fails: the new holder waits out that check before it starts.
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-time.After(takeoverWait):
 	}
 	jobCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
