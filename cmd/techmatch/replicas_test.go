@@ -260,3 +260,35 @@ func TestReplicasUnderLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestReplicaAwayPastTheRetentionRebuilds: a replica that comes back after the outbox rows it
+// missed were pruned (it was away for longer than index.outbox_retention, so pruning stopped
+// waiting for it) builds its index again from the store instead of serving without them.
+func TestReplicaAwayPastTheRetentionRebuilds(t *testing.T) {
+	env := replicaEnv(t)
+	var db string
+	for _, kv := range env {
+		if u, ok := strings.CutPrefix(kv, "TECHMATCH_STORE_URL="); ok {
+			db = u
+		}
+	}
+	a := startServer(t, "", nil, env...)
+	a.mustDo("POST", "/v1/achievements", battery("a-1", "硫化物固态电解质公斤级制备技术", 6, 40, 60), 201)
+	eventually(t, "A finds a-1", func() bool { return finds(t, a, "硫化物固态电解质", "a-1") })
+	a.stop()
+
+	b := startServer(t, "", nil, env...)
+	b.mustDo("POST", "/v1/achievements", battery("a-2", "氧化物固态电解质薄膜制备技术", 5, 20, 30), 201)
+	b.mustDo("DELETE", "/v1/achievements/a-1", nil, 204)
+	eventually(t, "B finds a-2", func() bool { return finds(t, b, "固态电解质", "a-2") })
+	// What the replica running the worklist does once A has been away for the retention.
+	testpg.Exec(t, db, `DELETE FROM outbox`)
+
+	a.start()
+	if !strings.Contains(a.logs.String(), "the index misses outbox rows that were pruned meanwhile; rebuilding it from the store") {
+		t.Errorf("A did not say it rebuilt its index:\n%s", a.logs)
+	}
+	if !finds(t, a, "固态电解质", "a-2") || finds(t, a, "硫化物固态电解质", "a-1") {
+		t.Error("A after its rebuild: a-2 not found, or the deleted a-1 still found")
+	}
+}
