@@ -1,8 +1,12 @@
-// Package testpg runs a private, throw-away PostgreSQL cluster for tests that need a real PostgreSQL.
+// Package testpg runs private, throw-away PostgreSQL clusters for tests that need a real PostgreSQL.
 //
 // One cluster serves a whole test binary: it is started by the first New and stopped by Run,
 // which the package's TestMain calls. Each test gets a database of its own, created empty and
 // dropped at its end, so tests are isolated without paying for an initdb each.
+//
+// A test that stops PostgreSQL itself, as an outage test does, takes a cluster of its own with
+// Private instead: it may Stop and Start it again on the same port and data directory, and the
+// cluster is removed at the test's end. Such a cluster costs an initdb (a second or two).
 package testpg
 
 import (
@@ -35,13 +39,18 @@ const startTimeout = 60 * time.Second
 const superuser = "postgres"
 
 var (
-	managed atomic.Bool // Run is in charge of stopping the cluster
+	managed atomic.Bool // Run is in charge of stopping the shared cluster
 
-	once       sync.Once
-	shared     *cluster
-	startErr   error
+	toolsOnce  sync.Once
+	tools      *toolchain
+	toolsErr   error
 	skipReason string // set when PostgreSQL is missing and not required
-	databases  atomic.Int64
+
+	sharedOnce sync.Once
+	shared     *Cluster
+	sharedErr  error
+
+	databases atomic.Int64 // names databases apart across all clusters of the binary
 )
 
 // Run runs the tests and then stops the cluster New started, returning m.Run's code. A package
@@ -52,7 +61,7 @@ func Run(m *testing.M) int {
 	managed.Store(true)
 	code := m.Run()
 	if shared != nil {
-		shared.stop()
+		shared.remove()
 	}
 	return code
 }
@@ -67,31 +76,132 @@ func New(t testing.TB) string {
 	if !managed.Load() {
 		t.Fatal("testpg: the package's TestMain must run its tests with testpg.Run, which stops the cluster")
 	}
-	once.Do(func() { shared, skipReason, startErr = start() })
-	switch {
-	case skipReason != "" && os.Getenv("TECHMATCH_REQUIRE_POSTGRES") == "1":
-		t.Fatalf("testpg: %s and TECHMATCH_REQUIRE_POSTGRES=1", skipReason)
-	case skipReason != "":
-		t.Skipf("testpg: %s", skipReason)
-	case startErr != nil:
-		t.Fatalf("testpg: %v", startErr)
+	tc := toolchainFor(t)
+	sharedOnce.Do(func() { shared, sharedErr = newCluster(tc) })
+	if sharedErr != nil {
+		t.Fatalf("testpg: %v", sharedErr)
 	}
-	name := fmt.Sprintf("t%d", databases.Add(1))
-	// The name is ours and made of [a-z0-9]: there is nothing to quote. The database sorts text
-	// by a language's rules (ICU's en-US), as production databases made in a UTF-8 locale do,
-	// not bytewise as the cluster's C locale would: a store that needs bytewise order must ask
-	// for it. Without ICU support it gets the cluster's default.
-	if err := shared.admin("CREATE DATABASE " + name + " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"); err != nil {
-		if err := shared.admin("CREATE DATABASE " + name); err != nil {
-			t.Fatalf("testpg: %v", err)
-		}
-	}
+	name := shared.create(t)
 	t.Cleanup(func() {
 		if err := shared.admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
 			t.Errorf("testpg: %v", err)
 		}
 	})
-	return shared.url(name)
+	return shared.URL(name)
+}
+
+// Private starts a cluster of t's own on a free loopback port, which t may Stop and Start, and
+// removes it, data and all, at t.Cleanup. It finds, installs or misses the binaries as New
+// does, and skips or fails t alike. It needs no TestMain: the cluster ends with the test, or
+// with the test binary when no cleanup runs.
+func Private(t testing.TB) *Cluster {
+	t.Helper()
+	c, err := newCluster(toolchainFor(t))
+	if err != nil {
+		t.Fatalf("testpg: %v", err)
+	}
+	c.t = t
+	t.Cleanup(c.remove)
+	return c
+}
+
+// Cluster is one postgres process serving a data directory in a temporary directory, on one
+// loopback port for its whole life.
+type Cluster struct {
+	t    testing.TB // the owner of a Private cluster; nil for the shared one
+	tc   *toolchain
+	dir  string // owns data/, the socket and the logs
+	port int
+
+	mu     sync.Mutex
+	proc   *os.Process // nil while stopped
+	exited chan error  // receives the process's exit once
+	runs   int
+}
+
+// URL is the address of database db in the cluster, for the superuser, without TLS.
+func (c *Cluster) URL(db string) string {
+	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", superuser, c.port, db)
+}
+
+// NewDatabase makes a new, empty database in a Private cluster and returns its URL. It goes
+// with the cluster: a test may stop the cluster at any time, so nothing is dropped at its end.
+func (c *Cluster) NewDatabase(t testing.TB) string {
+	t.Helper()
+	return c.URL(c.create(t))
+}
+
+// Stop shuts postgres down and waits until it has exited. It is a fast shutdown, what `pg_ctl
+// stop` does by default: new connections are refused at once, sessions are ended, a checkpoint
+// is written. The port and the data stay the cluster's, for Start. Stopping a stopped cluster
+// does nothing.
+//
+// It is not an immediate shutdown (a crash), on purpose: the cluster runs with
+// synchronous_commit off, so a crash may lose commits a client saw succeed, which a test would
+// take for the fault of the program under test.
+func (c *Cluster) Stop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.proc == nil {
+		return
+	}
+	_ = c.proc.Signal(syscall.SIGINT)
+	select {
+	case <-c.exited:
+	case <-time.After(30 * time.Second):
+		_ = c.proc.Kill()
+		<-c.exited
+	}
+	c.proc, c.exited = nil, nil
+}
+
+// Start starts a stopped cluster again on its port and data directory and waits until it
+// accepts connections, or fails the test; the databases made before are there as they were.
+// Starting a running cluster does nothing.
+func (c *Cluster) Start() {
+	c.t.Helper()
+	// The port was ours a moment ago; another process can only have taken it in the meantime,
+	// so a failure here is worth a few tries rather than a new port, which would change URLs.
+	var err error
+	for range 5 {
+		if err = c.run(); err == nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	c.t.Fatalf("testpg: start again on port %d: %v", c.port, err)
+}
+
+// create makes a new, empty database in c and returns its name.
+func (c *Cluster) create(t testing.TB) string {
+	t.Helper()
+	name := fmt.Sprintf("t%d", databases.Add(1))
+	// The name is ours and made of [a-z0-9]: there is nothing to quote. The database sorts text
+	// by a language's rules (ICU's en-US), as production databases made in a UTF-8 locale do,
+	// not bytewise as the cluster's C locale would: a store that needs bytewise order must ask
+	// for it. Without ICU support it gets the cluster's default.
+	if err := c.admin("CREATE DATABASE " + name + " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"); err != nil {
+		if err := c.admin("CREATE DATABASE " + name); err != nil {
+			t.Fatalf("testpg: %v", err)
+		}
+	}
+	return name
+}
+
+// toolchainFor finds (or installs) the binaries once per test binary, and skips or fails t
+// when there are none.
+func toolchainFor(t testing.TB) *toolchain {
+	t.Helper()
+	toolsOnce.Do(func() { tools, skipReason, toolsErr = findToolchain() })
+	switch {
+	case skipReason != "" && os.Getenv("TECHMATCH_REQUIRE_POSTGRES") == "1":
+		t.Fatalf("testpg: %s and TECHMATCH_REQUIRE_POSTGRES=1", skipReason)
+	case skipReason != "":
+		t.Skipf("testpg: %s", skipReason)
+	case toolsErr != nil:
+		t.Fatalf("testpg: %v", toolsErr)
+	}
+	return tools
 }
 
 // Refuse makes the database at dbURL refuse new connections and ends the ones it has, as a
@@ -158,36 +268,23 @@ func firstLine(s string) string {
 	return line
 }
 
-// cluster is one postgres process serving a data directory in a temporary directory.
-type cluster struct {
-	dir    string // owns data/, the socket and the log
-	port   int
-	proc   *os.Process
-	exited chan error // receives the process's exit once
-}
+func (c *Cluster) admin(query string) error { return execOn(c.URL("postgres"), query) }
 
-func (c *cluster) url(db string) string {
-	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", superuser, c.port, db)
-}
-
-func (c *cluster) admin(query string) error { return execOn(c.url("postgres"), query) }
-
-// stop asks postgres for a fast shutdown (end sessions, checkpoint, exit), waits for it and
-// removes the directory.
-func (c *cluster) stop() {
-	_ = c.proc.Signal(syscall.SIGINT)
-	select {
-	case <-c.exited:
-	case <-time.After(30 * time.Second):
-		_ = c.proc.Kill()
-		<-c.exited
-	}
+// remove stops the cluster and removes its directory.
+func (c *Cluster) remove() {
+	c.Stop()
 	_ = os.RemoveAll(c.dir)
 }
 
-// start finds or installs the binaries, makes a cluster with initdb and starts postgres on a
-// free loopback port. skip is why there is no PostgreSQL to test with.
-func start() (c *cluster, skip string, err error) {
+// toolchain is what running PostgreSQL takes: the directory of initdb and postgres, and who
+// they run as (nil: the test binary's user).
+type toolchain struct {
+	bin   string
+	owner *syscall.Credential
+}
+
+// findToolchain finds or installs the binaries. skip is why there is no PostgreSQL to test with.
+func findToolchain() (tc *toolchain, skip string, err error) {
 	bin, err := binDir()
 	if err != nil {
 		if out, ierr := install(); ierr != nil {
@@ -201,28 +298,32 @@ func start() (c *cluster, skip string, err error) {
 	if err != nil {
 		return nil, "", err
 	}
+	return &toolchain{bin: bin, owner: owner}, "", nil
+}
+
+// newCluster makes a cluster with initdb and starts postgres on a free loopback port.
+func newCluster(tc *toolchain) (c *Cluster, err error) {
 	dir, err := os.MkdirTemp("", "testpg-")
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	c = &cluster{dir: dir}
+	c = &Cluster{tc: tc, dir: dir}
 	defer func() {
 		if err != nil {
 			_ = os.RemoveAll(dir)
 		}
 	}()
-	if owner != nil {
+	if tc.owner != nil {
 		// initdb and postgres refuse to run as root, and want their directories to be theirs.
-		if err := os.Chown(dir, int(owner.Uid), int(owner.Gid)); err != nil {
-			return nil, "", err
+		if err := os.Chown(dir, int(tc.owner.Uid), int(tc.owner.Gid)); err != nil {
+			return nil, err
 		}
 	}
-	data := filepath.Join(dir, "data")
-	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", superuser, "-A", "trust",
+	initdb := exec.Command(filepath.Join(tc.bin, "initdb"), "-D", c.data(), "-U", superuser, "-A", "trust",
 		"-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions")
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: owner}
+	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: tc.owner}
 	if out, err := initdb.CombinedOutput(); err != nil {
-		return nil, "", fmt.Errorf("initdb: %v\n%s", err, out)
+		return nil, fmt.Errorf("initdb: %v\n%s", err, out)
 	}
 	// A free port found by listening on :0 can be taken by someone else before postgres binds
 	// it, so a failed start is retried on a new port.
@@ -230,27 +331,35 @@ func start() (c *cluster, skip string, err error) {
 		if c.port, err = freePort(); err != nil {
 			continue
 		}
-		if err = c.run(bin, data, owner); err == nil {
-			return c, "", nil
+		if err = c.run(); err == nil {
+			return c, nil
 		}
 	}
-	return nil, "", err
+	return nil, err
 }
 
-// run starts postgres and waits until it accepts connections.
+func (c *Cluster) data() string { return filepath.Join(c.dir, "data") }
+
+// run starts postgres and waits until it accepts connections; it does nothing while postgres runs.
 //
 // postgres runs as a child of the test binary, not daemonised by pg_ctl, so that it ends with
 // the binary even when no cleanup runs (a test timeout's panic, a kill): the kernel sends it
 // SIGQUIT, PostgreSQL's immediate shutdown, when the thread that started it ends. That thread
 // stays locked to the goroutine waiting for the process, so it ends when the process does.
-func (c *cluster) run(bin, data string, owner *syscall.Credential) error {
-	logPath := filepath.Join(c.dir, fmt.Sprintf("postgres-%d.log", c.port))
+func (c *Cluster) run() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.proc != nil {
+		return nil
+	}
+	c.runs++
+	logPath := filepath.Join(c.dir, fmt.Sprintf("postgres-%d-%d.log", c.port, c.runs))
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return fmt.Errorf("log file: %w", err)
 	}
 	defer logFile.Close()
-	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(c.port),
+	cmd := exec.Command(filepath.Join(c.tc.bin, "postgres"), "-D", c.data(), "-p", strconv.Itoa(c.port),
 		"-c", "listen_addresses=127.0.0.1",
 		"-c", "unix_socket_directories="+c.dir,
 		// Durability is of no use to a throw-away cluster, and costs the tests time.
@@ -258,7 +367,7 @@ func (c *cluster) run(bin, data string, owner *syscall.Credential) error {
 		"-c", "shared_buffers=32MB", "-c", "max_connections=200",
 	)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: owner, Pdeathsig: syscall.SIGQUIT}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.tc.owner, Pdeathsig: syscall.SIGQUIT}
 	started, exited := make(chan error, 1), make(chan error, 1)
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine, after the process
@@ -280,7 +389,7 @@ func (c *cluster) run(bin, data string, owner *syscall.Credential) error {
 			return fmt.Errorf("postgres on port %d exited: %v\n%s", c.port, err, out)
 		default:
 		}
-		if ours, err := c.serves(data); err == nil && ours {
+		if ours, err := c.serves(); err == nil && ours {
 			c.proc, c.exited = cmd.Process, exited
 			return nil
 		}
@@ -293,10 +402,10 @@ func (c *cluster) run(bin, data string, owner *syscall.Credential) error {
 
 // serves reports whether the server on c's port is the one serving data: another one that took
 // the port first is not ours.
-func (c *cluster) serves(data string) (bool, error) {
+func (c *Cluster) serves() (bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, c.url("postgres"))
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
 	if err != nil {
 		return false, err
 	}
@@ -305,7 +414,7 @@ func (c *cluster) serves(data string) (bool, error) {
 	if err := conn.QueryRow(ctx, "SHOW data_directory").Scan(&dir); err != nil {
 		return false, err
 	}
-	return dir == data, nil
+	return dir == c.data(), nil
 }
 
 // binDir finds the directory of initdb and postgres: on PATH, or where Debian installs them

@@ -70,3 +70,38 @@ func TestRefuseEndsConnectionsUntilRestored(t *testing.T) {
 		t.Fatalf("after restore: %d, %v; want the table back, empty", n, err)
 	}
 }
+
+// A private cluster stops, refusing connections and ending the ones it has, and starts again
+// on the same port with its data as it was; the shared cluster is not touched meanwhile.
+func TestPrivateClusterStopsAndStartsAgain(t *testing.T) {
+	c := testpg.Private(t)
+	db := c.NewDatabase(t)
+	other := testpg.New(t)
+	testpg.Exec(t, db, "CREATE TABLE things (id int); INSERT INTO things VALUES (1), (2), (3)")
+	ctx := context.Background()
+	held, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close(ctx)
+
+	c.Stop()
+	c.Stop() // stopping a stopped cluster does nothing
+	if _, err := count(t, db, "things"); err == nil {
+		t.Fatal("a new connection was accepted while stopped")
+	}
+	if _, err := held.Exec(ctx, "SELECT 1"); err == nil {
+		t.Fatal("a connection made before Stop still works")
+	}
+	if _, err := count(t, other, "pg_class"); err != nil {
+		t.Fatalf("the shared cluster went with the private one: %v", err)
+	}
+	c.Start()
+	c.Start() // starting a running cluster does nothing
+	if n, err := count(t, db, "things"); err != nil || n != 3 {
+		t.Fatalf("after Start: %d, %v; want the table back with its 3 rows", n, err)
+	}
+	if db2 := c.NewDatabase(t); db2 == db || !strings.HasPrefix(db2, db[:strings.LastIndex(db, "/")+1]) {
+		t.Errorf("second database %q beside %q: want another database on the same port", db2, db)
+	}
+}
