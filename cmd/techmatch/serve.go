@@ -229,7 +229,13 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, 
 	if err != nil {
 		return err
 	}
-	if secretFile != "" {
+	switch {
+	case secretFile != "" && cfg.Store.URL != "":
+		// Any replica may send a webhook: with secrets of their own, receivers would find
+		// one replica's signatures wrong.
+		log.Warn("webhook.secret is not configured; alerts are signed with the generated secret kept in this data dir, "+
+			"so other replicas on this database sign theirs with other secrets: give every replica the same webhook.secret", "file", secretFile)
+	case secretFile != "":
 		log.Info("webhook.secret is not configured; alerts are signed with the generated secret kept in the data dir", "file", secretFile)
 	}
 	hooks := worklist.NewWebhooks(b.store, worklist.WebhookOptions{
