@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -58,6 +59,12 @@ type HTTP struct {
 	ImportTimeout time.Duration `yaml:"import_timeout"`
 	MaxQueryLen   int           `yaml:"max_query_len"`
 	MaxPageSize   int           `yaml:"max_page_size"`
+	// TrustedProxies are the addresses or CIDR blocks of the load balancers in front of the
+	// server. A connection from one of them counts as the client its X-Forwarded-For names
+	// (the rightmost address that is not itself a trusted proxy), for the per-address rate
+	// limits and the failed-authentication guard; from anywhere else the header is ignored,
+	// since anyone can write it. Empty: the connection's address, always.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 }
 
 // Store says where the records, outbox, profiles, keys and audit log are kept. An empty URL
@@ -199,6 +206,7 @@ func Default() Config {
 			ImportTimeout:        20 * time.Minute,
 			MaxQueryLen:          500,
 			MaxPageSize:          100,
+			TrustedProxies:       []string{},
 		},
 		DataDir: "./data",
 		Redis:   Redis{Timeout: 500 * time.Millisecond},
@@ -258,6 +266,14 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	str("TECHMATCH_WEBHOOK_SECRET", &c.Webhook.Secret)
 	str("TECHMATCH_LOG_LEVEL", &c.Log.Level)
 	str("TECHMATCH_LOG_FORMAT", &c.Log.Format)
+	if v := getenv("TECHMATCH_HTTP_TRUSTED_PROXIES"); v != "" {
+		c.HTTP.TrustedProxies = nil
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				c.HTTP.TrustedProxies = append(c.HTTP.TrustedProxies, p)
+			}
+		}
+	}
 	for _, err := range []error{
 		dur("TECHMATCH_CACHE_TTL", &c.Cache.TTL),
 		dur("TECHMATCH_HTTP_READ_TIMEOUT", &c.HTTP.ReadTimeout),
@@ -298,6 +314,8 @@ func (c *Config) Validate() error {
 		return errors.New("config: http.read_timeout and http.import_idle_timeout must be positive, http.import_timeout at least http.import_idle_timeout")
 	case c.HTTP.MaxPageSize <= 0 || c.HTTP.MaxQueryLen <= 0:
 		return errors.New("config: http.max_page_size and http.max_query_len must be positive")
+	case badProxy(c.HTTP.TrustedProxies) != "":
+		return fmt.Errorf("config: http.trusted_proxies: %q is neither an IP address nor a CIDR block such as 10.0.0.0/8", badProxy(c.HTTP.TrustedProxies))
 	case c.Index.BatchSize <= 0 || c.Index.FlushInterval <= 0:
 		return errors.New("config: index.batch_size and index.flush_interval must be positive")
 	case c.Index.OutboxRetention < 0:
@@ -369,4 +387,17 @@ func fromEnv[T any](getenv func(string) string, name string, dst *T, parse func(
 	default:
 		return fmt.Errorf("config: %s=%q: want %s", name, v, want)
 	}
+}
+
+// badProxy is the first of proxies that is neither an address nor a CIDR block, "" when none.
+func badProxy(proxies []string) string {
+	for _, p := range proxies {
+		if _, err := netip.ParsePrefix(p); err == nil {
+			continue
+		}
+		if _, err := netip.ParseAddr(p); err != nil {
+			return p
+		}
+	}
+	return ""
 }

@@ -3,6 +3,7 @@ package config_test
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -44,7 +45,7 @@ func TestShippedFileMatchesDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := config.Default()
-	if c.HTTP != d.HTTP || c.Cache != d.Cache || c.DataDir != d.DataDir || c.Index != d.Index || c.Webhook != d.Webhook || c.Demands != d.Demands || c.Store != d.Store {
+	if !reflect.DeepEqual(c.HTTP, d.HTTP) || c.Cache != d.Cache || c.DataDir != d.DataDir || c.Index != d.Index || c.Webhook != d.Webhook || c.Demands != d.Demands || c.Store != d.Store {
 		t.Errorf("configs/techmatch.yaml differs from the defaults in code:\nfile %+v\ncode %+v", c, d)
 	}
 }
@@ -73,6 +74,7 @@ func TestRejects(t *testing.T) {
 		{"auth failure burst 0", "limits:\n  auth_failure_burst: 0\n", nil, "limits.auth_failure_burst"},
 		{"zero deadline sweep", "", map[string]string{"TECHMATCH_DEMANDS_DEADLINE_SWEEP": "0s"}, "demands.deadline_sweep"},
 		{"NaN rate", "", map[string]string{"TECHMATCH_LIMITS_RATE_PER_SECOND": "NaN"}, "finite"},
+		{"bad trusted proxy", "", map[string]string{"TECHMATCH_HTTP_TRUSTED_PROXIES": "10.0.0.0/8, haproxy"}, `http.trusted_proxies: "haproxy"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

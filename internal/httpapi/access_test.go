@@ -97,6 +97,42 @@ func TestRateLimitPerCaller(t *testing.T) {
 	}
 }
 
+// Behind a trusted proxy (http.trusted_proxies) each client the proxy names in
+// X-Forwarded-For has its own bucket; the same header from any other address counts for
+// nothing, and a client cannot pass itself off as another by adding to what the proxy appends.
+func TestRateLimitBehindATrustedProxy(t *testing.T) {
+	cfg := config.Default()
+	cfg.Auth.AdminKey = testAdminKey
+	cfg.Limits = config.Limits{RatePerSecond: 0.001, Burst: 1}
+	cfg.HTTP.TrustedProxies = []string{"10.0.0.0/24"}
+	e := engine(t, cfg, nil)
+	call := func(remote, forwarded string) int {
+		req := httptest.NewRequest("GET", "/v1/me", nil)
+		req.RemoteAddr = remote
+		if forwarded != "" {
+			req.Header.Set("X-Forwarded-For", forwarded)
+		}
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, req)
+		return w.Code
+	}
+	for _, tt := range []struct {
+		name, remote, forwarded string
+		want                    int
+	}{
+		{"client 1 through the proxy", "10.0.0.5:1000", "198.51.100.1", 200},
+		{"client 2 through the proxy: its own bucket", "10.0.0.6:1000", "198.51.100.2", 200},
+		{"client 1 again: over its burst", "10.0.0.5:1001", "198.51.100.1", 429},
+		{"client 1 naming another in front of what the proxy appended", "10.0.0.5:1002", "203.0.113.9, 198.51.100.1", 429},
+		{"an untrusted address's header is ignored", "192.0.2.1:1000", "198.51.100.3", 200},
+		{"and so it cannot get a new bucket", "192.0.2.1:1001", "198.51.100.4", 429},
+	} {
+		if got := call(tt.remote, tt.forwarded); got != tt.want {
+			t.Errorf("%s: status %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}
+
 // TestPanicIsOneLoggedInternalError: a handler that panics answers 500 internal with the
 // request id, and the panic is logged exactly once.
 func TestPanicIsOneLoggedInternalError(t *testing.T) {

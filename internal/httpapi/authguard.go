@@ -65,12 +65,13 @@ func newAuthGuard(l config.Limits, log *slog.Logger, reg prometheus.Registerer) 
 	return g
 }
 
-// clientAddr is the connection's address (never X-Forwarded-For, which anyone can write);
+// clientAddr is the connection's address, or the client's a trusted proxy names
+// (http.trusted_proxies; never X-Forwarded-For from anyone else, since anyone can write it);
 // an IPv6 address counts by its /64, the block one host is usually given.
 func clientAddr(c *gin.Context) string {
-	a, err := netip.ParseAddr(c.RemoteIP())
+	a, err := netip.ParseAddr(c.ClientIP())
 	if err != nil {
-		return c.RemoteIP()
+		return c.ClientIP()
 	}
 	if a = a.Unmap(); a.Is6() {
 		p, _ := a.Prefix(64)

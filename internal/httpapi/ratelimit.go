@@ -122,7 +122,7 @@ func (s *Server) rateLimit(l *limiter) gin.HandlerFunc {
 		p := principal(c)
 		caller := "key:" + p.KeyID
 		if p.Role == RoleAnonymous {
-			caller = "ip:" + c.RemoteIP()
+			caller = "ip:" + c.ClientIP()
 		}
 		ok, wait := l.takeShared(c.Request.Context(), caller)
 		if !ok {

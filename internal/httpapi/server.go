@@ -140,6 +140,13 @@ func (s *Server) Handler() http.Handler { return s.engine }
 
 func (s *Server) routes() *gin.Engine {
 	r := gin.New()
+	// ClientIP is the connection's address unless it is a trusted proxy's (Validate has checked
+	// the list, so SetTrustedProxies cannot fail on it).
+	r.RemoteIPHeaders = []string{"X-Forwarded-For"}
+	if err := r.SetTrustedProxies(s.cfg.TrustedProxies); err != nil {
+		s.log.Error("http.trusted_proxies refused; trusting none", "err", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	limit := newLimiter(s.Config.Limits)
