@@ -3,8 +3,17 @@
 local threads = {}
 local queries = {"锂电池", "正极材料", "储能", "人工智能", "新材料", "船舶", "生物医药", "传感器", "氢能", "芯片"}
 
+-- TECHMATCH_LOAD_ADDRS (host:port,host:port…) spreads the threads over several servers, one
+-- after the other (scripts/load-replicas.sh); without it every thread uses wrk's URL.
+local addrs = {}
+for a in (os.getenv("TECHMATCH_LOAD_ADDRS") or ""):gmatch("[^,]+") do
+  local host, port = a:match("^(.*):(%d+)$")
+  table.insert(addrs, wrk.lookup(host, port)[1])
+end
+
 function setup(thread)
   thread:set("id", #threads + 1)
+  if #addrs > 0 then thread.addr = addrs[#threads % #addrs + 1] end
   table.insert(threads, thread)
 end
 
