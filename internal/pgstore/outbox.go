@@ -81,8 +81,8 @@ func (s *Store) OutboxHead(ctx context.Context) (uint64, error) {
 // PruneApplied deletes the entries written before before that every reader is done with: Seq ≤
 // upTo, which the caller takes from the positions it knows (the index's), and ≤ the position of
 // every consumer in the consumers table, except replicas' indexes (domain.IndexConsumer) not
-// seen since before: a replica away that long rebuilds its index when it comes back. It returns
-// how many it deleted. Pruned sequence numbers are never handed out again (outbox_head only
+// seen since before: a replica away that long rebuilds its index when it comes back, and its
+// row is deleted. It returns how many outbox rows it deleted. Pruned sequence numbers are never handed out again (outbox_head only
 // grows).
 func (s *Store) PruneApplied(ctx context.Context, upTo uint64, before time.Time) (int64, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM outbox
@@ -91,6 +91,11 @@ func (s *Store) PruneApplied(ctx context.Context, upTo uint64, before time.Time)
 		int64(upTo), nanos(before), domain.IndexConsumerPrefix)
 	if err != nil {
 		return 0, fmt.Errorf("pgstore: prune outbox up to %d: %w", upTo, classify(err))
+	}
+	// The gone replicas' rows go too: one that comes back reports again.
+	if _, err := s.pool.Exec(ctx, `DELETE FROM consumers WHERE starts_with(name, $1) AND seen_at < $2`,
+		domain.IndexConsumerPrefix, nanos(before)); err != nil {
+		return tag.RowsAffected(), fmt.Errorf("pgstore: forget gone replicas: %w", classify(err))
 	}
 	return tag.RowsAffected(), nil
 }

@@ -64,8 +64,8 @@ func (s *Store) OutboxHead(ctx context.Context) (uint64, error) {
 // PruneApplied deletes the entries written before before that every reader is done with: Seq ≤
 // upTo, which the caller takes from the positions it knows (the index's), and ≤ the position of
 // every consumer in the consumers table, except replicas' indexes (domain.IndexConsumer) not
-// seen since before: a replica away that long rebuilds its index when it comes back. It returns
-// how many it deleted. AUTOINCREMENT guarantees pruned sequence numbers are never handed out
+// seen since before: a replica away that long rebuilds its index when it comes back, and its
+// row is deleted. It returns how many outbox rows it deleted. AUTOINCREMENT guarantees pruned sequence numbers are never handed out
 // again.
 func (s *Store) PruneApplied(ctx context.Context, upTo uint64, before time.Time) (int64, error) {
 	res, err := s.write.ExecContext(ctx, `DELETE FROM outbox
@@ -78,6 +78,11 @@ func (s *Store) PruneApplied(ctx context.Context, upTo uint64, before time.Time)
 	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, fmt.Errorf("store: prune outbox up to %d: %w", upTo, err)
+	}
+	// The gone replicas' rows go too: one that comes back reports again.
+	if _, err := s.write.ExecContext(ctx, `DELETE FROM consumers WHERE substr(name, 1, ?) = ? AND seen_at < ?`,
+		len(domain.IndexConsumerPrefix), domain.IndexConsumerPrefix, nanos(before)); err != nil {
+		return n, fmt.Errorf("store: forget gone replicas: %w", classify(err))
 	}
 	return n, nil
 }

@@ -11,8 +11,8 @@ import (
 
 // testPruneWaitsForLiveReplicas: each replica's index reports its outbox position as a
 // consumer; pruning waits for the slowest of those seen since the cut-off, not for one that has
-// not reported since (a replica gone: it rebuilds when it comes back), and always for the
-// consumers that are not indexes, however long ago they reported.
+// not reported since (a replica gone: it rebuilds when it comes back, and its row is deleted),
+// and always for the consumers that are not indexes, however long ago they reported.
 func testPruneWaitsForLiveReplicas(t *testing.T, b Backend) {
 	ctx := context.Background()
 	s, _ := open(t, b)
@@ -32,6 +32,12 @@ func testPruneWaitsForLiveReplicas(t *testing.T, b Backend) {
 	}
 	if got := entries(outboxAll(t, s)); !slices.Equal(got, entries(es[2:])) {
 		t.Fatalf("after pruning outbox = %v, want %v", got, entries(es[2:]))
+	}
+	if pos, err := s.ConsumerPosition(ctx, domain.IndexConsumer("gone")); err != nil || pos != 0 {
+		t.Fatalf("the gone replica's position after pruning = %d, %v; want its row deleted", pos, err)
+	}
+	if pos, err := s.ConsumerPosition(ctx, "worklist"); err != nil || pos != es[3].Seq {
+		t.Fatalf("the worklist's position after pruning = %d, %v; want it kept", pos, err)
 	}
 	// The live replica caught up: the worker, last seen before the cut-off, still holds its rows.
 	must(t, s.SetConsumerPosition(ctx, domain.IndexConsumer("live"), es[4].Seq))
