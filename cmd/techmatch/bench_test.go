@@ -2,13 +2,22 @@ package main_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/techmatch/techmatch/internal/bench"
+	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/pgstore"
+	"github.com/techmatch/techmatch/internal/testpg"
 )
 
 // TestBenchJSON runs `techmatch bench` on a small generated corpus and checks every figure.
@@ -125,5 +134,109 @@ func BenchmarkHealthzHTTP(b *testing.B) {
 	}
 	for b.Loop() {
 		get(b, client, req)
+	}
+}
+
+// TestBenchOnPostgreSQL: bench --store measures the PostgreSQL store beside the SQLite one, in a
+// schema of its own in the given database, and leaves nothing there but what a service had
+// stored before.
+func TestBenchOnPostgreSQL(t *testing.T) {
+	ctx := context.Background()
+	db := testpg.New(t)
+	service, err := pgstore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := &domain.Achievement{Supply: domain.Supply{Meta: domain.Meta{ID: "live-1"}, Title: "钠离子电池层状氧化物正极材料低成本量产技术"}}
+	if err := live.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := service.Put(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+	service.Close()
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tables := func() []string {
+		t.Helper()
+		rows, err := conn.Query(ctx, `SELECT table_schema || '.' || table_name FROM information_schema.tables
+			WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return names
+	}
+	before := tables()
+
+	cmd := exec.Command(binPath, "bench", "--docs", "300", "--demands", "20", "--long-demands", "5", "--store", db, "--json")
+	// The configured store is the same database: the SQLite side must not take it either.
+	cmd.Env = append(cmd.Environ(), "TECHMATCH_REDIS_URL=", "TECHMATCH_STORE_URL="+db)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("bench --store: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "schema techmatch_bench_") {
+		t.Errorf("the progress output does not name the scratch schema:\n%s", stderr.String())
+	}
+	var rep struct {
+		bench.Figures
+		Compared []bench.Figures `json:"compared"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("bench --json printed %q: %v", stdout.String(), err)
+	}
+	if len(rep.Compared) != 1 || rep.Store != "sqlite" || rep.Compared[0].Store != "postgres" {
+		t.Fatalf("stores in %s: want sqlite, then postgres in compared", stdout.String())
+	}
+	for _, f := range []bench.Figures{rep.Figures, rep.Compared[0]} {
+		if f.IndexDocsPerS <= 0 || f.IndexCPUS <= 0 || f.RSSMB <= 0 {
+			t.Errorf("%s: indexing %v docs/s, %v CPU-s, RSS %v MiB; want positive figures", f.Store, f.IndexDocsPerS, f.IndexCPUS, f.RSSMB)
+		}
+		for name, l := range map[string]*bench.Latency{"match_ms": &f.MatchMS, "long_match_ms": f.LongMatchMS, "cached_match_ms": &f.CachedMatchMS} {
+			// A cache hit on SQLite may round to 0.00 ms.
+			if l == nil || l.P50 < 0 || l.P50 > l.P95 || l.P95 > l.P99 || name != "cached_match_ms" && l.P50 <= 0 {
+				t.Errorf("%s: %s = %+v, want 0 < p50 ≤ p95 ≤ p99 (0 ≤ p50 for a hit)", f.Store, name, l)
+			}
+		}
+	}
+
+	var schemas int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE 'techmatch_bench%'`).Scan(&schemas); err != nil {
+		t.Fatal(err)
+	}
+	if schemas != 0 {
+		t.Errorf("%d techmatch_bench schemas left in the database", schemas)
+	}
+	if after := tables(); !slices.Equal(after, before) {
+		t.Errorf("tables after bench:\n%q\nbefore:\n%q", after, before)
+	}
+	service, err = pgstore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer service.Close()
+	if n, err := service.Count(ctx, domain.Achievements); err != nil || n != 1 {
+		t.Errorf("the service's achievements after bench = %d, %v; want its 1", n, err)
+	}
+}
+
+// TestBenchRejectsAStoreThatIsNotPostgreSQL says what --store wants, without the password.
+func TestBenchRejectsAStoreThatIsNotPostgreSQL(t *testing.T) {
+	for _, store := range []string{"mysql://bench:secret@127.0.0.1/techmatch", "/var/lib/techmatch/techmatch.db", "host=db password=secret"} {
+		out, err := exec.Command(binPath, "bench", "--docs", "10", "--store", store).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "--store") || !strings.Contains(string(out), "want a postgres:// or postgresql:// URL") {
+			t.Errorf("bench --store %s: err %v, output:\n%s", store, err, out)
+		}
+		if strings.Contains(string(out), "secret") {
+			t.Errorf("bench --store %s shows the password:\n%s", store, out)
+		}
 	}
 }

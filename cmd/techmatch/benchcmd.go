@@ -3,20 +3,25 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"time"
 
 	"github.com/techmatch/techmatch/configs"
 	"github.com/techmatch/techmatch/index"
 	"github.com/techmatch/techmatch/internal/bench"
 	"github.com/techmatch/techmatch/internal/cache"
+	"github.com/techmatch/techmatch/internal/config"
+	"github.com/techmatch/techmatch/internal/pgstore"
 )
 
-func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) (err error) {
 	fl := newFlags("bench", stderr)
 	docs := fl.Int("docs", 10000, "supply records to generate")
 	demands := fl.Int("demands", 500, "demands to time matches with")
@@ -25,12 +30,16 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	seed := fl.Uint64("seed", 1, "generator seed: the same seed gives the same corpus")
 	baseline := fl.Bool("baseline", false, "also index and query plain bleve (BM25, jieba) in the same run")
 	redisURL := fl.String("redis", "", "also time cached matches over this Redis (default $TECHMATCH_REDIS_URL)")
-	keep := fl.String("keep", "", "build the data dir here and keep it, for `techmatch serve` (must not exist)")
+	storeURL := fl.String("store", "", "also measure the PostgreSQL store, after SQLite in the same run, in this database "+
+		"(postgres://user:password@host:port/database): in a schema of its own, techmatch_bench_<random>, dropped at the end "+
+		"(a killed run leaves it; the progress output names it), with advisory-lock keys of its own, so that its writes do not "+
+		"queue with a service's on the same database; it still loads that server")
+	keep := fl.String("keep", "", "build the SQLite store's data dir here and keep it, for `techmatch serve` (must not exist)")
 	batch := fl.Int("batch", 1000, "records per store transaction")
 	asJSON := fl.Bool("json", false, "print one JSON object")
 	cfgPath := fl.String("config", "", "configuration file (jieba dictionaries, indexer batch size)")
 	cpuProfile := fl.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
-	settle := fl.Duration("settle", 0, "wait up to this long after indexing, on both sides, for segment merges to finish before timing queries")
+	settle := fl.Duration("settle", 0, "wait up to this long after indexing, on every side, for segment merges to finish before timing queries")
 	if err := fl.Parse(args); err != nil {
 		return errUsage
 	}
@@ -66,25 +75,29 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		cfg.DataDir = *keep
 	}
 	log := newLogger(cfg, io.Discard)
-	b, err := openBackend(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer b.close()
-	if err := seedProfiles(ctx, b.store, log); err != nil {
-		return err
-	}
-	profile, err := b.store.Profile(ctx, "default")
-	if err != nil {
-		return err
-	}
-	matcher, err := newMatcher(b.index, b.store)
-	if err != nil {
-		return err
+	sides := []bench.Side{{Store: "sqlite", Open: benchSide(cfg, log)}}
+	if *storeURL != "" {
+		sc, err := pgstore.NewScratch(ctx, *storeURL, "techmatch_bench_")
+		if err != nil {
+			return fmt.Errorf("bench: --store: %w", err)
+		}
+		defer func() {
+			// After an error or an interrupt too, when ctx is done; Run has closed the store.
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			if derr := sc.Drop(dctx); derr != nil {
+				err = errors.Join(err, fmt.Errorf("bench: %w; drop it by hand", derr))
+			}
+		}()
+		fmt.Fprintf(stderr, "postgres: measuring in %s, dropped at the end\n", sc.Where())
+		pg := cfg
+		pg.DataDir = filepath.Join(tmp, "postgres")
+		pg.Store.URL = sc.URL
+		sides = append(sides, bench.Side{Store: "postgres", Open: benchSide(pg, log, sc.Options()...)})
 	}
 
 	opts := bench.Options{Docs: *docs, Demands: *demands, LongDemands: *longDemands, Batch: *batch, Progress: stderr, Settle: *settle}
-	mem := cache.NewMemory(max(cfg.Cache.MaxSize, *demands))
+	mem := cache.NewMemory(max(cfg.Cache.MaxSize, len(sides)*(*demands)))
 	defer mem.Close()
 	opts.Caches = append(opts.Caches, bench.NamedCache{Name: "memory", Cache: mem})
 	if *redisURL != "" {
@@ -113,8 +126,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 		defer pprof.StopCPUProfile()
 	}
-	env := bench.Env{Store: b.store, Indexer: b.indexer, Matcher: matcher, Generation: b.index.Generation, Profile: profile, Settle: b.index.WaitSettled}
-	rep, err := bench.Run(ctx, env, gen, opts)
+	rep, err := bench.Run(ctx, sides, gen, opts)
 	if err != nil {
 		return err
 	}
@@ -128,6 +140,38 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		fmt.Fprintf(stdout, "data dir kept in %s: TECHMATCH_DATA_DIR=%s techmatch serve\n", *keep, *keep)
 	}
 	return nil
+}
+
+// benchSide opens, for bench.Run, a techmatch over cfg's store and data dir wired as serve
+// wires it, with the default profile stored.
+func benchSide(cfg config.Config, log *slog.Logger, pgOpts ...pgstore.Option) func(context.Context) (bench.Env, func() error, error) {
+	return func(ctx context.Context) (bench.Env, func() error, error) {
+		b, err := openBackend(ctx, cfg, log, pgOpts...)
+		if err != nil {
+			return bench.Env{}, nil, err
+		}
+		env, err := benchEnv(ctx, b, log)
+		if err != nil {
+			b.close()
+			return bench.Env{}, nil, err
+		}
+		return env, b.close, nil
+	}
+}
+
+func benchEnv(ctx context.Context, b *backend, log *slog.Logger) (bench.Env, error) {
+	if err := seedProfiles(ctx, b.store, log); err != nil {
+		return bench.Env{}, err
+	}
+	profile, err := b.store.Profile(ctx, "default")
+	if err != nil {
+		return bench.Env{}, err
+	}
+	matcher, err := newMatcher(b.index, b.store)
+	if err != nil {
+		return bench.Env{}, err
+	}
+	return bench.Env{Store: b.store, Indexer: b.indexer, Matcher: matcher, Generation: b.index.Generation, Profile: profile, Settle: b.index.WaitSettled}, nil
 }
 
 // benchGenerator reads the source (papers.jsonl, or the embedded demo data) and the taxonomy.

@@ -41,9 +41,11 @@ Usage:
       Write the agents' outcomes (signed, negotiating, contacted, rejected entries) as
       labelled sets, one per supply kind, that fit and eval read: refit on the platform's own.
   techmatch bench --docs N [--source FILE] [--seed S] [--baseline] [--json]
-        [--demands 500] [--redis URL] [--keep DIR] [--cpuprofile FILE]
+        [--demands 500] [--redis URL] [--store postgres://...] [--keep DIR] [--cpuprofile FILE]
       Indexing rate, match latency (uncached, cached) and memory on a generated corpus;
-      --baseline times plain bleve in the same run; --keep leaves a data dir to serve.
+      --baseline times plain bleve in the same run; --store also measures the PostgreSQL
+      store, side by side with SQLite, in a schema of its own that it drops at the end;
+      --keep leaves the SQLite data dir to serve.
   techmatch help [COMMAND]
 
 Configuration: configs/techmatch.yaml holds the defaults (built in); --config FILE replaces

@@ -25,6 +25,7 @@ import (
 	"github.com/techmatch/techmatch/internal/deadline"
 	"github.com/techmatch/techmatch/internal/httpapi"
 	"github.com/techmatch/techmatch/internal/indexer"
+	"github.com/techmatch/techmatch/internal/pgstore"
 	"github.com/techmatch/techmatch/internal/worklist"
 )
 
@@ -38,12 +39,12 @@ type backend struct {
 }
 
 // openBackend takes the data dir's lock and opens the store, the index and the indexer.
-func openBackend(ctx context.Context, cfg config.Config, log *slog.Logger) (*backend, error) {
+func openBackend(ctx context.Context, cfg config.Config, log *slog.Logger, pgOpts ...pgstore.Option) (*backend, error) {
 	lock, err := lockDataDir(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
-	b, err := openLocked(ctx, cfg, log, lock)
+	b, err := openLocked(ctx, cfg, log, lock, pgOpts...)
 	if err != nil {
 		lock.release()
 	}
@@ -51,8 +52,8 @@ func openBackend(ctx context.Context, cfg config.Config, log *slog.Logger) (*bac
 }
 
 // openLocked is openBackend for a caller that already holds the data dir's lock; the backend
-// releases it on close.
-func openLocked(ctx context.Context, cfg config.Config, log *slog.Logger, lock *dataDirLock) (*backend, error) {
+// releases it on close. pgOpts are as openStore's.
+func openLocked(ctx context.Context, cfg config.Config, log *slog.Logger, lock *dataDirLock, pgOpts ...pgstore.Option) (*backend, error) {
 	seg, err := segmenter(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("jieba: %w", err)
@@ -67,7 +68,7 @@ func openLocked(ctx context.Context, cfg config.Config, log *slog.Logger, lock *
 	}
 	// Whatever command writes, the agents concerned are told: a closing by an import is
 	// announced as one by the API.
-	st, err := openStore(ctx, cfg, worklist.Announcements{})
+	st, err := openStore(ctx, cfg, worklist.Announcements{}, pgOpts...)
 	if err != nil {
 		return nil, err
 	}

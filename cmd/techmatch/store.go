@@ -42,8 +42,9 @@ func sqlitePath(cfg config.Config) string { return filepath.Join(cfg.DataDir, "t
 
 // openStore opens the store cfg names: the PostgreSQL database of store.url when it is set,
 // the SQLite file in the data dir otherwise. The store queues ann's deliveries for the changes
-// it announces; a nil ann queues none.
-func openStore(ctx context.Context, cfg config.Config, ann domain.Announcer) (recordStore, error) {
+// it announces; a nil ann queues none. pgOpts are further options for a PostgreSQL store
+// (bench's scratch schema takes lock keys of its own); a SQLite store takes none.
+func openStore(ctx context.Context, cfg config.Config, ann domain.Announcer, pgOpts ...pgstore.Option) (recordStore, error) {
 	if cfg.Store.URL == "" {
 		var opts []store.Option
 		if ann != nil {
@@ -55,7 +56,7 @@ func openStore(ctx context.Context, cfg config.Config, ann domain.Announcer) (re
 		}
 		return st, nil
 	}
-	var opts []pgstore.Option
+	opts := pgOpts
 	if ann != nil {
 		opts = append(opts, pgstore.WithAnnouncer(ann))
 	}

@@ -196,22 +196,30 @@ func TestReadPapersRejects(t *testing.T) {
 // env wires a techmatch over dir the way cmd/techmatch does.
 func env(t *testing.T, dir string) bench.Env {
 	t.Helper()
+	e, closeEnv, err := openEnv(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeEnv() })
+	return e
+}
+
+func openEnv(t *testing.T, dir string) (bench.Env, func() error, error) {
 	ctx := context.Background()
 	seg, err := index.NewSegmenter("", "")
 	if err != nil {
-		t.Fatal(err)
+		return bench.Env{}, nil, err
 	}
 	st, err := store.Open(ctx, filepath.Join(dir, "techmatch.db"))
 	if err != nil {
-		t.Fatal(err)
+		return bench.Env{}, nil, err
 	}
-	t.Cleanup(func() { st.Close() })
 	ix, _, err := index.Open(filepath.Join(dir, "index"), seg)
 	if err != nil {
-		t.Fatal(err)
+		st.Close()
+		return bench.Env{}, nil, err
 	}
-	t.Cleanup(func() { ix.Close() })
-	return bench.Env{
+	e := bench.Env{
 		Store:      st,
 		Indexer:    indexer.New(st, ix, indexer.Options{}),
 		Matcher:    match.New(ix, st, loadTaxonomy(t), nil),
@@ -219,6 +227,14 @@ func env(t *testing.T, dir string) bench.Env {
 		Profile:    match.DefaultProfile(),
 		Settle:     ix.WaitSettled,
 	}
+	return e, func() error { return errors.Join(ix.Close(), st.Close()) }, nil
+}
+
+// one is the single SQLite side of a run over e, which the test closes.
+func one(e bench.Env) []bench.Side {
+	return []bench.Side{{Store: "sqlite", Open: func(context.Context) (bench.Env, func() error, error) {
+		return e, func() error { return nil }, nil
+	}}}
 }
 
 func TestRunReportsEveryFigure(t *testing.T) {
@@ -234,7 +250,7 @@ func TestRunReportsEveryFigure(t *testing.T) {
 		Caches:   []bench.NamedCache{{Name: "memory", Cache: mem}},
 		Baseline: &bench.Baseline{Dir: filepath.Join(dir, "baseline"), Analyzer: index.AnalyzerSearch, Prepare: seg.AddAnalyzers},
 	}
-	rep, err := bench.Run(context.Background(), env(t, filepath.Join(dir, "data")), newGenerator(t, demoSource(t), 1), opts)
+	rep, err := bench.Run(context.Background(), one(env(t, filepath.Join(dir, "data"))), newGenerator(t, demoSource(t), 1), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +290,7 @@ func TestRunReportsEveryFigure(t *testing.T) {
 }
 
 func TestRunRejectsEmptyCorpus(t *testing.T) {
-	_, err := bench.Run(context.Background(), bench.Env{}, newGenerator(t, demoSource(t), 1), bench.Options{Docs: 0, Demands: 10})
+	_, err := bench.Run(context.Background(), one(bench.Env{}), newGenerator(t, demoSource(t), 1), bench.Options{Docs: 0, Demands: 10})
 	if err == nil {
 		t.Error("no error for --docs 0")
 	}
@@ -293,7 +309,7 @@ func TestRunSettlesBothSides(t *testing.T) {
 		Docs: 50, Demands: 5, Settle: time.Minute, Progress: &progress,
 		Baseline: &bench.Baseline{Dir: filepath.Join(dir, "baseline"), Analyzer: index.AnalyzerSearch, Prepare: seg.AddAnalyzers},
 	}
-	if _, err := bench.Run(context.Background(), env(t, filepath.Join(dir, "data")), newGenerator(t, demoSource(t), 1), opts); err != nil {
+	if _, err := bench.Run(context.Background(), one(env(t, filepath.Join(dir, "data"))), newGenerator(t, demoSource(t), 1), opts); err != nil {
 		t.Fatal(err)
 	}
 	for _, side := range []string{"baseline", "techmatch"} {
@@ -310,7 +326,66 @@ func TestRunSettlesBothSides(t *testing.T) {
 		return 0, false, ctx.Err()
 	}
 	opts = bench.Options{Docs: 50, Demands: 5, Settle: time.Hour, Progress: &progress}
-	if _, err := bench.Run(ctx, e, newGenerator(t, demoSource(t), 1), opts); !errors.Is(err, context.Canceled) {
+	if _, err := bench.Run(ctx, one(e), newGenerator(t, demoSource(t), 1), opts); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled during the wait: err = %v, want context.Canceled", err)
+	}
+}
+
+// TestRunComparesStores measures two sides in one run, each opened once the one before is
+// closed, and reports and prints them side by side.
+func TestRunComparesStores(t *testing.T) {
+	dir := t.TempDir()
+	var open []string // the sides open at each Open
+	var opened []string
+	side := func(name string) bench.Side {
+		return bench.Side{Store: name, Open: func(context.Context) (bench.Env, func() error, error) {
+			opened = append(opened, strings.Join(open, ","))
+			open = append(open, name)
+			e, closeEnv, err := openEnv(t, filepath.Join(dir, name))
+			return e, func() error {
+				open = slices.DeleteFunc(open, func(s string) bool { return s == name })
+				return closeEnv()
+			}, err
+		}}
+	}
+	mem := cache.NewMemory(1000)
+	defer mem.Close()
+	opts := bench.Options{Docs: 200, Demands: 20, LongDemands: 5, Caches: []bench.NamedCache{{Name: "memory", Cache: mem}}}
+	rep, err := bench.Run(context.Background(), []bench.Side{side("sqlite"), side("other")}, newGenerator(t, demoSource(t), 1), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(opened, []string{"", ""}) || len(open) != 0 {
+		t.Errorf("sides open when each was opened: %q, left open: %q; want none, none", opened, open)
+	}
+	stores := rep.Stores()
+	if len(stores) != 2 || stores[0].Store != "sqlite" || stores[1].Store != "other" {
+		t.Fatalf("stores %+v, want sqlite then other", stores)
+	}
+	for _, f := range stores {
+		if f.IndexDocsPerS <= 0 || f.MatchMS.P95 <= 0 || f.LongMatchMS == nil || f.LongMatchMS.P95 <= 0 || f.RSSMB <= 0 {
+			t.Errorf("%s: %+v, want every figure measured", f.Store, f)
+		}
+	}
+	data, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Store    string           `json:"store"`
+		Compared []map[string]any `json:"compared"`
+	}
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Store != "sqlite" || len(got.Compared) != 1 || got.Compared[0]["store"] != "other" {
+		t.Errorf("JSON %s: want the first store at the top level and the other in compared", data)
+	}
+	var out strings.Builder
+	rep.Print(&out)
+	for _, want := range []string{"sqlite", "other", "sqlite: uncached match p95", "other: uncached match p95", " on other"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("printed report lacks %q:\n%s", want, out.String())
+		}
 	}
 }

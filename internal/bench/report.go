@@ -3,35 +3,75 @@ package bench
 import (
 	"fmt"
 	"io"
+	"strings"
 )
 
-// Print writes the report for people, with the speed and memory targets checked where the
-// run measured both sides.
+// Print writes the report for people, the stores side by side, with the speed and memory
+// targets checked where the run measured both sides.
 func (r *Report) Print(w io.Writer) {
+	stores := r.Stores()
+	// Each store has a column group as wide as its three latencies; the groups after the first
+	// are set off by a bar.
+	group := func(i int, s string) string {
+		if i > 0 {
+			return " │" + s
+		}
+		return s
+	}
 	fmt.Fprintf(w, "%d records, %d demands\n", r.Docs, r.Demands)
+	if len(stores) > 1 {
+		fmt.Fprintf(w, "%-34s", "")
+		for i, s := range stores {
+			fmt.Fprint(w, group(i, fmt.Sprintf(" %26s", s.Store)))
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "%-34s %10s\n", "indexing (docs/s)", "")
-	fmt.Fprintf(w, "  %-32s %10.0f%s\n", "techmatch (store+outbox+index)", r.IndexDocsPerS, cpuNote(r.IndexCPUS))
+	fmt.Fprintf(w, "  %-32s", "techmatch (store+outbox+index)")
+	for i, s := range stores {
+		fmt.Fprint(w, group(i, fmt.Sprintf(" %10.0f%-16s", s.IndexDocsPerS, cpuNote(s.IndexCPUS))))
+	}
+	fmt.Fprintln(w)
 	if r.BaselineIndexDocsPerS > 0 {
 		fmt.Fprintf(w, "  %-32s %10.0f%s\n", "plain bleve, unsafe batches", r.BaselineIndexDocsPerS, cpuNote(r.BaselineIndexCPUS))
 	}
-	fmt.Fprintf(w, "%-34s %8s %8s %8s\n", "latency (ms)", "p50", "p95", "p99")
-	row := func(name string, l Latency) {
-		fmt.Fprintf(w, "  %-32s %8.2f %8.2f %8.2f\n", name, l.P50, l.P95, l.P99)
+	fmt.Fprintf(w, "%-34s", "latency (ms)")
+	for i := range stores {
+		fmt.Fprint(w, group(i, fmt.Sprintf(" %8s %8s %8s", "p50", "p95", "p99")))
 	}
-	row("match, uncached", r.MatchMS)
+	fmt.Fprintln(w)
+	row := func(name string, lat func(Figures) *Latency) {
+		fmt.Fprintf(w, "  %-32s", name)
+		for i, s := range stores {
+			cell := fmt.Sprintf(" %8s %8s %8s", "", "", "")
+			if l := lat(s); l != nil {
+				cell = fmt.Sprintf(" %8.2f %8.2f %8.2f", l.P50, l.P95, l.P99)
+			}
+			fmt.Fprint(w, group(i, cell))
+		}
+		fmt.Fprintln(w)
+	}
+	row("match, uncached", func(s Figures) *Latency { return &s.MatchMS })
 	if r.LongMatchMS != nil {
-		row("match, uncached, described", *r.LongMatchMS)
+		row("match, uncached, described", func(s Figures) *Latency { return s.LongMatchMS })
 	}
-	row("match, cached (in-process)", r.CachedMatchMS)
+	row("match, cached (in-process)", func(s Figures) *Latency { return &s.CachedMatchMS })
 	if r.RedisCachedMatchMS != nil {
-		row("match, cached (redis)", *r.RedisCachedMatchMS)
+		row("match, cached (redis)", func(s Figures) *Latency { return s.RedisCachedMatchMS })
 	}
 	if r.BaselineRecallMS != nil {
-		row("plain bleve top-200 query", *r.BaselineRecallMS)
+		fmt.Fprintf(w, "  %-32s %8.2f %8.2f %8.2f\n", "plain bleve top-200 query", r.BaselineRecallMS.P50, r.BaselineRecallMS.P95, r.BaselineRecallMS.P99)
 	}
-	fmt.Fprintf(w, "peak RSS: techmatch %.0f MiB", r.RSSMB)
+	rss := make([]string, len(stores))
+	for i, s := range stores {
+		rss[i] = fmt.Sprintf("%.0f MiB", s.RSSMB)
+		if len(stores) > 1 {
+			rss[i] += " on " + s.Store
+		}
+	}
+	fmt.Fprintf(w, "peak RSS: techmatch %s", strings.Join(rss, ", "))
 	if r.BaselineRSSMB > 0 {
-		fmt.Fprintf(w, ", plain bleve %.0f MiB", r.BaselineRSSMB)
+		fmt.Fprintf(w, "; plain bleve %.0f MiB", r.BaselineRSSMB)
 	}
 	fmt.Fprintln(w)
 	for _, t := range r.Targets() {
@@ -56,20 +96,29 @@ type Target struct {
 	Met  bool
 }
 
-// Targets checks the in-process targets (wrk throughput is scripts/bench-wrk.sh's). The
-// ones against plain bleve are only checked when the baseline ran.
+// Targets checks the in-process targets (wrk throughput is scripts/bench-wrk.sh's) for each
+// store measured, named when there are several. The ones against plain bleve are only checked
+// when the baseline ran.
 func (r *Report) Targets() []Target {
-	out := []Target{
-		{fmt.Sprintf("uncached match p95 %.2f ms ≤ 25 ms", r.MatchMS.P95), r.MatchMS.P95 <= 25},
-		{fmt.Sprintf("peak RSS %.0f MiB ≤ 1024 MiB", r.RSSMB), r.RSSMB <= 1024},
-	}
-	if r.BaselineIndexDocsPerS > 0 {
-		ratio := r.IndexDocsPerS / r.BaselineIndexDocsPerS
-		out = append(out, Target{fmt.Sprintf("indexing %.2f× plain bleve ≥ 0.8×", ratio), ratio >= 0.8})
-	}
-	if r.BaselineRecallMS != nil && r.BaselineRecallMS.P95 > 0 {
-		ratio := r.MatchMS.P95 / r.BaselineRecallMS.P95
-		out = append(out, Target{fmt.Sprintf("uncached match p95 %.2f× plain bleve's top-200 p95 ≤ 3×", ratio), ratio <= 3})
+	stores := r.Stores()
+	var out []Target
+	for _, s := range stores {
+		var on string
+		if len(stores) > 1 {
+			on = s.Store + ": "
+		}
+		out = append(out,
+			Target{fmt.Sprintf("%suncached match p95 %.2f ms ≤ 25 ms", on, s.MatchMS.P95), s.MatchMS.P95 <= 25},
+			Target{fmt.Sprintf("%speak RSS %.0f MiB ≤ 1024 MiB", on, s.RSSMB), s.RSSMB <= 1024},
+		)
+		if r.BaselineIndexDocsPerS > 0 {
+			ratio := s.IndexDocsPerS / r.BaselineIndexDocsPerS
+			out = append(out, Target{fmt.Sprintf("%sindexing %.2f× plain bleve ≥ 0.8×", on, ratio), ratio >= 0.8})
+		}
+		if r.BaselineRecallMS != nil && r.BaselineRecallMS.P95 > 0 {
+			ratio := s.MatchMS.P95 / r.BaselineRecallMS.P95
+			out = append(out, Target{fmt.Sprintf("%suncached match p95 %.2f× plain bleve's top-200 p95 ≤ 3×", on, ratio), ratio <= 3})
+		}
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -84,54 +85,80 @@ func latencyOf(ds []time.Duration) Latency {
 	return Latency{P50: p50, P95: p95, P99: p99}
 }
 
-// Report is what bench prints; --json prints it as is.
-type Report struct {
-	Docs                  int     `json:"docs"`
-	Demands               int     `json:"demands"`
-	IndexDocsPerS         float64 `json:"index_docs_per_s"`
-	BaselineIndexDocsPerS float64 `json:"baseline_index_docs_per_s,omitempty"`
-	// IndexCPUS and BaselineIndexCPUS are the CPU-seconds the process spent while each side
-	// indexed (the same span as the docs/s): whether a side was slower for doing more work or
-	// for waiting. On a shared VM they move from run to run with the wall clock (the same
-	// plain-bleve import took 49–83 CPU-s here). 0 where not measured.
+// Side is one store to measure techmatch over.
+type Side struct {
+	Store string // what the report calls it: "sqlite", "postgres"
+	// Open wires a techmatch over the store and a fresh data dir; close releases both. Run opens
+	// a side only once the one before it is closed, so that its memory stays out of the next
+	// side's peak RSS.
+	Open func(ctx context.Context) (env Env, close func() error, err error)
+}
+
+// Figures are one store's measurements.
+type Figures struct {
+	Store         string  `json:"store"`
+	IndexDocsPerS float64 `json:"index_docs_per_s"`
+	// IndexCPUS is the CPU-seconds the process spent while it indexed (the same span as the
+	// docs/s): whether a side was slower for doing more work or for waiting. A PostgreSQL
+	// server's own CPU is not in it. On a shared VM it moves from run to run with the wall
+	// clock (the same plain-bleve import took 49–83 CPU-s here). 0 where not measured.
 	IndexCPUS          float64  `json:"index_cpu_s"`
-	BaselineIndexCPUS  float64  `json:"baseline_index_cpu_s,omitempty"`
 	MatchMS            Latency  `json:"match_ms"`
 	LongMatchMS        *Latency `json:"long_match_ms,omitempty"` // demands with a 300–1,000-character description
 	CachedMatchMS      Latency  `json:"cached_match_ms"`
 	RedisCachedMatchMS *Latency `json:"redis_cached_match_ms,omitempty"`
-	BaselineRecallMS   *Latency `json:"baseline_recall_ms,omitempty"`
-	// RSSMB is techmatch's peak RSS, measured after the baseline's memory was released and the
-	// peak reset; BaselineRSSMB is the peak while plain bleve ran.
-	RSSMB         float64 `json:"rss_mb"`
-	BaselineRSSMB float64 `json:"baseline_rss_mb,omitempty"`
+	// RSSMB is techmatch's peak RSS over this store, from its opening on: the memory of what
+	// ran before (the baseline, the store before) is released and the peak reset first. A
+	// PostgreSQL server's memory is not in it.
+	RSSMB float64 `json:"rss_mb"`
 }
+
+// Report is what bench prints; --json prints it as is. The first store's figures are at the top
+// level, where they were before bench measured two stores; the others are in Compared.
+type Report struct {
+	Docs    int `json:"docs"`
+	Demands int `json:"demands"`
+	Figures
+	BaselineIndexDocsPerS float64  `json:"baseline_index_docs_per_s,omitempty"`
+	BaselineIndexCPUS     float64  `json:"baseline_index_cpu_s,omitempty"`
+	BaselineRecallMS      *Latency `json:"baseline_recall_ms,omitempty"`
+	// BaselineRSSMB is the peak while plain bleve ran.
+	BaselineRSSMB float64 `json:"baseline_rss_mb,omitempty"`
+	// Compared are the other stores' figures, measured after the first in the same run, the
+	// same way: the stores are compared under the same machine load.
+	Compared []Figures `json:"compared,omitempty"`
+}
+
+// Stores are the figures of every store measured, the first one first.
+func (r *Report) Stores() []Figures { return append([]Figures{r.Figures}, r.Compared...) }
 
 // cachedLimit and the kinds below are what the cached path is timed with: the default list.
 const cachedLimit = 10
 
-// Run measures techmatch over env with the records and demands of g, and plain bleve when
-// o.Baseline is set. The baseline runs first, so that its memory can be released and the peak
-// RSS reset before techmatch is measured.
-func Run(ctx context.Context, env Env, g *Generator, o Options) (*Report, error) {
+// Run measures techmatch over each side's store in turn, with the records and demands of g, and
+// plain bleve when o.Baseline is set. The baseline runs first; before each side is opened, the
+// memory of what ran before is released and the peak RSS reset.
+func Run(ctx context.Context, sides []Side, g *Generator, o Options) (*Report, error) {
 	if o.Docs < 1 || o.Demands < 1 {
 		return nil, fmt.Errorf("bench: need at least one record and one demand, got %d and %d", o.Docs, o.Demands)
+	}
+	if len(sides) == 0 {
+		return nil, fmt.Errorf("bench: no store to measure")
 	}
 	if o.Batch <= 0 {
 		o.Batch = 1000
 	}
-	progress := o.Progress
-	if progress == nil {
-		progress = io.Discard
+	if o.Progress == nil {
+		o.Progress = io.Discard
 	}
 	demands := g.Demands(o.Demands)
 	rep := &Report{Docs: o.Docs, Demands: o.Demands}
 	if o.Baseline != nil {
-		fmt.Fprintf(progress, "baseline: indexing %d records into plain bleve\n", o.Docs)
+		fmt.Fprintf(o.Progress, "baseline: indexing %d records into plain bleve\n", o.Docs)
 		var ix indexing
 		var lat Latency
-		err := phase(ctx, "baseline", func(ctx context.Context) (err error) {
-			ix, lat, err = o.Baseline.run(ctx, g, o.Docs, demands, o.Settle, progress)
+		err := phase(ctx, "", "baseline", func(ctx context.Context) (err error) {
+			ix, lat, err = o.Baseline.run(ctx, g, o.Docs, demands, o.Settle, o.Progress)
 			return err
 		})
 		if err != nil {
@@ -139,75 +166,106 @@ func Run(ctx context.Context, env Env, g *Generator, o Options) (*Report, error)
 		}
 		rep.BaselineIndexDocsPerS, rep.BaselineIndexCPUS, rep.BaselineRecallMS = ix.rate(), ix.cpuSeconds(), &lat
 		rep.BaselineRSSMB = peakRSSMB()
+	}
+	for i, side := range sides {
+		// Every side's peak from the same start, whatever ran before it.
 		runtime.GC()
 		debug.FreeOSMemory()
 		resetPeakRSS()
+		f, err := measure(ctx, side, g, demands, o, len(sides) > 1)
+		if err != nil {
+			if len(sides) > 1 {
+				err = fmt.Errorf("%s store: %w", side.Store, err)
+			}
+			return nil, err
+		}
+		if i == 0 {
+			rep.Figures = f
+		} else {
+			rep.Compared = append(rep.Compared, f)
+		}
 	}
+	return rep, nil
+}
 
-	fmt.Fprintf(progress, "techmatch: indexing %d records through store, outbox and indexer\n", o.Docs)
+// measure opens side, times its phases and closes it. named says whether the progress lines
+// name the store (they do when there are several).
+func measure(ctx context.Context, side Side, g *Generator, demands []*domain.Demand, o Options, named bool) (f Figures, err error) {
+	f.Store = side.Store
+	who := "techmatch"
+	if named {
+		who += " on " + side.Store
+	}
+	env, closeEnv, err := side.Open(ctx)
+	if err != nil {
+		return f, err
+	}
+	defer func() { err = errors.Join(err, closeEnv()) }()
+
+	fmt.Fprintf(o.Progress, "%s: indexing %d records through store, outbox and indexer\n", who, o.Docs)
 	var ix indexing
-	err := phase(ctx, "index", func(ctx context.Context) (err error) {
+	err = phase(ctx, side.Store, "index", func(ctx context.Context) (err error) {
 		ix, err = load(ctx, env, g, o.Docs, o.Batch)
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return f, err
 	}
-	rep.IndexDocsPerS, rep.IndexCPUS = ix.rate(), ix.cpuSeconds()
+	f.IndexDocsPerS, f.IndexCPUS = ix.rate(), ix.cpuSeconds()
 	stored := make([]domain.Record, len(demands))
 	for i, d := range demands {
 		stored[i] = d
 	}
 	if err := env.Store.PutMany(ctx, stored); err != nil {
-		return nil, fmt.Errorf("bench: store demands: %w", err)
+		return f, fmt.Errorf("bench: store demands: %w", err)
 	}
 	if err := env.Indexer.Drain(ctx); err != nil {
-		return nil, fmt.Errorf("bench: index demands: %w", err)
+		return f, fmt.Errorf("bench: index demands: %w", err)
 	}
 
-	if err := settle(ctx, progress, "techmatch", env.Settle, o.Settle); err != nil {
-		return nil, err
+	if err := settle(ctx, o.Progress, who, env.Settle, o.Settle); err != nil {
+		return f, err
 	}
-	fmt.Fprintf(progress, "techmatch: %d uncached matches\n", len(demands))
-	err = phase(ctx, "match", func(ctx context.Context) (err error) {
-		rep.MatchMS, err = uncached(ctx, env, demands)
+	fmt.Fprintf(o.Progress, "%s: %d uncached matches\n", who, len(demands))
+	err = phase(ctx, side.Store, "match", func(ctx context.Context) (err error) {
+		f.MatchMS, err = uncached(ctx, env, demands)
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return f, err
 	}
 	if o.LongDemands > 0 {
 		long := g.LongDemands(o.LongDemands)
-		fmt.Fprintf(progress, "techmatch: %d uncached matches of demands with a description\n", len(long))
+		fmt.Fprintf(o.Progress, "%s: %d uncached matches of demands with a description\n", who, len(long))
 		var lat Latency
-		err = phase(ctx, "match-long", func(ctx context.Context) (err error) {
+		err = phase(ctx, side.Store, "match-long", func(ctx context.Context) (err error) {
 			lat, err = uncached(ctx, env, long)
 			return err
 		})
 		if err != nil {
-			return nil, err
+			return f, err
 		}
-		rep.LongMatchMS = &lat
+		f.LongMatchMS = &lat
 	}
 	for _, c := range o.Caches {
-		fmt.Fprintf(progress, "techmatch: %d cached matches over %s\n", len(demands), c.Name)
+		fmt.Fprintf(o.Progress, "%s: %d cached matches over %s\n", who, len(demands), c.Name)
 		var lat Latency
-		err := phase(ctx, "cached-"+c.Name, func(ctx context.Context) (err error) {
-			lat, err = cached(ctx, env, c.Cache, demands)
+		err := phase(ctx, side.Store, "cached-"+c.Name, func(ctx context.Context) (err error) {
+			lat, err = cached(ctx, env, side.Store, c.Cache, demands)
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("bench: cached matches over %s: %w", c.Name, err)
+			return f, fmt.Errorf("bench: cached matches over %s: %w", c.Name, err)
 		}
 		switch c.Name {
 		case "redis":
-			rep.RedisCachedMatchMS = &lat
+			f.RedisCachedMatchMS = &lat
 		default:
-			rep.CachedMatchMS = lat
+			f.CachedMatchMS = lat
 		}
 	}
-	rep.RSSMB = peakRSSMB()
-	return rep, nil
+	f.RSSMB = peakRSSMB()
+	return f, nil
 }
 
 // settle waits up to max for wait to see the merges finished, and says how long it took.
@@ -227,11 +285,16 @@ func settle(ctx context.Context, progress io.Writer, side string, wait func(cont
 	return nil
 }
 
-// phase runs fn under the pprof label phase=name, so that one CPU profile of a whole run can be
-// read phase by phase: go tool pprof -tagfocus phase=match.
-func phase(ctx context.Context, name string, fn func(context.Context) error) error {
+// phase runs fn under the pprof labels phase=name and store=store (none for the baseline), so
+// that one CPU profile of a whole run can be read phase by phase and store by store:
+// go tool pprof -tagfocus phase=match -tagfocus store=postgres.
+func phase(ctx context.Context, store, name string, fn func(context.Context) error) error {
+	labels := []string{"phase", name}
+	if store != "" {
+		labels = append(labels, "store", store)
+	}
 	var err error
-	pprof.Do(ctx, pprof.Labels("phase", name), func(ctx context.Context) { err = fn(ctx) })
+	pprof.Do(ctx, pprof.Labels(labels...), func(ctx context.Context) { err = fn(ctx) })
 	return err
 }
 
@@ -317,8 +380,9 @@ func uncached(ctx context.Context, env Env, demands []*domain.Demand) (Latency, 
 
 // cached times GET /v1/demands/{id}/matches minus HTTP: read the stored demand's head, build the
 // handler's cache key, read through a Loader (loading the demand only on a miss). A first pass fills the cache; the second, timed,
-// must hit every time.
-func cached(ctx context.Context, env Env, c cache.Cache, demands []*domain.Demand) (Latency, error) {
+// must hit every time. The key ends in the store's name: the stores' lists share the cache and
+// would otherwise share keys, and one store's first pass would hit the other's entries.
+func cached(ctx context.Context, env Env, store string, c cache.Cache, demands []*domain.Demand) (Latency, error) {
 	loader := cache.NewLoader(c, 10*time.Minute, nil)
 	get := func(id string) (cache.Status, error) {
 		h, err := env.Store.DemandHead(ctx, id)
@@ -327,7 +391,7 @@ func cached(ctx context.Context, env Env, c cache.Cache, demands []*domain.Deman
 		}
 		key := cache.Key("match", "demand", h.ID, strconv.FormatInt(h.Rev, 10), "fb="+strconv.FormatInt(h.Feedback, 10),
 			env.Profile.Name+"@"+strconv.Itoa(env.Profile.Version), generations(env, domain.SupplyKinds),
-			kindList(domain.SupplyKinds), strconv.Itoa(cachedLimit))
+			kindList(domain.SupplyKinds), strconv.Itoa(cachedLimit), "bench="+store)
 		_, status, err := loader.Get(ctx, key, func(ctx context.Context) ([]byte, error) {
 			rec, err := env.Store.Get(ctx, domain.Demands, id)
 			if err != nil {

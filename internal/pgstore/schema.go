@@ -187,7 +187,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("pgstore: migrate: %w", classify(err))
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after Commit it is a no-op
-	v, err := schemaVersion(ctx, tx)
+	v, err := schemaVersion(ctx, tx, s.migrateKey)
 	if err != nil {
 		return fmt.Errorf("pgstore: read schema version: %w", classify(err))
 	}
@@ -212,9 +212,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// schemaVersion takes migrateLock and reads the version, making the table on first use.
-func schemaVersion(ctx context.Context, tx pgx.Tx) (int, error) {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLock); err != nil {
+// schemaVersion takes the migrate lock (key) and reads the version, making the table on first use.
+func schemaVersion(ctx context.Context, tx pgx.Tx, key int64) (int, error) {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, key); err != nil {
 		return 0, err
 	}
 	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -20,11 +20,11 @@ import (
 
 // Store is the PostgreSQL store. It is safe for concurrent use, by many processes too.
 //
-// Every write transaction first takes one transaction-level advisory lock (writeLock), so
-// writers run one at a time, as SQLite's one writer does, whichever process they are in: a
-// read-modify-write (a rev, a profile version, a match entry's status) needs no row locks and
-// cannot deadlock, and the outbox's seqs commit in their order (see outbox.go). Reads run
-// alongside on the pool and see committed data only.
+// Every write transaction first takes one transaction-level advisory lock (writeLock, or the
+// key WithLockKeys gave), so writers run one at a time, as SQLite's one writer does, whichever
+// process they are in: a read-modify-write (a rev, a profile version, a match entry's status)
+// needs no row locks and cannot deadlock, and the outbox's seqs commit in their order (see
+// outbox.go). Reads run alongside on the pool and see committed data only.
 //
 // Unlike the SQLite store there is no cache of decoded records: another replica's writes
 // would have to reach it, and the outbox-driven invalidation the SQLite store does per read is
@@ -32,6 +32,9 @@ import (
 type Store struct {
 	pool *pgxpool.Pool
 	ann  domain.Announcer // nil: no webhook is queued for what the store changes itself
+	// writeKey and migrateKey are the advisory locks' keys: writeLock and migrateLock unless
+	// WithLockKeys said otherwise.
+	writeKey, migrateKey int64
 }
 
 // Option changes how Open sets a store up.
@@ -39,6 +42,15 @@ type Option func(*Store)
 
 // writeLock is the key of the advisory lock every write transaction holds ("tech" and 1).
 const writeLock int64 = 0x7465636800000001
+
+// WithLockKeys has the store take write and migrate as the keys of its advisory locks in place
+// of writeLock and migrateLock. Advisory locks belong to the database, not to a schema: a store
+// in a schema of its own (techmatch bench's scratch schema) takes keys of its own, so that its
+// writes do not queue behind those of a service on the same database, nor theirs behind its.
+// Every process writing to one schema must take the same keys.
+func WithLockKeys(write, migrate int64) Option {
+	return func(s *Store) { s.writeKey, s.migrateKey = write, migrate }
+}
 
 // Open connects to the database at url (postgres://user:pass@host:port/db?...) and brings its
 // schema up to date. A database whose schema is newer than this program's is refused.
@@ -57,7 +69,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("pgstore: open %s: %w", where(cfg), classify(err))
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, writeKey: writeLock, migrateKey: migrateLock}
 	for _, o := range opts {
 		o(s)
 	}
@@ -96,7 +108,7 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// inTx runs fn in a write transaction holding writeLock, committing when fn returns nil and
+// inTx runs fn in a write transaction holding the write lock, committing when fn returns nil and
 // rolling back otherwise. Faults a retry may cure come back wrapping domain.ErrUnavailable.
 func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	tx, err := s.pool.Begin(ctx)
@@ -105,7 +117,7 @@ func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	}
 	// Rolled back even when ctx is done, so that the connection goes back to the pool clean.
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after Commit it is a no-op
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, writeLock); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, s.writeKey); err != nil {
 		return classify(err)
 	}
 	if err := fn(tx); err != nil {
