@@ -20,7 +20,7 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(testpg.Run(m)) }
 
-func open(t *testing.T, url string, opts ...pgstore.Option) *pgstore.Store {
+func open(t testing.TB, url string, opts ...pgstore.Option) *pgstore.Store {
 	t.Helper()
 	s, err := pgstore.Open(context.Background(), url, opts...)
 	if err != nil {

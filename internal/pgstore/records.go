@@ -34,24 +34,107 @@ func (s *Store) Get(ctx context.Context, k domain.Kind, id string) (domain.Recor
 }
 
 // GetMany reads the records with the given ids; ids that do not exist are absent from the map.
-// The ids travel as one array parameter, so there is no limit on how many.
+// The ids travel as one array parameter, so there is no limit on how many. Records the cache
+// holds come back from the database as their seq alone, and are decoded again only when it has
+// moved (recordcache.go).
 func (s *Store) GetMany(ctx context.Context, k domain.Kind, ids []string) (map[string]domain.Record, error) {
 	out := map[string]domain.Record{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	bodies, err := queryBodies(ctx, s.pool, `SELECT body FROM records WHERE kind = $1 AND id = ANY($2)`, k, ids)
+	if err := s.getMany(ctx, k, ids, out); err != nil {
+		return nil, fmt.Errorf("pgstore: get %d %s: %w", len(ids), k, err)
+	}
+	return out, nil
+}
+
+// versionedBody is a record's body, nil when the cache's version was asked for, and the seq of
+// the write it is of.
+type versionedBody struct {
+	ID   string
+	Seq  int64
+	Body []byte
+}
+
+// selectVersioned reads the records of kind $1 with the ids $2, the bodies of those in $3 left
+// out. One primary-key lookup per id, whatever the planner's statistics say: with "id =
+// ANY($2)" and statistics taken before a bulk import (autovacuum analyzes a minute or more
+// later), PostgreSQL scanned every record of the kind and filtered by id.
+const selectVersioned = `SELECT r.id, r.seq, CASE WHEN r.id = ANY($3) THEN NULL ELSE r.body END
+	FROM unnest($2::text[]) AS want(id)
+	CROSS JOIN LATERAL (SELECT id, seq, body FROM records WHERE kind = $1 AND id = want.id LIMIT 1) r`
+
+func (s *Store) getMany(ctx context.Context, k domain.Kind, ids []string, out map[string]domain.Record) error {
+	held := s.recs.held(k, ids)
+	rows, err := s.pool.Query(ctx, selectVersioned, k, ids, held)
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: get %d %s: %w", len(ids), k, classify(err))
+		return classify(err)
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByPos[versionedBody])
+	if err != nil {
+		return classify(err)
+	}
+	var fresh []versionedBody
+	var stale []string
+	for _, r := range found {
+		if r.Body != nil {
+			fresh = append(fresh, r)
+			continue
+		}
+		if rec, ok := s.recs.get(k, r.ID, r.Seq); ok {
+			out[r.ID] = rec
+			continue
+		}
+		stale = append(stale, r.ID) // written since it was cached, or evicted since held was taken
+	}
+	if len(stale) > 0 {
+		rows, err := s.pool.Query(ctx, selectVersioned, k, stale, nil)
+		if err != nil {
+			return classify(err)
+		}
+		again, err := pgx.CollectRows(rows, pgx.RowToStructByPos[versionedBody])
+		if err != nil {
+			return classify(err)
+		}
+		fresh = append(fresh, again...)
+	}
+	if len(held) > 0 {
+		s.recs.drop(k, gone(held, found))
+	}
+	bodies := make([][]byte, len(fresh))
+	for i, r := range fresh {
+		bodies[i] = r.Body
 	}
 	recs, err := codec.DecodeAll(k, bodies)
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: get %d %s: %w", len(ids), k, err)
+		return err
 	}
-	for _, r := range recs {
-		out[r.GetMeta().ID] = r
+	bulk := s.recs.bulk(len(recs))
+	for i, r := range recs {
+		if bulk {
+			// Nobody else holds these: the caller may have them as they are.
+			out[r.GetMeta().ID] = r
+			continue
+		}
+		s.recs.add(k, r, fresh[i].Seq)
+		out[r.GetMeta().ID] = codec.Clone(r)
 	}
-	return out, nil
+	return nil
+}
+
+// gone returns those of held that found lacks: records deleted since they were cached.
+func gone(held []string, found []versionedBody) []string {
+	in := make(map[string]bool, len(found))
+	for _, r := range found {
+		in[r.ID] = true
+	}
+	var out []string
+	for _, id := range held {
+		if !in[id] {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // List returns one page of records, most recently written first, and the total count.
@@ -171,8 +254,8 @@ func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]
 func (s *Store) DemandHead(ctx context.Context, id string) (domain.DemandHead, error) {
 	h := domain.DemandHead{ID: id}
 	err := s.pool.QueryRow(ctx, `SELECT r.rev, r.enterprise,
-			COALESCE((SELECT f.version FROM demand_feedback f WHERE f.demand_id = r.id), 0)
-		FROM records r WHERE r.kind = 'demands' AND r.id = $1`, id).Scan(&h.Rev, &h.Enterprise, &h.Feedback)
+			COALESCE((SELECT f.version FROM demand_feedback f WHERE f.demand_id = r.ID), 0)
+		FROM records r WHERE r.kind = 'demands' AND r.ID = $1`, id).Scan(&h.Rev, &h.Enterprise, &h.Feedback)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return h, fmt.Errorf("pgstore: head of demand %s: %w", id, domain.ErrNotFound)
 	}

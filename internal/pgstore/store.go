@@ -26,15 +26,15 @@ import (
 // needs no row locks and cannot deadlock, and the outbox's seqs commit in their order (see
 // outbox.go). Reads run alongside on the pool and see committed data only.
 //
-// Unlike the SQLite store there is no cache of decoded records: another replica's writes
-// would have to reach it, and the outbox-driven invalidation the SQLite store does per read is
-// left for when measurements ask for it.
+// Like the SQLite store it keeps a cache of decoded records, checked against each row's seq on
+// every read, so that another replica's writes are seen at once (recordcache.go).
 type Store struct {
 	pool *pgxpool.Pool
 	ann  domain.Announcer // nil: no webhook is queued for what the store changes itself
 	// writeKey and migrateKey are the advisory locks' keys: writeLock and migrateLock unless
 	// WithLockKeys said otherwise.
 	writeKey, migrateKey int64
+	recs                 *recordCache
 }
 
 // Option changes how Open sets a store up.
@@ -69,7 +69,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("pgstore: open %s: %w", where(cfg), classify(err))
 	}
-	s := &Store{pool: pool, writeKey: writeLock, migrateKey: migrateLock}
+	s := &Store{pool: pool, writeKey: writeLock, migrateKey: migrateLock, recs: newRecordCache(DefaultRecordCache)}
 	for _, o := range opts {
 		o(s)
 	}

@@ -4,11 +4,10 @@ import (
 	"container/list"
 	"context"
 	"database/sql"
-	"fmt"
-	"slices"
 	"sync"
 
 	"github.com/techmatch/techmatch/internal/domain"
+	"github.com/techmatch/techmatch/internal/store/codec"
 )
 
 // DefaultRecordCache is how many decoded records a store keeps by default: the candidates of
@@ -93,7 +92,7 @@ func (c *recordCache) lookup(k domain.Kind, ids []string) map[string]domain.Reco
 	for _, id := range ids {
 		if el, ok := c.byKey[recordKey{k, id}]; ok {
 			c.order.MoveToFront(el)
-			out[id] = clone(el.Value.(*cachedRecord).rec)
+			out[id] = codec.Clone(el.Value.(*cachedRecord).rec)
 		}
 	}
 	return out
@@ -199,58 +198,4 @@ func (s *Store) catchUp(ctx context.Context, tx *sql.Tx) (int64, error) {
 	}
 	s.recs.advance(from, head, written, complete)
 	return head, nil
-}
-
-// clone copies a record deeply enough that no change to the copy reaches the original: every
-// slice and pointer is copied. TestCloneSharesNothing fails when a new field is missed here.
-func clone(r domain.Record) domain.Record {
-	switch v := r.(type) {
-	case *domain.Achievement:
-		c := *v
-		cloneSupply(&c.Supply)
-		return &c
-	case *domain.Patent:
-		c := *v
-		cloneSupply(&c.Supply)
-		c.IPC, c.Applicants, c.Inventors = slices.Clone(v.IPC), slices.Clone(v.Applicants), slices.Clone(v.Inventors)
-		c.LicenseFee = clonePtr(v.LicenseFee)
-		return &c
-	case *domain.Expert:
-		c := *v
-		cloneSupply(&c.Supply)
-		c.Titles, c.ResearchAreas, c.AvailableFor = slices.Clone(v.Titles), slices.Clone(v.ResearchAreas), slices.Clone(v.AvailableFor)
-		c.AchievementIDs, c.PatentIDs = slices.Clone(v.AchievementIDs), slices.Clone(v.PatentIDs)
-		return &c
-	case *domain.Demand:
-		c := *v
-		c.Keywords, c.Fields, c.AcceptModes = slices.Clone(v.Keywords), slices.Clone(v.Fields), slices.Clone(v.AcceptModes)
-		c.Budget, c.Contact = cloneRange(v.Budget), clonePtr(v.Contact)
-		if v.Challenge != nil {
-			ch := *v.Challenge
-			ch.Bounty = clonePtr(ch.Bounty)
-			c.Challenge = &ch
-		}
-		return &c
-	}
-	panic(fmt.Sprintf("store: clone: unknown record type %T", r))
-}
-
-func cloneSupply(s *domain.Supply) {
-	s.Keywords, s.Fields, s.TransferModes = slices.Clone(s.Keywords), slices.Clone(s.Fields), slices.Clone(s.TransferModes)
-	s.Price, s.Market, s.Contact = cloneRange(s.Price), clonePtr(s.Market), clonePtr(s.Contact)
-}
-
-func cloneRange(r *domain.Range) *domain.Range {
-	if r == nil {
-		return nil
-	}
-	return &domain.Range{Min: clonePtr(r.Min), Max: clonePtr(r.Max)}
-}
-
-func clonePtr[T any](p *T) *T {
-	if p == nil {
-		return nil
-	}
-	c := *p
-	return &c
 }

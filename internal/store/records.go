@@ -85,7 +85,7 @@ func (s *Store) getMany(ctx context.Context, k domain.Kind, ids []string) (map[s
 	}
 	s.recs.add(k, recs, head)
 	for _, r := range recs {
-		out[r.GetMeta().ID] = clone(r)
+		out[r.GetMeta().ID] = codec.Clone(r)
 	}
 	return out, nil
 }
