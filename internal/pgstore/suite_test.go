@@ -22,6 +22,14 @@ func TestConformance(t *testing.T) {
 		OpenAnnounced: func(t *testing.T, url string, ann domain.Announcer) storetest.Store {
 			return open(t, url, pgstore.WithAnnouncer(ann))
 		},
+		OpenCaching: func(t *testing.T, url string, n int) (storetest.Store, func() int) {
+			opts := []pgstore.Option{}
+			if n > 0 {
+				opts = append(opts, pgstore.WithRecordCache(n))
+			}
+			s := open(t, url, opts...)
+			return s, func() int { return pgstore.CachedRecords(s) }
+		},
 		Exec: func(t *testing.T, url, query string) { testpg.Exec(t, url, query) },
 		RefuseAudit: func(t *testing.T, url string) func() {
 			testpg.Exec(t, url, `CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -23,6 +23,14 @@ func TestConformance(t *testing.T) {
 		OpenAnnounced: func(t *testing.T, path string, ann domain.Announcer) storetest.Store {
 			return openAt(t, path, store.WithAnnouncer(ann))
 		},
+		OpenCaching: func(t *testing.T, path string, n int) (storetest.Store, func() int) {
+			opts := []store.Option{}
+			if n > 0 {
+				opts = append(opts, store.WithRecordCache(n))
+			}
+			s := openAt(t, path, opts...)
+			return s, func() int { return store.CachedRecords(s) }
+		},
 		Exec: execSQLite,
 		RefuseAudit: func(t *testing.T, path string) func() {
 			execSQLite(t, path, `CREATE TRIGGER refuse_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'audit refused'); END`)

@@ -93,6 +93,9 @@ type Backend struct {
 	Open func(t *testing.T, where string) Store
 	// OpenAnnounced is Open for a store that queues ann's deliveries (WithAnnouncer).
 	OpenAnnounced func(t *testing.T, where string, ann domain.Announcer) Store
+	// OpenCaching is Open for a store whose record cache holds up to n decoded records (0: the
+	// store's default); cached says how many it holds now.
+	OpenCaching func(t *testing.T, where string, n int) (s Store, cached func() int)
 	// Exec runs SQL (statements without parameters, in the syntax SQLite and PostgreSQL share)
 	// on the storage at where, outside any store: the suite stores old-format rows with it.
 	Exec func(t *testing.T, where, query string)
@@ -119,6 +122,8 @@ func Run(t *testing.T, b Backend) {
 		{"CallersCannotChangeWhatTheyRead", testCallersCannotChangeWhatTheyRead},
 		{"ReadsShareNothing", testReadsShareNothing},
 		{"ReadsAfterAWriteSeeIt", testReadsAfterAWriteSeeIt},
+		{"RecordCacheBound", testRecordCacheBound},
+		{"BulkReadsAreNotCached", testBulkReadsAreNotCached},
 		{"ScanInIDOrderAcrossPages", testScanInIDOrderAcrossPages},
 		{"CountAndSampleDemandIDs", testCountAndSampleDemandIDs},
 		{"FailedWritesLeaveNoTrace", testFailedWritesLeaveNoTrace},

@@ -1,4 +1,4 @@
-package store_test
+package storetest
 
 import (
 	"context"
@@ -6,25 +6,16 @@ import (
 	"testing"
 
 	"github.com/techmatch/techmatch/internal/domain"
-	"github.com/techmatch/techmatch/internal/store"
 )
 
-func titleOf(r domain.Record) string {
-	if d, ok := r.(*domain.Demand); ok {
-		return d.Title
-	}
-	return r.(domain.SupplyRecord).Common().Title
-}
+// The record cache's bound and what it takes in; the Reads* tests (reads.go) hold it to serving
+// nothing stale.
 
-// TestRecordCacheBound reads more records than the cache holds and gets each one right.
-func TestRecordCacheBound(t *testing.T) {
+// testRecordCacheBound reads more records than the cache holds, twice, and gets each one right
+// with the cache full to its bound.
+func testRecordCacheBound(t *testing.T, b Backend) {
 	ctx := context.Background()
-	path := t.TempDir() + "/techmatch.db"
-	s, err := store.Open(ctx, path, store.WithRecordCache(3))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, cached := b.OpenCaching(t, b.New(t), 3)
 	var ids []string
 	for i := range 5 {
 		a := achievement(fmt.Sprintf("a%d", i), i)
@@ -43,18 +34,19 @@ func TestRecordCacheBound(t *testing.T) {
 				t.Fatalf("round %d: %s has title %q, want %q", round, id, titleOf(got[id]), want)
 			}
 		}
-		if n := store.CachedRecords(s); n != 3 {
+		if n := cached(); n != 3 {
 			t.Fatalf("round %d: the cache holds %d records, want its bound 3", round, n)
 		}
 	}
 }
 
-// TestBulkReadsAreNotCached reads more records at once than the cache takes from one read (the
+// testBulkReadsAreNotCached reads more records at once than the cache takes from one read (the
 // indexer's batches): none is cached, each is right, and a change the caller makes to one
-// reaches no later read, bulk or not.
-func TestBulkReadsAreNotCached(t *testing.T) {
+// reaches no later read. A read of as many as matching makes is cached; a deleted record leaves
+// the cache.
+func testBulkReadsAreNotCached(t *testing.T, b Backend) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s, cached := b.OpenCaching(t, b.New(t), 0)
 	const n = 600 // more than the default cache's 512 per read
 	var recs []domain.Record
 	var ids []string
@@ -76,15 +68,24 @@ func TestBulkReadsAreNotCached(t *testing.T) {
 			}
 			got[id].(*domain.Achievement).Title = "changed by the caller"
 		}
-		if c := store.CachedRecords(s); c != 0 {
+		if c := cached(); c != 0 {
 			t.Fatalf("round %d: a bulk read left %d records in the cache", round, c)
 		}
 	}
-	small, err := s.GetMany(ctx, domain.Achievements, ids[:10])
-	if err != nil || titleOf(small[ids[0]]) != achievement(ids[0], 0).Title {
-		t.Fatalf("a small read after bulk reads: %v, %v", small[ids[0]], err)
+	got, err := s.GetMany(ctx, domain.Achievements, ids[:200])
+	if err != nil || len(got) != 200 || titleOf(got[ids[0]]) != achievement(ids[0], 0).Title {
+		t.Fatalf("a read of 200 after bulk reads: %d records, %v", len(got), err)
 	}
-	if c := store.CachedRecords(s); c != 10 {
-		t.Fatalf("a read of 10 left %d records in the cache, want 10", c)
+	if c := cached(); c != 200 {
+		t.Fatalf("a read of 200 left %d records in the cache, want 200", c)
+	}
+	if err := s.Delete(ctx, domain.Achievements, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = s.GetMany(ctx, domain.Achievements, ids[:200]); err != nil || len(got) != 199 || got[ids[0]] != nil {
+		t.Fatalf("GetMany after a delete = %d records, %v", len(got), err)
+	}
+	if c := cached(); c != 199 {
+		t.Fatalf("after a delete the cache holds %d records, want 199", c)
 	}
 }
