@@ -536,7 +536,7 @@ func challenges(t *testing.T, srv *server, b *browser) {
 	b.waitFor("match list head", `document.querySelector('.match-list[data-source="dem-challenge"] .head .challenge-line')`)
 
 	b.open("#/record/demands/dem-lapsed")
-	b.waitFor("lapsed", `document.querySelector('.record .challenge-line .badge.lapsed') && document.querySelector('#takeups h2')`)
+	b.waitFor("lapsed", `document.querySelector('.record .challenge-line .badge.lapsed') && document.querySelector('#takeups #takeup-list')`)
 	type view struct{ Line, Fields, Takeups string }
 	v := eval[view](b, `({Line: document.querySelector('.record .challenge-line').textContent, Fields: document.querySelector('.record .fields').textContent,
 		Takeups: document.querySelector('#takeups').textContent + (document.querySelector('#takeup-form') ? 'FORM' : '')})`)
