@@ -19,6 +19,7 @@ import (
 type topRequest struct {
 	q      query.Query
 	tokens []string // the text-field tokens whose presence to read for each hit (searchedTokens)
+	chars  []string // the chars-field tokens whose frequency to read for each hit (textScorer.charTerms)
 	size   int
 	skip   int               // best matches to pass over first (Search's pages)
 	facets map[string]string // facet name → field, counted over every match; nil: none
@@ -29,7 +30,8 @@ type topResult struct {
 	dms    search.DocumentMatchCollection
 	held   []heldSet // held[i]: the tokens of the request dms[i] holds
 	stats  tokenStats
-	total  uint64 // every match of the query
+	chars  tokenStats // the request's chars in each hit's chars field
+	total  uint64     // every match of the query
 	facets search.FacetResults
 }
 
@@ -74,7 +76,10 @@ func (ix *Index) top(ctx context.Context, r topRequest) (topResult, error) {
 	if len(r.facets) > 0 {
 		out.facets = coll.FacetResults()
 	}
-	if out.held, out.stats, err = heldTokens(ctx, reader, r.tokens, out.dms); err != nil {
+	if out.held, out.stats, err = heldTokens(ctx, reader, fText, r.tokens, out.dms); err != nil {
+		return topResult{}, err
+	}
+	if _, out.chars, err = heldTokens(ctx, reader, fChars, r.chars, out.dms); err != nil {
 		return topResult{}, err
 	}
 	return out, nil
@@ -89,28 +94,27 @@ func (ix *Index) snapshot() (bindex.IndexReader, error) {
 	return adv.Reader()
 }
 
-// tokenStats are what the lexical signal (lexical) reads of each hit besides the tokens it
-// holds: how often it holds each, and the length of its text field.
+// tokenStats are what the lexical and characters signals read of each hit besides the tokens
+// it holds: how often it holds each, and the length of its field.
 type tokenStats struct {
 	tf     []uint16  // tf[i*tokens+col]: occurrences of token col in hit i
-	length []float64 // tokens in hit i's text field; 0 when unknown
+	length []float64 // tokens in hit i's field; 0 when unknown
 	avg    float64   // mean tokens a document of the index, 0 when unknown
 	n      int       // tokens per hit
 }
 
 func (s tokenStats) freq(hit, col int) float64 { return float64(s.tf[hit*s.n+col]) }
 
-// heldTokens reads which of tokens each of dms holds in the text field, how often, and each
-// hit's field length, walking each token's postings once, forward, through the hits in index
-// order.
-func heldTokens(ctx context.Context, r bindex.IndexReader, tokens []string, dms search.DocumentMatchCollection) ([]heldSet, tokenStats, error) {
+// heldTokens reads which of tokens each of dms holds in field, how often, and each hit's
+// field length, walking each token's postings once, forward, through the hits in index order.
+func heldTokens(ctx context.Context, r bindex.IndexReader, field string, tokens []string, dms search.DocumentMatchCollection) ([]heldSet, tokenStats, error) {
 	held := newHeldSets(len(dms), len(tokens))
 	stats := tokenStats{tf: make([]uint16, len(dms)*len(tokens)), length: make([]float64, len(dms)), n: len(tokens)}
 	if len(dms) == 0 {
 		return held, stats, nil
 	}
 	if br, ok := r.(bindex.BM25Reader); ok {
-		if card, err := br.FieldCardinality(fText); err == nil {
+		if card, err := br.FieldCardinality(field); err == nil {
 			if docs, err := r.DocCount(); err == nil && docs > 0 {
 				stats.avg = float64(card) / float64(docs)
 			}
@@ -122,7 +126,7 @@ func heldTokens(ctx context.Context, r bindex.IndexReader, tokens []string, dms 
 	}
 	slices.SortFunc(order, func(a, b int) int { return bytes.Compare(dms[a].IndexInternalID, dms[b].IndexInternalID) })
 	for col, tok := range tokens {
-		if err := holders(ctx, r, tok, col, dms, order, held, stats); err != nil {
+		if err := holders(ctx, r, field, tok, col, dms, order, held, stats); err != nil {
 			return nil, tokenStats{}, err
 		}
 	}
@@ -131,8 +135,8 @@ func heldTokens(ctx context.Context, r bindex.IndexReader, tokens []string, dms 
 
 // holders marks column col in the held set of each of dms that holds tok; order lists dms's
 // positions in index order.
-func holders(ctx context.Context, r bindex.IndexReader, tok string, col int, dms search.DocumentMatchCollection, order []int, held []heldSet, stats tokenStats) error {
-	tfr, err := r.TermFieldReader(ctx, []byte(tok), fText, true, true, false)
+func holders(ctx context.Context, r bindex.IndexReader, field, tok string, col int, dms search.DocumentMatchCollection, order []int, held []heldSet, stats tokenStats) error {
+	tfr, err := r.TermFieldReader(ctx, []byte(tok), field, true, true, false)
 	if err != nil {
 		return fmt.Errorf("index: query: postings of %q: %w", tok, err)
 	}

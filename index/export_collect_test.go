@@ -39,7 +39,10 @@ func RecallPerDocument(ctx context.Context, ix *Index, r RecallRequest) ([]Hit, 
 			return nil, err
 		}
 		defer reader.Close()
-		if _, top.stats, err = heldTokens(ctx, reader, rq.tokens, res.Hits); err != nil {
+		if _, top.stats, err = heldTokens(ctx, reader, fText, rq.tokens, res.Hits); err != nil {
+			return nil, err
+		}
+		if _, top.chars, err = heldTokens(ctx, reader, fChars, rq.scorer.charTerms, res.Hits); err != nil {
 			return nil, err
 		}
 		hits := ix.hits(top, rq.terms, rq.scorer)

@@ -21,14 +21,16 @@ import (
 // (title and summary are read from the store to highlight, see SearchResult.Highlight). 3: no term
 // positions (see heldSet.holds). 4: the abbreviations the records define (abbrev.go). 5: a
 // field's own label in the text, not its parents' (fieldLabels). 6: why a supply record is out
-// of service (fInactive), which search leaves out unless asked.
-const SchemaVersion = 6
+// of service (fInactive), which search leaves out unless asked. 7: a record's headline in single characters
+// (fChars), for the characters signal.
+const SchemaVersion = 7
 
 // Field names of an index document.
 const (
 	fKind       = "kind"
 	fText       = "text" // everything searchable, in CJK bigrams (see docs/relevance.md)
 	fTitleText  = "title_text"
+	fChars      = "chars" // the record's headline (headline) in single characters (analyzerChars): the characters signal
 	fFields     = "fields"
 	fFieldPath  = "field_path"
 	fRegion     = "region"
@@ -100,6 +102,7 @@ func newMapping(seg *Segmenter) (*mapping.IndexMappingImpl, error) {
 	add(fKind, kw(true))
 	add(fText, text(analyzerBigram))
 	add(fTitleText, text(analyzerBigram))
+	add(fChars, text(analyzerChars))
 	add(fFields, kw(true))
 	add(fFieldPath, kw(false))
 	add(fRegion, kw(true))
@@ -132,6 +135,7 @@ func (ix *Index) document(r domain.Record, extra string) map[string]interface{} 
 		fKind:    string(r.RecordKind()),
 		fUpdated: float64(m.UpdatedAt.Unix()),
 		fText:    text,
+		fChars:   headline(r),
 	}
 	if defs := ix.seg.Abbreviations(text); len(defs) > 0 {
 		d[fAbbrev] = abbrevTerms(defs)
@@ -194,6 +198,25 @@ func SearchText(r domain.Record, extra string) string {
 		parts = append(parts, extra)
 	}
 	// A line break between parts keeps bigrams from spanning two fields.
+	return strings.Join(parts, "\n")
+}
+
+// headline is what a record says it is about, in a few words: a supply record's title and
+// keywords, and an expert's research areas (an expert's title is a name); a demand's title and
+// keywords. The characters signal reads it: read over the whole text, it cost a third of
+// indexing speed and 180 MiB at 10k records (docs/benchmarks.md, "Session 13").
+func headline(r domain.Record) string {
+	var parts []string
+	switch v := r.(type) {
+	case domain.SupplyRecord:
+		s := v.Common()
+		parts = append(parts, s.Title, strings.Join(s.Keywords, "；"))
+		if x, ok := v.(*domain.Expert); ok {
+			parts = append(parts, strings.Join(x.ResearchAreas, "；"))
+		}
+	case *domain.Demand:
+		parts = append(parts, v.Title, strings.Join(v.Keywords, "；"))
+	}
 	return strings.Join(parts, "\n")
 }
 

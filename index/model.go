@@ -27,6 +27,7 @@ type Weights struct {
 	Body    float64 `json:"body"`
 	Lexical float64 `json:"lexical"`
 	Record  float64 `json:"record"`
+	Chars   float64 `json:"chars"`
 	BM25    float64 `json:"bm25"`
 }
 
@@ -59,7 +60,7 @@ func (m TextModel) Validate() error {
 }
 
 func (w Weights) named() map[string]float64 {
-	return map[string]float64{"head": w.Head, "body": w.Body, "lexical": w.Lexical, "record": w.Record, "bm25": w.BM25}
+	return map[string]float64{"head": w.Head, "body": w.Body, "lexical": w.Lexical, "record": w.Record, "chars": w.Chars, "bm25": w.BM25}
 }
 
 // For is the weights a query of the given signals is scored with.
@@ -73,7 +74,7 @@ func (m TextModel) For(p Present) Weights {
 // Combine is the weighted mean of the signals present.
 func (m TextModel) Combine(s Signals) float64 {
 	w := m.For(s.Present)
-	num, den := w.Lexical*s.Lexical+w.Record*s.Record+w.BM25*s.BM25, w.Lexical+w.Record+w.BM25
+	num, den := w.Lexical*s.Lexical+w.Record*s.Record+w.Chars*s.Chars+w.BM25*s.BM25, w.Lexical+w.Record+w.Chars+w.BM25
 	if s.Present.Head {
 		num, den = num+w.Head*s.Head, den+w.Head
 	}

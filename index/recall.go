@@ -345,7 +345,7 @@ func (ix *Index) tuning() tuning {
 // run searches q, one of rq's queries, for the top rq.size hits by BM25 and returns them ranked
 // by Text, then Score.
 func (ix *Index) run(ctx context.Context, q query.Query, rq recall) ([]Hit, error) {
-	top, err := ix.top(ctx, topRequest{q: q, tokens: rq.tokens, size: rq.size})
+	top, err := ix.top(ctx, topRequest{q: q, tokens: rq.tokens, chars: rq.scorer.charTerms, size: rq.size})
 	if err != nil {
 		return nil, err
 	}
@@ -390,7 +390,7 @@ func (ix *Index) hits(top topResult, terms []queryTerm, sc *textScorer) []Hit {
 		h := Hit{Kind: dk.Kind, ID: dk.ID, Score: dm.Score}
 		if len(terms) > 0 {
 			h.Matched, h.Parts = heldTerms(terms, top.held[i])
-			h.Signals, h.Coverage, h.Text = sc.score(top.held[i], top.stats, i, dm.Score)
+			h.Signals, h.Coverage, h.Text = sc.score(top.held[i], top.stats, top.chars, i, dm.Score)
 			h.Held = coverage(terms, top.held[i].holds, sc.partial, sc.gramPartial)
 		}
 		out = append(out, h)

@@ -25,6 +25,11 @@ type Signals struct {
 	// the mean length) that the query holds: near 1 for a short record whose every word the
 	// query uses.
 	Record float64 `json:"record"`
+	// Chars is the hit's BM25 over the single characters of the query's text (a head
+	// character weighing 1, a body character √tf), in the record's text in characters (the
+	// chars field), saturated as Lexical is: what two wordings of one thing share where they
+	// share no bigram.
+	Chars float64 `json:"chars"`
 	// BM25 is the hit's score in the query bleve runs (textQuery: terms weighted by their idf,
 	// a term held whole in the title counting more), saturated against the weight of the terms
 	// a record of the index's mean length could hold.
@@ -60,6 +65,11 @@ type textScorer struct {
 	// only a part's other form searches); lexCap bounds their sum.
 	lex    []float64
 	lexCap capacity
+	// charTerms are the characters of the characters signal (top reads their frequency in each
+	// hit), char their weight times their idf, charCap bounds their sum.
+	charTerms []string
+	char      []float64
+	charCap   capacity
 	// clauses is the number of clauses of the query's disjunction (textQuery).
 	clauses int
 }
@@ -96,6 +106,15 @@ func newTextScorer(qx queryText, m TextModel, t tuning) *textScorer {
 		}
 	}
 	sc.lexCap = newCapacity(items)
+
+	items = make([]item, 0, len(qx.chars))
+	for _, ct := range qx.chars {
+		w := ct.weight * ct.idf
+		sc.charTerms = append(sc.charTerms, ct.term)
+		sc.char = append(sc.char, w)
+		items = append(items, item{weight: w, size: 1})
+	}
+	sc.charCap = newCapacity(items)
 	sc.clauses = qx.clauses()
 	return sc
 }
@@ -141,7 +160,7 @@ func allSeen(qt queryTerm) bool {
 // every hit of a query, so that a hit's rank among them follows BM25's own length
 // normalisation rather than a second one; the floor is judged against the hit's own length, so
 // that a record of a title only is not held to what an abstract could hold.
-func (sc *textScorer) score(held heldSet, st tokenStats, i int, bm25 float64) (sig Signals, coverage, text float64) {
+func (sc *textScorer) score(held heldSet, st, chars tokenStats, i int, bm25 float64) (sig Signals, coverage, text float64) {
 	length := math.Inf(1)
 	if st.length != nil && st.length[i] > 0 {
 		length = st.length[i]
@@ -184,6 +203,7 @@ func (sc *textScorer) score(held heldSet, st tokenStats, i int, bm25 float64) (s
 	if !math.IsInf(length, 1) {
 		sig.Record = ratio(own, length+st.avg/2)
 	}
+	sig.Chars = sc.chars(chars, i)
 	if w := sc.all.bound(ref); w > 0 {
 		// bleve scales a disjunction's score by the share of its clauses a hit matches: of a
 		// long description's hundreds, a record of mean length can match at most its length.
@@ -195,6 +215,33 @@ func (sc *textScorer) score(held heldSet, st tokenStats, i int, bm25 float64) (s
 	}
 	sig.Present = sc.present
 	return sig, coverage, sc.model.Combine(sig)
+}
+
+// chars is hit i's characters signal: BM25 over the query's characters in the hit's chars
+// field, saturated against what a record of the field's mean length could reach, as the
+// lexical signal is.
+func (sc *textScorer) chars(st tokenStats, i int) float64 {
+	if len(sc.char) == 0 || st.n == 0 {
+		return 0
+	}
+	norm := 1.0
+	if st.avg > 0 && st.length[i] > 0 {
+		norm = 1 - lexB + lexB*st.length[i]/st.avg
+	}
+	var sum float64
+	for c, w := range sc.char {
+		if tf := st.freq(i, c); tf > 0 {
+			sum += w * tf * (lexK1 + 1) / (tf + lexK1*norm)
+		}
+	}
+	ref := math.Inf(1)
+	if st.avg > 0 {
+		ref = st.avg
+	}
+	if b := sc.charCap.bound(ref); b > 0 {
+		return 1 - math.Exp(-1.5*sum/b)
+	}
+	return 0
 }
 
 func ratio(num, den float64) float64 {

@@ -2,6 +2,7 @@ package index_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -151,5 +152,42 @@ func TestDescriptionAddsEvidence(t *testing.T) {
 		if hits[0].Coverage < 0.1 {
 			t.Errorf("description %d runes: fire's Coverage %.3f, under the default text floor", len([]rune(body)), hits[0].Coverage)
 		}
+	}
+}
+
+// TestCharsSignal: a demand and a record that say one thing in other words share characters
+// where they share no bigram (耐火 of 耐火材料, 炉衬 of 高温炉衬): the characters signal finds
+// it, and ranks the record holding more of the demand's rarer characters first, whatever the
+// records' order.
+func TestCharsSignal(t *testing.T) {
+	ctx := context.Background()
+	mk := func(id, title string) *domain.Achievement {
+		a := &domain.Achievement{Supply: domain.Supply{Title: title}}
+		a.ID = id
+		return a
+	}
+	recs := []domain.Record{
+		mk("far", "城市道路交通信号配时优化"),
+		mk("near", "钢包内衬用镁碳耐材的研制"),
+		mk("some", "高温窑炉节能控制系统"),
+	}
+	for i := range 20 { // other records, for the characters' idf
+		recs = append(recs, mk(fmt.Sprint("o", i), fmt.Sprintf("第%d代移动通信网络规划方法", i)))
+	}
+	ix := memIndex(t)
+	if err := ix.Apply(ctx, index.Docs(recs), nil, 1); err != nil {
+		t.Fatal(err)
+	}
+	hits, err := ix.Recall(ctx, index.RecallRequest{Title: "耐火材料", Body: "炼钢用钢包耐火内衬寿命短，需要新型镁碳质耐材提高抗侵蚀性，降低高温炉衬消耗。",
+		Kinds: []domain.Kind{domain.Achievements}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chars := map[string]float64{}
+	for _, h := range hits {
+		chars[h.ID] = h.Signals.Chars
+	}
+	if !(chars["near"] > chars["some"] && chars["some"] > chars["far"]) || chars["near"] <= 0 || chars["near"] > 1 {
+		t.Errorf("chars signals %v: want near > some > far, within (0, 1]", chars)
 	}
 }

@@ -105,11 +105,12 @@ func (ix *Index) Search(ctx context.Context, r SearchRequest) (*SearchResult, er
 	q.AddMust(filters...)
 	start := from / searchBlock * searchBlock
 	end := (from + size + searchBlock - 1) / searchBlock * searchBlock
-	top, err := ix.top(ctx, topRequest{q: q, tokens: tokens, size: end - start, skip: start, facets: facetFields})
+	sc := newTextScorer(qx, ix.textModel(), ix.tuning())
+	top, err := ix.top(ctx, topRequest{q: q, tokens: tokens, chars: sc.charTerms, size: end - start, skip: start, facets: facetFields})
 	if err != nil {
 		return nil, fmt.Errorf("index: search %q: %w", r.Query, err)
 	}
-	hits := ix.hits(top, terms, newTextScorer(qx, ix.textModel(), ix.tuning()))
+	hits := ix.hits(top, terms, sc)
 	for b := 0; b < len(hits); b += searchBlock {
 		rankByText(hits[b:min(b+searchBlock, len(hits))])
 	}

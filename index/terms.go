@@ -65,13 +65,16 @@ type dfCache struct {
 	epoch  uint64            // resets so far: a count read before one must not be cached after it
 	df     map[string]uint64 // bigram → documents
 	phrase map[string]uint64 // whole term → documents
+	chars  map[string]uint64 // character (chars field) → documents
 }
 
-func newDFCache() *dfCache { return &dfCache{df: map[string]uint64{}, phrase: map[string]uint64{}} }
+func newDFCache() *dfCache {
+	return &dfCache{df: map[string]uint64{}, phrase: map[string]uint64{}, chars: map[string]uint64{}}
+}
 
 func (c *dfCache) reset() {
 	c.mu.Lock()
-	c.df, c.phrase = map[string]uint64{}, map[string]uint64{}
+	c.df, c.phrase, c.chars = map[string]uint64{}, map[string]uint64{}, map[string]uint64{}
 	c.epoch++
 	c.mu.Unlock()
 }
@@ -131,6 +134,7 @@ func (r *dfReader) store(m func(*dfCache) map[string]uint64, key string, v uint6
 
 func bigrams(c *dfCache) map[string]uint64 { return c.df }
 func phrases(c *dfCache) map[string]uint64 { return c.phrase }
+func chars(c *dfCache) map[string]uint64   { return c.chars }
 
 // idf is BM25's idf of a term held by df of n documents.
 func idf(n, df uint64) float64 { return idfOf(n, float64(df)) }
@@ -142,22 +146,35 @@ func idfOf(n uint64, df float64) float64 {
 // idfs returns the BM25 idf of each term in the text field, reading the index only for terms
 // not seen since the last Apply.
 func (r *dfReader) idfs(ctx context.Context, terms []string) (map[string]float64, error) {
-	out := make(map[string]float64, len(terms))
+	dfs, err := r.dfsIn(ctx, fText, bigrams, terms)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]float64, len(dfs))
+	for t, df := range dfs {
+		out[t] = idf(r.total, df)
+	}
+	return out, nil
+}
+
+// dfsIn returns the documents holding each term in field, whose counts cache m keeps.
+func (r *dfReader) dfsIn(ctx context.Context, field string, m func(*dfCache) map[string]uint64, terms []string) (map[string]uint64, error) {
+	out := make(map[string]uint64, len(terms))
 	for _, t := range terms {
 		if _, done := out[t]; done {
 			continue
 		}
-		df, ok := r.cached(bigrams, t)
+		df, ok := r.cached(m, t)
 		if !ok {
-			tfr, err := r.reader.TermFieldReader(ctx, []byte(t), fText, false, false, false)
+			tfr, err := r.reader.TermFieldReader(ctx, []byte(t), field, false, false, false)
 			if err != nil {
 				return nil, fmt.Errorf("index: idf of %q: %w", t, err)
 			}
 			df = tfr.Count()
 			_ = tfr.Close()
-			r.store(bigrams, t, df)
+			r.store(m, t, df)
 		}
-		out[t] = idf(r.total, df)
+		out[t] = df
 	}
 	return out, nil
 }
@@ -236,6 +253,9 @@ func (ix *Index) queryTerms(ctx context.Context, title string, keywords []string
 	terms = bodyTerms(terms)
 	qx := queryText{terms: terms, tokens: searchedTokens(terms)}
 	if err := qx.addLexical(ctx, ix, dr, an.analyzer, slices.Concat(keywords, []string{title}), body); err != nil {
+		return queryText{}, err
+	}
+	if err := qx.addChars(ctx, dr, slices.Concat(keywords, []string{title}), body); err != nil {
 		return queryText{}, err
 	}
 	return qx, nil
@@ -474,6 +494,61 @@ type queryText struct {
 	terms  []queryTerm
 	tokens []string
 	lex    []lexToken
+	chars  []charToken
+}
+
+// charToken is one character (or Latin word) of the characters signal, read in the chars
+// field.
+type charToken struct {
+	term   string
+	weight float64 // lexHead where the head says it, plus √tf of the body's occurrences
+	idf    float64
+}
+
+// maxCharTokens is the characters kept of a query, of the most weight·idf: a description of a
+// thousand characters has three or four hundred different ones, and keeping more than 128 or
+// 192 of them ranked worse (docs/relevance.md, "Characters").
+const maxCharTokens = 128
+
+// addChars adds the characters signal's tokens: each character of the head texts, weighing
+// lexHead as a head bigram does in the lexical signal, and of the body, weighing √tf, the two
+// added; of those some record holds, the maxCharTokens of most weight·idf.
+func (qx *queryText) addChars(ctx context.Context, dr *dfReader, heads []string, body string) error {
+	weight := map[string]float64{}
+	var order []string
+	for _, h := range heads {
+		toks, _ := charTokens(h)
+		for _, t := range toks {
+			if _, ok := weight[t]; !ok {
+				order = append(order, t)
+			}
+			weight[t] = lexHead
+		}
+	}
+	toks, tf := charTokens(body)
+	for _, t := range toks {
+		if _, ok := weight[t]; !ok {
+			order = append(order, t)
+		}
+		weight[t] += math.Sqrt(tf[t])
+	}
+	dfs, err := dr.dfsIn(ctx, fChars, chars, order)
+	if err != nil {
+		return err
+	}
+	for _, t := range order {
+		if dfs[t] == 0 {
+			continue // no record holds it
+		}
+		qx.chars = append(qx.chars, charToken{term: t, weight: weight[t], idf: idf(dr.total, dfs[t])})
+	}
+	if len(qx.chars) > maxCharTokens {
+		sort.SliceStable(qx.chars, func(i, j int) bool {
+			return qx.chars[i].weight*qx.chars[i].idf > qx.chars[j].weight*qx.chars[j].idf
+		})
+		qx.chars = qx.chars[:maxCharTokens]
+	}
+	return nil
 }
 
 // lexToken is one token of the lexical signals: every bigram of the query's text, not only

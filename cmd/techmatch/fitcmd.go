@@ -81,6 +81,7 @@ type fitReport struct {
 	Queries map[string]int          `json:"queries"`
 	CV      map[string]fitSetScores `json:"cross_validated"`
 	Signals map[string][]string     `json:"signals"` // the signals each kind of query was fitted on; none named: all
+	Refit   string                  `json:"refit"`   // the weights fitted (--refit); the others were kept from the model in use
 }
 
 // fitSetScores are one set's held-out metrics, under the fitted weights and under each
@@ -104,6 +105,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	useKeywords := fl.String("signals-without-description", "", "the signals the fit may weigh for queries without a description, comma-separated (default: all)")
 	useDescribed := fl.String("signals-with-description", "", "the signals the fit may weigh for queries with a description, comma-separated (default: all)")
 	dump := fl.String("dump", "", "also write every query's candidates with their signals to this file, one JSON object a line")
+	refit := fl.String("refit", "both", "the weights to fit: both, with_description or without_description (the others are kept from the model in use)")
 	if err := fl.Parse(args); err != nil {
 		return errUsage
 	}
@@ -114,6 +116,10 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	cfg, err := loadConfig(*cfgPath, getenv)
 	if err != nil {
 		return err
+	}
+	if *refit != "both" && *refit != "with_description" && *refit != "without_description" {
+		fmt.Fprintf(stderr, "fit: --refit %q: want both, with_description or without_description\n", *refit)
+		return errUsage
 	}
 	before, err := loadTextModel(cfg)
 	if err != nil {
@@ -153,6 +159,13 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 		}
 	}
 	report.Signals = map[string][]string{"without_description": opts.Keywords, "with_description": opts.Described}
+	switch *refit {
+	case "with_description":
+		opts.Keep = &index.TextModel{Keywords: before.Keywords}
+	case "without_description":
+		opts.Keep = &index.TextModel{Described: before.Described}
+	}
+	report.Refit = *refit
 	cv, err := eval.CrossValidate(groups, *folds, *k, opts)
 	if err != nil {
 		return err
@@ -326,7 +339,7 @@ func readPairs(path string) (map[string]map[string]int, error) {
 
 func weightsText(m index.TextModel) string {
 	f := func(w index.Weights) string {
-		return fmt.Sprintf("head %.3f body %.3f lexical %.3f record %.3f bm25 %.3f", w.Head, w.Body, w.Lexical, w.Record, w.BM25)
+		return fmt.Sprintf("head %.3f body %.3f lexical %.3f record %.3f chars %.3f bm25 %.3f", w.Head, w.Body, w.Lexical, w.Record, w.Chars, w.BM25)
 	}
 	return "without description: " + f(m.Keywords) + "; with: " + f(m.Described)
 }

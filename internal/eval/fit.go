@@ -28,9 +28,9 @@ type Group struct {
 }
 
 // Signals are the text model's inputs, in the order of its weights (weights).
-var Signals = []string{"head", "body", "lexical", "record", "bm25"}
+var Signals = []string{"head", "body", "lexical", "record", "bm25", "chars"}
 
-const nSignals = 5
+const nSignals = 6
 
 type vec [nSignals]float64
 
@@ -42,7 +42,7 @@ func features(s index.Signals) vec {
 	if s.Present.Body {
 		x[1] = s.Body
 	}
-	x[2], x[3], x[4] = s.Lexical, s.Record, s.BM25
+	x[2], x[3], x[4], x[5] = s.Lexical, s.Record, s.BM25, s.Chars
 	return x
 }
 
@@ -56,10 +56,10 @@ func weightsOf(w vec, def index.Weights) index.Weights {
 		return def
 	}
 	r := func(x float64) float64 { return math.Round(x/sum*1e4) / 1e4 }
-	return index.Weights{Head: r(w[0]), Body: r(w[1]), Lexical: r(w[2]), Record: r(w[3]), BM25: r(w[4])}
+	return index.Weights{Head: r(w[0]), Body: r(w[1]), Lexical: r(w[2]), Record: r(w[3]), BM25: r(w[4]), Chars: r(w[5])}
 }
 
-func vecOf(w index.Weights) vec { return vec{w.Head, w.Body, w.Lexical, w.Record, w.BM25} }
+func vecOf(w index.Weights) vec { return vec{w.Head, w.Body, w.Lexical, w.Record, w.BM25, w.Chars} }
 
 // described reports whether g's query has a description: which of a model's weights rank it.
 func described(g Group) bool {
@@ -86,7 +86,10 @@ type FitOptions struct {
 	// Keywords and Described, when not empty, name the signals the fit may weigh for queries
 	// without and with a description; the others weigh 0.
 	Keywords, Described []string
-	use                 []string
+	// Keep, when set, keeps its weights of one kind of query instead of fitting them: its
+	// Keywords when they are not all 0, its Described likewise (fit --refit).
+	Keep *index.TextModel
+	use  []string
 }
 
 // mask is 1 for each signal o lets the fit weigh.
@@ -122,26 +125,53 @@ type pair struct {
 // group's candidates most like their gains: a pairwise logistic loss (RankNet's, with a
 // linear scorer) over every pair of candidates of one query with different gains, minimised
 // by projected gradient descent. Each query weighs the same within its set, and each set the
-// same as another. The Text the model gives is the weighted mean of the signals a query has
+// same as another; the weights of each kind of query (with a description or without) are
+// fitted apart, each set weighing in a fit in proportion to the share of its queries that are
+// of that kind: the six queries of keywords long enough to have a body (CSL kw2) weigh 6/1000
+// of a set among the demands with a description, not as much as all of BDCI's demands.
+// The Text the model gives is the weighted mean of the signals a query has
 // (index.TextModel.Combine): within a query that orders as the weighted sum fitted here.
 func Fit(groups []Group, o FitOptions) index.TextModel {
 	kw, desc := split(groups)
 	ok, od := o, o
 	ok.use, od.use = o.Keywords, o.Described
-	return index.TextModel{Keywords: fitWeights(kw, ok, index.DefaultTextModel.Keywords), Described: fitWeights(desc, od, index.DefaultTextModel.Described)}
+	all := queriesPerSet(groups)
+	var m index.TextModel
+	if o.Keep != nil && o.Keep.Keywords != (index.Weights{}) {
+		m.Keywords = o.Keep.Keywords
+	} else {
+		m.Keywords = fitWeights(kw, all, ok, index.DefaultTextModel.Keywords)
+	}
+	if o.Keep != nil && o.Keep.Described != (index.Weights{}) {
+		m.Described = o.Keep.Described
+	} else {
+		m.Described = fitWeights(desc, all, od, index.DefaultTextModel.Described)
+	}
+	return m
 }
 
-func fitWeights(groups []Group, o FitOptions, def index.Weights) index.Weights {
+func queriesPerSet(groups []Group) map[string]int {
+	n := map[string]int{}
+	for _, g := range groups {
+		n[g.Set]++
+	}
+	return n
+}
+
+// fitWeights fits the weights of groups, queries of one kind; all counts every query of each
+// set, of both kinds. A query's pairs weigh 1/(its pairs · its set's queries), scaled so that
+// they sum to 1 over the groups.
+func fitWeights(groups []Group, all map[string]int, o FitOptions, def index.Weights) index.Weights {
 	o = o.withDefaults()
 	var pairs []pair
-	perSet := map[string]int{}
-	for _, g := range groups {
-		perSet[g.Set]++
+	share := 0.0 // the sets' shares of queries of this kind, summed
+	for set, n := range queriesPerSet(groups) {
+		share += float64(n) / float64(max(all[set], n))
 	}
 	for _, g := range groups {
 		ps := groupPairs(g, o.MaxPairs)
 		for i := range ps {
-			ps[i].w /= float64(len(ps)) * float64(perSet[g.Set]) * float64(len(perSet))
+			ps[i].w /= float64(len(ps)) * float64(max(all[g.Set], 1)) * share
 		}
 		pairs = append(pairs, ps...)
 	}

@@ -69,6 +69,40 @@ func TestFitFindsTheSignalsThatRank(t *testing.T) {
 	}
 }
 
+// A set weighs in the fit of a kind of query by its share of queries of that kind: three
+// described queries of a set of keyword queries, ranked by another signal, must not pull the
+// described weights as a whole set of described queries does.
+func TestFitWeighsASetByItsShareOfAKind(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 1))
+	group := func(set string, q int, described bool, planted func(*index.Signals)) eval.Group {
+		g := eval.Group{Query: fmt.Sprint(set, q), Set: set, Relevant: map[string]int{}}
+		for c := range 30 {
+			s := index.Signals{Head: rng.Float64(), Body: rng.Float64(), Lexical: rng.Float64(), Record: rng.Float64(),
+				Chars: rng.Float64(), BM25: rng.Float64(), Present: index.Present{Head: true, Body: described}}
+			gain := 0.0
+			if c < 3 {
+				planted(&s)
+				gain = 1
+				g.Relevant[fmt.Sprint("d", c)] = 1
+			}
+			g.Candidates = append(g.Candidates, eval.Candidate{ID: fmt.Sprint("d", c), Signals: s, Gain: gain})
+		}
+		return g
+	}
+	var groups []eval.Group
+	for q := range 100 {
+		groups = append(groups, group("long", q, true, func(s *index.Signals) { s.Chars = 0.7 + 0.3*rng.Float64() }))
+		groups = append(groups, group("kw", q, q < 3, func(s *index.Signals) {
+			s.Head = 0.7 + 0.3*rng.Float64()
+			s.Record = 0.9 + 0.1*rng.Float64() // what the kw set's three described queries rank by
+		}))
+	}
+	m := eval.Fit(groups, eval.FitOptions{Described: []string{"lexical", "record", "chars", "bm25"}})
+	if w := m.Described; w.Chars < 0.7 || w.Record > 0.2 {
+		t.Errorf("with a description: %+v, want chars (the long set's) to carry the weight, not record (3 queries of the kw set)", w)
+	}
+}
+
 func TestCrossValidate(t *testing.T) {
 	groups := synthetic(100, 2)
 	cv, err := eval.CrossValidate(groups, 5, 10, eval.FitOptions{Iterations: 300})
