@@ -71,6 +71,31 @@ func TestFitWritesAModelEvalAndServeRead(t *testing.T) {
 		t.Errorf("eval --text-model: %v\n%s", err, out)
 	}
 
+	// --refit with_description keeps the weights of demands without a description from the
+	// model in use (here the one just fitted, as index.text_model) and fits the others.
+	inUse, err := index.ParseTextModel(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refitted := filepath.Join(dir, "refit.json")
+	refit := exec.Command(binPath, "fit", "--set", "name=tiny,corpus="+c+",queries="+q+",pairs="+p, "--folds", "2",
+		"--signals-without-description", "lexical", "--refit", "with_description", "--out", refitted)
+	refit.Env = append(os.Environ(), "TECHMATCH_DATA_DIR="+t.TempDir(), "TECHMATCH_INDEX_TEXT_MODEL="+model)
+	if out, err := refit.CombinedOutput(); err != nil {
+		t.Fatalf("fit --refit with_description: %v\n%s", err, out)
+	}
+	data2, err := os.ReadFile(refitted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := index.ParseTextModel(data2); err != nil || m.Keywords != inUse.Keywords {
+		t.Errorf("fit --refit with_description: %v, without description %+v, want the model in use's %+v", err, m.Keywords, inUse.Keywords)
+	}
+	if out, err := runCLI(t, t.TempDir(), "fit", "--set", "name=tiny,corpus="+c+",queries="+q, "--refit", "descriptions"); err == nil ||
+		!strings.Contains(out, `--refit "descriptions"`) {
+		t.Errorf("fit --refit descriptions: %v, want a usage error naming it:\n%s", err, out)
+	}
+
 	bad := filepath.Join(dir, "bad.json")
 	if err := os.WriteFile(bad, []byte(`{"weights": {"without_description": {"head": 1}, "with_description": {"hed": 1}}}`), 0o644); err != nil {
 		t.Fatal(err)

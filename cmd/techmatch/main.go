@@ -35,8 +35,10 @@ Usage:
       Relevance on a labelled corpus: MRR@k, Recall@k, NDCG@k (graded), empty lists, latency.
   techmatch fit --set name=N,corpus=FILE,queries=FILE[,pairs=FILE] [--set ...] [--out FILE]
         [--signals-without-description S,...] [--signals-with-description S,...] [--dump FILE]
+        [--refit both|with_description|without_description]
       Fit the text model's weights to labelled sets, cross-validated by query; --out writes
-      them as configs/text_model.json reads (docs/relevance.md).
+      them as configs/text_model.json reads (docs/relevance.md). --refit fits one kind of
+      demand's weights only and keeps the other's from the model in use.
   techmatch outcomes --out DIR [--config FILE]
       Write the agents' outcomes (signed, negotiating, contacted, rejected entries) as
       labelled sets, one per supply kind, that fit and eval read: refit on the platform's own.
