@@ -204,7 +204,7 @@ func SearchText(r domain.Record, extra string) string {
 // headline is what a record says it is about, in a few words: a supply record's title and
 // keywords, and an expert's research areas (an expert's title is a name); a demand's title and
 // keywords. The characters signal reads it: read over the whole text, it cost a third of
-// indexing speed and 180 MiB at 10k records (docs/benchmarks.md, "Session 13").
+// indexing speed and 180 MiB at 10k records (docs/benchmarks.md, "The characters signal", session 15).
 func headline(r domain.Record) string {
 	var parts []string
 	switch v := r.(type) {
