@@ -26,9 +26,9 @@ type Signals struct {
 	// query uses.
 	Record float64 `json:"record"`
 	// Chars is the hit's BM25 over the single characters of the query's text (a head
-	// character weighing 1, a body character √tf), in the record's text in characters (the
-	// chars field), saturated as Lexical is: what two wordings of one thing share where they
-	// share no bigram.
+	// character weighing lexHead, a body character √tf) in the record's headline in
+	// characters (the chars field), saturated as Lexical is: what two wordings of one thing
+	// share where they share no bigram.
 	Chars float64 `json:"chars"`
 	// BM25 is the hit's score in the query bleve runs (textQuery: terms weighted by their idf,
 	// a term held whole in the title counting more), saturated against the weight of the terms

@@ -122,11 +122,7 @@ func TestTextModel(t *testing.T) {
 // text floor judges a title-only record against what a record of its length could hold.
 func TestDescriptionAddsEvidence(t *testing.T) {
 	ctx := context.Background()
-	mk := func(id, title string) *domain.Achievement {
-		a := &domain.Achievement{Supply: domain.Supply{Title: title}}
-		a.ID = id
-		return a
-	}
+	mk := titled
 	recs := []domain.Record{
 		mk("fire", "智慧消防关键技术研究系统研发"),
 		mk("water", "城市供水管网漏损检测"),
@@ -155,17 +151,12 @@ func TestDescriptionAddsEvidence(t *testing.T) {
 	}
 }
 
-// TestCharsSignal: a demand and a record that say one thing in other words share characters
-// where they share no bigram (耐火 of 耐火材料, 炉衬 of 高温炉衬): the characters signal finds
-// it, and ranks the record holding more of the demand's rarer characters first, whatever the
-// records' order.
+// TestCharsSignal: the characters signal is in (0, 1] and orders records by how much of the
+// demand's characters they hold, weighed by rarity: near holds 钢包内衬, 镁碳 and the 耐 and 材 of
+// the title 耐火材料 (with which it shares no bigram), some holds 高温 and 炉, far none of them.
 func TestCharsSignal(t *testing.T) {
 	ctx := context.Background()
-	mk := func(id, title string) *domain.Achievement {
-		a := &domain.Achievement{Supply: domain.Supply{Title: title}}
-		a.ID = id
-		return a
-	}
+	mk := titled
 	recs := []domain.Record{
 		mk("far", "城市道路交通信号配时优化"),
 		mk("near", "钢包内衬用镁碳耐材的研制"),
@@ -190,4 +181,11 @@ func TestCharsSignal(t *testing.T) {
 	if !(chars["near"] > chars["some"] && chars["some"] > chars["far"]) || chars["near"] <= 0 || chars["near"] > 1 {
 		t.Errorf("chars signals %v: want near > some > far, within (0, 1]", chars)
 	}
+}
+
+// titled is an achievement of a title only.
+func titled(id, title string) *domain.Achievement {
+	a := &domain.Achievement{Supply: domain.Supply{Title: title}}
+	a.ID = id
+	return a
 }
