@@ -1,6 +1,7 @@
 package index
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -70,7 +71,7 @@ func (charsAnalyzer) Analyze(input []byte) analysis.TokenStream {
 
 // hanRune reports whether r is a Han ideograph: the CJK Unified Ideographs block is most of
 // Chinese text and needs no table.
-func hanRune(r rune) bool { return fastIdeograph(r) || (r > 0x2E80 && unicode.Is(unicode.Han, r)) }
+func hanRune(r rune) bool { return fastIdeograph(r) || (r >= 0x2E80 && unicode.Is(unicode.Han, r)) }
 
 // charTokens are the characters signal's tokens of a text (analyzerChars), with how often
 // each occurs, in order of first occurrence; bare numbers are left out, as the lexical signal
@@ -79,7 +80,7 @@ func charTokens(text string) (order []string, tf map[string]float64) {
 	tf = map[string]float64{}
 	for _, t := range (charsAnalyzer{}).Analyze([]byte(text)) {
 		tok := string(t.Term)
-		if t.Type != analysis.Ideographic && isNumber(tok) {
+		if t.Type != analysis.Ideographic && strings.Trim(tok, "0123456789") == "" {
 			continue
 		}
 		if tf[tok] == 0 {
@@ -88,13 +89,4 @@ func charTokens(text string) (order []string, tf map[string]float64) {
 		tf[tok]++
 	}
 	return order, tf
-}
-
-func isNumber(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }

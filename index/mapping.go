@@ -21,8 +21,8 @@ import (
 // (title and summary are read from the store to highlight, see SearchResult.Highlight). 3: no term
 // positions (see heldSet.holds). 4: the abbreviations the records define (abbrev.go). 5: a
 // field's own label in the text, not its parents' (fieldLabels). 6: why a supply record is out
-// of service (fInactive), which search leaves out unless asked. 7: a record's headline in single characters
-// (fChars), for the characters signal.
+// of service (fInactive), which search leaves out unless asked. 7: a record's headline in
+// single characters (fChars), for the characters signal.
 const SchemaVersion = 7
 
 // Field names of an index document.
@@ -30,7 +30,7 @@ const (
 	fKind       = "kind"
 	fText       = "text" // everything searchable, in CJK bigrams (see docs/relevance.md)
 	fTitleText  = "title_text"
-	fChars      = "chars" // the record's headline (headline) in single characters (analyzerChars): the characters signal
+	fChars      = "chars" // the record's headline in single characters (headline, analyzerChars)
 	fFields     = "fields"
 	fFieldPath  = "field_path"
 	fRegion     = "region"

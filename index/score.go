@@ -182,28 +182,12 @@ func (sc *textScorer) score(held heldSet, st, chars tokenStats, i int, bm25 floa
 	sig.Body = ratio(body, sc.body.bound(ref))
 	coverage = ratio(head+body, sc.all.bound(length))
 
-	norm := 1.0
-	if st.avg > 0 && !math.IsInf(length, 1) {
-		norm = 1 - lexB + lexB*length/st.avg
-	}
-	var lex, own float64
-	for c, w := range sc.lex {
-		tf := st.freq(i, c)
-		if tf == 0 || w == 0 {
-			continue
-		}
-		lex += w * tf * (lexK1 + 1) / (tf + lexK1*norm)
-		own += tf
-	}
-	if b := sc.lexCap.bound(ref); b > 0 {
-		// Saturated: a record of mean length holding the query's heaviest tokens once each
-		// scores 1 − e^{-1.5} ≈ 0.78; more, or more often, approaches 1.
-		sig.Lexical = 1 - math.Exp(-1.5*lex/b)
-	}
+	var own float64
+	sig.Lexical, own = saturatedBM25(sc.lex, sc.lexCap, st, i)
 	if !math.IsInf(length, 1) {
 		sig.Record = ratio(own, length+st.avg/2)
 	}
-	sig.Chars = sc.chars(chars, i)
+	sig.Chars, _ = saturatedBM25(sc.char, sc.charCap, chars, i)
 	if w := sc.all.bound(ref); w > 0 {
 		// bleve scales a disjunction's score by the share of its clauses a hit matches: of a
 		// long description's hundreds, a record of mean length can match at most its length.
@@ -217,31 +201,33 @@ func (sc *textScorer) score(held heldSet, st, chars tokenStats, i int, bm25 floa
 	return sig, coverage, sc.model.Combine(sig)
 }
 
-// chars is hit i's characters signal: BM25 over the query's characters in the hit's chars
-// field, saturated against what a record of the field's mean length could reach, as the
-// lexical signal is.
-func (sc *textScorer) chars(st tokenStats, i int) float64 {
-	if len(sc.char) == 0 || st.n == 0 {
-		return 0
-	}
+// saturatedBM25 is hit i's BM25 over the tokens read in st, w giving each one's weight times
+// its idf, saturated against what a record of the field's mean length could reach (cp): one
+// holding the heaviest tokens once each scores 1 − e^{-1.5} ≈ 0.78; more, or more often,
+// approaches 1. held is how many occurrences of the weighed tokens the hit holds. The lexical
+// and characters signals are both this, over bigrams and over characters.
+func saturatedBM25(w []float64, cp capacity, st tokenStats, i int) (sat, held float64) {
 	norm := 1.0
-	if st.avg > 0 && st.length[i] > 0 {
+	if st.avg > 0 && st.length != nil && st.length[i] > 0 {
 		norm = 1 - lexB + lexB*st.length[i]/st.avg
 	}
 	var sum float64
-	for c, w := range sc.char {
-		if tf := st.freq(i, c); tf > 0 {
-			sum += w * tf * (lexK1 + 1) / (tf + lexK1*norm)
+	for c, wc := range w {
+		tf := st.freq(i, c)
+		if tf == 0 || wc == 0 {
+			continue
 		}
+		sum += wc * tf * (lexK1 + 1) / (tf + lexK1*norm)
+		held += tf
 	}
 	ref := math.Inf(1)
 	if st.avg > 0 {
 		ref = st.avg
 	}
-	if b := sc.charCap.bound(ref); b > 0 {
-		return 1 - math.Exp(-1.5*sum/b)
+	if b := cp.bound(ref); b > 0 {
+		sat = 1 - math.Exp(-1.5*sum/b)
 	}
-	return 0
+	return sat, held
 }
 
 func ratio(num, den float64) float64 {

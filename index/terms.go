@@ -506,8 +506,8 @@ type charToken struct {
 }
 
 // maxCharTokens is the characters kept of a query, of the most weight·idf: a description of a
-// thousand characters has three or four hundred different ones, and keeping more than 128 or
-// 192 of them ranked worse (docs/relevance.md, "Characters").
+// thousand characters has three or four hundred different ones; keeping 400 ranked BDCI worse
+// than 128 or 192 (docs/relevance.md, "Characters").
 const maxCharTokens = 128
 
 // addChars adds the characters signal's tokens: each character of the head texts, weighing
@@ -692,7 +692,7 @@ func chunks(text string) []string {
 
 func isHan(w string) bool {
 	r, _ := utf8.DecodeRuneInString(w)
-	return unicode.Is(unicode.Han, r)
+	return hanRune(r)
 }
 
 // heldTerms returns the query terms the hit holds whole, each in the form it holds (heldForm),

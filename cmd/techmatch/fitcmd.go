@@ -161,9 +161,9 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	report.Signals = map[string][]string{"without_description": opts.Keywords, "with_description": opts.Described}
 	switch *refit {
 	case "with_description":
-		opts.Keep = &index.TextModel{Keywords: before.Keywords}
+		opts.KeepKeywords = &before.Keywords
 	case "without_description":
-		opts.Keep = &index.TextModel{Described: before.Described}
+		opts.KeepDescribed = &before.Described
 	}
 	report.Refit = *refit
 	cv, err := eval.CrossValidate(groups, *folds, *k, opts)

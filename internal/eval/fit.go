@@ -86,10 +86,10 @@ type FitOptions struct {
 	// Keywords and Described, when not empty, name the signals the fit may weigh for queries
 	// without and with a description; the others weigh 0.
 	Keywords, Described []string
-	// Keep, when set, keeps its weights of one kind of query instead of fitting them: its
-	// Keywords when they are not all 0, its Described likewise (fit --refit).
-	Keep *index.TextModel
-	use  []string
+	// KeepKeywords and KeepDescribed, when set, are the weights of queries without and with a
+	// description, kept instead of fitted (fit --refit).
+	KeepKeywords, KeepDescribed *index.Weights
+	use                         []string
 }
 
 // mask is 1 for each signal o lets the fit weigh.
@@ -127,8 +127,7 @@ type pair struct {
 // by projected gradient descent. Each query weighs the same within its set, and each set the
 // same as another; the weights of each kind of query (with a description or without) are
 // fitted apart, each set weighing in a fit in proportion to the share of its queries that are
-// of that kind: the six queries of keywords long enough to have a body (CSL kw2) weigh 6/1000
-// of a set among the demands with a description, not as much as all of BDCI's demands.
+// of that kind: a set's few queries of the other kind do not weigh as much as a whole set.
 // The Text the model gives is the weighted mean of the signals a query has
 // (index.TextModel.Combine): within a query that orders as the weighted sum fitted here.
 func Fit(groups []Group, o FitOptions) index.TextModel {
@@ -136,18 +135,14 @@ func Fit(groups []Group, o FitOptions) index.TextModel {
 	ok, od := o, o
 	ok.use, od.use = o.Keywords, o.Described
 	all := queriesPerSet(groups)
-	var m index.TextModel
-	if o.Keep != nil && o.Keep.Keywords != (index.Weights{}) {
-		m.Keywords = o.Keep.Keywords
-	} else {
-		m.Keywords = fitWeights(kw, all, ok, index.DefaultTextModel.Keywords)
+	fit := func(kept *index.Weights, groups []Group, o FitOptions, def index.Weights) index.Weights {
+		if kept != nil {
+			return *kept
+		}
+		return fitWeights(groups, all, o, def)
 	}
-	if o.Keep != nil && o.Keep.Described != (index.Weights{}) {
-		m.Described = o.Keep.Described
-	} else {
-		m.Described = fitWeights(desc, all, od, index.DefaultTextModel.Described)
-	}
-	return m
+	return index.TextModel{Keywords: fit(o.KeepKeywords, kw, ok, index.DefaultTextModel.Keywords),
+		Described: fit(o.KeepDescribed, desc, od, index.DefaultTextModel.Described)}
 }
 
 func queriesPerSet(groups []Group) map[string]int {

@@ -64,6 +64,10 @@ func TestFitFindsTheSignalsThatRank(t *testing.T) {
 	if w := only.Described; w.Lexical != 0 || w.Head != 0 || w.BM25 != 0 || w.Body+w.Record < 0.999 {
 		t.Errorf("fitted on body and record only: %+v", w)
 	}
+	kept := index.Weights{Head: 0.25, BM25: 0.75}
+	if half := eval.Fit(groups, eval.FitOptions{KeepKeywords: &kept}); half.Keywords != kept || half.Described != m.Described {
+		t.Errorf("keeping the keyword weights %+v: got %+v, want them kept and the rest fitted as %+v", kept, half, m.Described)
+	}
 	if again := eval.Fit(groups, eval.FitOptions{}); again != m {
 		t.Errorf("a second fit of the same groups gave %+v, then %+v: want the same", m, again)
 	}
